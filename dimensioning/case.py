@@ -1,0 +1,393 @@
+"""The validated model input: a frozen :class:`Case`, built once at the edge by :func:`load_case`.
+
+Downstream code (model, evaluation, reports) trusts a ``Case``: every check lives here and every
+problem found is reported at once, with sheet, row and column, in bokmål.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+
+from . import queueing
+from .errors import InputError, ValidationIssue
+from .io_excel import RawTables, read_csv_folder, read_workbook
+from .schema import (
+    NURSE_SKILL,
+    OPTIONAL_SHEETS,
+    PARAMETERS,
+    SHEETS,
+    SheetSpec,
+    columns_of,
+    header_to_field,
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Scalar parameters of the case (sheet ``Parametre``).
+
+    Attributes:
+        total_beds: Short-term beds to place in all (``totalt_antall_plasser``).
+        nurses_per_shift: Nurses present on every shift in a unit (``sykepleiere_per_vakt``).
+        staffed_hours_per_week: Hours per week a unit is staffed; 168 = round the clock.
+        hours_per_fte_week: Working hours of one FTE per week (35.5 in a rotating roster).
+        absence_uplift: Extra FTE for holidays and absence (0.12 = 12 %).
+    """
+
+    total_beds: int
+    nurses_per_shift: float = 1.0
+    staffed_hours_per_week: float = 168.0
+    hours_per_fte_week: float = 35.5
+    absence_uplift: float = 0.12
+
+    @property
+    def min_nurse_fte_per_unit(self) -> float:
+        r"""Nurse FTE a unit needs to have a nurse on every shift all year.
+
+        .. math:: F^{min} = n \cdot \frac{h^{open}}{h^{FTE}} \cdot (1 + u)
+
+        With the defaults, 1 × 168 / 35.5 × 1.12 ≈ 5.30 FTE.
+        """
+        return (
+            self.nurses_per_shift
+            * self.staffed_hours_per_week
+            / self.hours_per_fte_week
+            * (1.0 + self.absence_uplift)
+        )
+
+
+SETTING_FIELDS = {
+    "totalt_antall_plasser": "total_beds",
+    "sykepleiere_per_vakt": "nurses_per_shift",
+    "aapningstimer_per_uke": "staffed_hours_per_week",
+    "timer_per_aarsverk_per_uke": "hours_per_fte_week",
+    "fravaerstillegg": "absence_uplift",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """A validated case. Tables use English column names; names of sites and types are bokmål.
+
+    Attributes:
+        name: Short name of the case (the file stem).
+        sites: One row per site, indexed by ``site`` (columns of :class:`~.schema.SiteRow`).
+        bed_types: One row per bed type, indexed by ``bed_type``.
+        skills: One row per skill group, indexed by ``skill``; shares sum to 1.
+        policies: Policy bounds ``site, bed_type, min_beds, max_beds`` (may be empty).
+        alternatives: Named splits ``alternative, site, bed_type, beds`` (may be empty).
+        parameters: The ``Parametre`` sheet as given (for the report's echo of inputs).
+        settings: Scalar settings parsed from ``parameters``.
+    """
+
+    name: str
+    sites: pd.DataFrame
+    bed_types: pd.DataFrame
+    skills: pd.DataFrame
+    policies: pd.DataFrame
+    alternatives: pd.DataFrame
+    parameters: pd.DataFrame
+    settings: Settings
+
+    @property
+    def site_names(self) -> list[str]:
+        """Sites in workbook order."""
+        return list(self.sites.index)
+
+    @property
+    def bed_type_names(self) -> list[str]:
+        """Bed types in workbook order."""
+        return list(self.bed_types.index)
+
+    @cached_property
+    def load_beds(self) -> pd.Series:
+        """Offered load per bed type in beds, ``a_t = lambda_t / 365 * L_t``."""
+        bt = self.bed_types
+        return pd.Series(
+            queueing.offered_load(bt["arrivals_per_year"], bt["los_days"]),
+            index=bt.index,
+            name="load_beds",
+        )
+
+    @cached_property
+    def min_beds_for_target(self) -> pd.Series:
+        """Smallest pooled bed count per type meeting its blocking target ``maks_avvisning``."""
+        beds = queueing.min_servers(self.load_beds.to_numpy(), self.bed_types["max_blocking"])
+        return pd.Series(beds, index=self.bed_types.index, name="min_beds_for_target")
+
+    @property
+    def alternative_names(self) -> list[str]:
+        """Alternatives in workbook order."""
+        return list(dict.fromkeys(self.alternatives["alternative"]))
+
+    def replace(self, **changes: Any) -> Case:
+        """Return a copy with some fields replaced (for what-ifs); the original is untouched."""
+        return dataclasses.replace(self, **changes)
+
+
+def load_case(path: str | Path | None = None) -> Case:
+    """Read and validate an input workbook (``.xlsx``) or a folder of ``SHEET.csv`` files.
+
+    Args:
+        path: The workbook; None gives the bundled Drammen case.
+
+    Returns:
+        The validated case.
+
+    Raises:
+        InputError: With every problem found, each naming sheet, row and column in bokmål.
+    """
+    if path is None:
+        from .examples import drammen_path
+
+        path = drammen_path()
+    path = Path(path)
+    tables = read_csv_folder(path) if path.is_dir() else read_workbook(path)
+    return case_from_tables(tables, name=path.stem, source=str(path))
+
+
+def case_from_tables(tables: RawTables, name: str = "case", source: str = "inndata") -> Case:
+    """Validate raw tables (as read from a workbook) into a :class:`Case`.
+
+    Raises:
+        InputError: With every problem found.
+    """
+    issues: list[ValidationIssue] = []
+    frames = {spec.name: _validate_sheet(spec, tables, issues) for spec in SHEETS}
+    if issues:
+        raise InputError(source, issues)
+    sites = frames["Lokasjoner"].set_index("site")
+    bed_types = frames["Plasstyper"].set_index("bed_type")
+    skills = frames["Bemanning"].set_index("skill")
+    policies = frames["Foringer"]
+    alternatives = frames["Alternativer"]
+    parameters = frames["Parametre"]
+    for check in _CROSS_CHECKS:
+        issues += check(frames)
+    settings = _settings(parameters, issues)
+    if issues or settings is None:
+        raise InputError(source, issues)
+    return Case(
+        name=name,
+        sites=sites,
+        bed_types=bed_types,
+        skills=skills,
+        policies=policies.reset_index(drop=True),
+        alternatives=alternatives.reset_index(drop=True),
+        parameters=parameters.reset_index(drop=True),
+        settings=settings,
+    )
+
+
+MESSAGES_NB = {
+    "missing": "mangler verdi",
+    "float_parsing": "må være et tall, fikk «{input}»",
+    "float_type": "må være et tall, fikk «{input}»",
+    "int_parsing": "må være et heltall, fikk «{input}»",
+    "int_type": "må være et heltall, fikk «{input}»",
+    "int_from_float": "må være et heltall, fikk «{input}»",
+    "greater_than_equal": "må være minst {ge}, fikk {input}",
+    "greater_than": "må være større enn {gt}, fikk {input}",
+    "less_than_equal": "må være høyst {le}, fikk {input}",
+    "finite_number": "må være et endelig tall",
+    "string_type": "må være tekst, fikk «{input}»",
+}
+
+
+def _message_nb(error: dict[str, Any]) -> str:
+    """Translate one pydantic error into bokmål."""
+    template = MESSAGES_NB.get(error["type"])
+    if template is None:
+        return str(error.get("msg", "ugyldig verdi"))
+    context = {"input": _shown(error.get("input"))}
+    context.update({k: _shown(v) for k, v in (error.get("ctx") or {}).items()})
+    return template.format(**context)
+
+
+def _shown(value: Any) -> str:
+    """A value as a planner would write it (decimal comma)."""
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    return str(value)
+
+
+def _validate_sheet(spec: SheetSpec, tables: RawTables, issues: list[ValidationIssue]) -> pd.DataFrame:
+    """Validate one sheet's rows against its row model; collect issues, return a DataFrame."""
+    fields = [name for name, _ in columns_of(spec.row_model)]
+    empty = pd.DataFrame({f: pd.Series(dtype=object) for f in fields})
+    if spec.name not in tables:
+        if spec.name not in OPTIONAL_SHEETS:
+            issues.append(ValidationIssue(spec.name, None, None, "arket mangler i arbeidsboken"))
+        return empty
+    rows = tables[spec.name]
+    by_header = header_to_field(spec.row_model)
+    headers = list(dict.fromkeys(h for _, cells in rows for h in cells)) if rows else []
+    unknown = [h for h in headers if h not in by_header]
+    for header in unknown:
+        issues.append(ValidationIssue(spec.name, 1, header, "ukjent kolonne (sjekk stavemåten)"))
+    required = [
+        alias
+        for name, alias in columns_of(spec.row_model)
+        if spec.row_model.model_fields[name].is_required()
+    ]
+    missing = [h for h in required if h not in headers]
+    for header in missing:
+        issues.append(ValidationIssue(spec.name, 1, header, "påkrevd kolonne mangler"))
+    if unknown or missing:
+        return empty
+    records = []
+    for excel_row, cells in rows:
+        if excel_row == 1:  # header only, no data rows
+            continue
+        given = {h: v for h, v in cells.items() if v is not None}
+        try:
+            model = spec.row_model.model_validate(given)
+        except ValidationError as exc:
+            for error in exc.errors():
+                header = str(error["loc"][0]) if error["loc"] else None
+                issues.append(ValidationIssue(spec.name, excel_row, header, _message_nb(error)))
+            continue
+        records.append({"_row": excel_row, **model.model_dump()})
+    if not records:
+        if spec.name not in OPTIONAL_SHEETS:
+            issues.append(ValidationIssue(spec.name, None, None, "arket har ingen rader"))
+        return empty
+    frame = pd.DataFrame.from_records(records)
+    _check_duplicates(spec, frame, issues)
+    return frame
+
+
+def _check_duplicates(spec: SheetSpec, frame: pd.DataFrame, issues: list[ValidationIssue]) -> None:
+    """Report rows whose key repeats an earlier row's key."""
+    headers = dict(columns_of(spec.row_model))
+    duplicated = frame.duplicated(subset=list(spec.keys), keep="first")
+    for _, row in frame[duplicated].iterrows():
+        key = ", ".join(str(row[k]) for k in spec.keys)
+        first = frame.loc[(frame[list(spec.keys)] == row[list(spec.keys)]).all(axis=1), "_row"].min()
+        column = headers[spec.keys[-1]]
+        message = f"«{key}» står allerede i rad {first} (duplikat)"
+        issues.append(ValidationIssue(spec.name, int(row["_row"]), column, message))
+
+
+Frames = dict[str, pd.DataFrame]
+
+
+def _check_references(frames: Frames) -> list[ValidationIssue]:
+    """Sites and types named in Foringer and Alternativer must exist in their own sheets."""
+    issues = []
+    known = {
+        "site": set(frames["Lokasjoner"]["site"]),
+        "bed_type": set(frames["Plasstyper"]["bed_type"]),
+    }
+    header = {"site": "lokasjon", "bed_type": "plasstype"}
+    sheet_of = {"site": "Lokasjoner", "bed_type": "Plasstyper"}
+    for sheet in ("Foringer", "Alternativer"):
+        for _, row in frames[sheet].iterrows():
+            for key in ("site", "bed_type"):
+                if row[key] not in known[key]:
+                    message = (
+                        f"«{row[key]}» finnes ikke i arket «{sheet_of[key]}» "
+                        f"(kjente: {', '.join(sorted(known[key]))})"
+                    )
+                    issues.append(ValidationIssue(sheet, int(row["_row"]), header[key], message))
+    return issues
+
+
+def _check_sites(frames: Frames) -> list[ValidationIssue]:
+    """Room counts, where given, must hold the site's beds."""
+    issues = []
+    for _, row in frames["Lokasjoner"].iterrows():
+        rooms = row["single_rooms_bath"] + row["single_rooms_no_bath"] + 2 * row["double_rooms"]
+        if rooms and rooms < row["beds"]:
+            message = (
+                f"rommene gir plass til {rooms} senger (enerom + 2 × dobbeltrom), "
+                f"men plasser er {row['beds']}"
+            )
+            issues.append(ValidationIssue("Lokasjoner", int(row["_row"]), "plasser", message))
+    return issues
+
+
+def _check_bed_types(frames: Frames) -> list[ValidationIssue]:
+    """A bath implies a single room; at most as many sites as there are sites."""
+    issues = []
+    n_sites = len(frames["Lokasjoner"])
+    for _, row in frames["Plasstyper"].iterrows():
+        if row["needs_bath"] and not row["needs_single_room"]:
+            message = "krever_bad = ja forutsetter krever_enerom = ja (bad gjelder enerom)"
+            issues.append(ValidationIssue("Plasstyper", int(row["_row"]), "krever_bad", message))
+        if row["max_sites"] is not None and not pd.isna(row["max_sites"]) and row["max_sites"] > n_sites:
+            message = f"{int(row['max_sites'])} er flere enn de {n_sites} lokasjonene"
+            issues.append(ValidationIssue("Plasstyper", int(row["_row"]), "maks_lokasjoner", message))
+    return issues
+
+
+def _check_skills(frames: Frames) -> list[ValidationIssue]:
+    """Skill shares sum to 1 and a nurse group exists (the minimum-nurse rule needs it)."""
+    issues = []
+    skills = frames["Bemanning"]
+    total = float(skills["share"].sum())
+    if not np.isclose(total, 1.0, atol=1e-6):
+        message = f"andelene summerer til {_shown(round(total, 6))}, men skal summere til 1"
+        issues.append(ValidationIssue("Bemanning", None, "andel", message))
+    if NURSE_SKILL not in set(skills["skill"]):
+        message = f"faggruppen «{NURSE_SKILL}» mangler (trengs for minstebemanning av sykepleiere)"
+        issues.append(ValidationIssue("Bemanning", None, "fagkategori", message))
+    return issues
+
+
+def _check_policies(frames: Frames) -> list[ValidationIssue]:
+    """A policy's minimum may not exceed its maximum."""
+    issues = []
+    for _, row in frames["Foringer"].iterrows():
+        max_beds = row["max_beds"]
+        if max_beds is not None and not pd.isna(max_beds) and row["min_beds"] > max_beds:
+            message = f"min ({row['min_beds']}) er større enn maks ({int(max_beds)})"
+            issues.append(ValidationIssue("Foringer", int(row["_row"]), "min", message))
+    return issues
+
+
+_CROSS_CHECKS: tuple[Callable[[Frames], list[ValidationIssue]], ...] = (
+    _check_references,
+    _check_sites,
+    _check_bed_types,
+    _check_skills,
+    _check_policies,
+)
+
+
+def _settings(parameters: pd.DataFrame, issues: list[ValidationIssue]) -> Settings | None:
+    """Parse the ``Parametre`` sheet into :class:`Settings`, checking names, ranges and presence."""
+    specs = {spec.name: spec for spec in PARAMETERS}
+    values: dict[str, Any] = {}
+    for _, row in parameters.iterrows():
+        spec = specs.get(row["name"])
+        excel_row = int(row["_row"])
+        if spec is None:
+            message = f"ukjent parameter «{row['name']}» (kjente: {', '.join(specs)})"
+            issues.append(ValidationIssue("Parametre", excel_row, "navn", message))
+            continue
+        value = float(row["value"])
+        if spec.whole and not value.is_integer():
+            issues.append(ValidationIssue("Parametre", excel_row, "verdi", "må være et heltall"))
+            continue
+        if value < spec.ge or (spec.le is not None and value > spec.le):
+            upper = f" og høyst {_shown(spec.le)}" if spec.le is not None else ""
+            message = f"«{spec.name}» må være minst {_shown(spec.ge)}{upper}, fikk {_shown(value)}"
+            issues.append(ValidationIssue("Parametre", excel_row, "verdi", message))
+            continue
+        values[SETTING_FIELDS[spec.name]] = int(value) if spec.whole else value
+    if "total_beds" not in values and not any(i.sheet == "Parametre" for i in issues):
+        message = "parameteren «totalt_antall_plasser» mangler"
+        issues.append(ValidationIssue("Parametre", None, "navn", message))
+    if issues:
+        return None
+    return Settings(**values)

@@ -1,0 +1,222 @@
+"""Queueing formulas for bed dimensioning: pure, vectorised, numerically stable.
+
+A bed unit is modelled as an M/G/c/c loss system (Erlang's loss model): patients arrive as a
+Poisson stream with rate ``lambda`` per day, each occupies a bed for a length of stay with mean
+``los_days`` (any distribution: the loss formula is insensitive to it), and a patient who finds all
+``c`` beds taken is turned away (to the hospital, home, or another type of bed). The offered load
+is ``a = lambda * los_days`` (in beds, "erlang").
+
+All functions accept scalars or numpy arrays and broadcast. No Pyomo is imported here: the model
+layer turns these numbers into parameters before any model object exists.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+DAYS_PER_YEAR = 365.0
+
+ArrayLike = npt.ArrayLike
+FloatArray = npt.NDArray[np.float64]
+
+
+def offered_load(arrivals_per_year: ArrayLike, los_days: ArrayLike) -> FloatArray:
+    """Offered load in beds: ``a = arrivals_per_year / 365 * los_days``.
+
+    Args:
+        arrivals_per_year: Admissions (arrivals) per year.
+        los_days: Mean length of stay in days.
+
+    Returns:
+        The mean number of beds the demand would occupy if no patient were turned away.
+    """
+    return np.asarray(arrivals_per_year, dtype=float) / DAYS_PER_YEAR * np.asarray(
+        los_days, dtype=float
+    )
+
+
+def erlang_b_table(c_max: int, load: ArrayLike) -> FloatArray:
+    """Erlang B blocking for every bed count ``0..c_max`` at the given load(s).
+
+    Uses the forward recursion ``B(0) = 1``, ``B(k) = a B(k-1) / (k + a B(k-1))``, which never
+    overflows: every intermediate value lies in ``[0, 1]`` and small values underflow gracefully to 0.
+
+    Args:
+        c_max: Largest bed count (non-negative integer).
+        load: Offered load(s) ``a >= 0``; scalar or array of any shape.
+
+    Returns:
+        Array of shape ``(c_max + 1, *np.shape(load))``: row ``k`` is ``B(k, a)``.
+    """
+    if c_max < 0:
+        msg = f"c_max must be >= 0, got {c_max}"
+        raise ValueError(msg)
+    a = np.asarray(load, dtype=float)
+    if np.any(a < 0) or np.any(~np.isfinite(a)):
+        msg = "load must be finite and >= 0"
+        raise ValueError(msg)
+    out = np.empty((c_max + 1, *a.shape), dtype=float)
+    b = np.ones_like(a)
+    out[0] = b
+    for k in range(1, c_max + 1):
+        ab = a * b
+        b = ab / (k + ab)
+        out[k] = b
+    return out
+
+
+def erlang_b(servers: ArrayLike, load: ArrayLike) -> FloatArray:
+    """Blocking probability ``B(c, a)`` of an M/G/c/c loss system (Erlang's loss formula).
+
+    ``B(c, a) = (a^c / c!) / sum_{k=0}^{c} a^k / k!``, computed by the stable recursion of
+    :func:`erlang_b_table`, so it is exact to rounding for ``c`` and ``a`` up to 10,000 and beyond.
+
+    Args:
+        servers: Number of beds ``c`` (non-negative integers), scalar or array.
+        load: Offered load ``a >= 0``, scalar or array; broadcast against ``servers``.
+
+    Returns:
+        Blocking probability with the broadcast shape of the inputs.
+    """
+    c_arr, a_arr = np.broadcast_arrays(np.asarray(servers), np.asarray(load, dtype=float))
+    c_int = _as_bed_counts(c_arr)
+    if c_int.size == 0:
+        return np.empty(c_int.shape, dtype=float)
+    flat_c = c_int.ravel()
+    flat_a = a_arr.ravel()
+    table = erlang_b_table(int(flat_c.max()), flat_a)
+    return table[flat_c, np.arange(flat_c.size)].reshape(c_int.shape)
+
+
+def erlang_c(servers: ArrayLike, load: ArrayLike) -> FloatArray:
+    """Probability of waiting ``C(c, a)`` in an M/M/c queue (Erlang's delay formula).
+
+    Computed from Erlang B: ``C = c B / (c - a (1 - B))`` for ``a < c``; 1 when ``a >= c``
+    (the queue is unstable and every patient waits).
+
+    Args:
+        servers: Number of beds ``c`` (non-negative integers).
+        load: Offered load ``a >= 0``.
+
+    Returns:
+        Probability that an arriving patient must wait.
+    """
+    c_arr, a_arr = np.broadcast_arrays(np.asarray(servers), np.asarray(load, dtype=float))
+    c_f = _as_bed_counts(c_arr).astype(float)
+    b = erlang_b(c_arr, a_arr)
+    stable = a_arr < c_f
+    denom = np.where(stable, c_f - a_arr * (1.0 - b), 1.0)
+    return np.where(stable, c_f * b / denom, 1.0)
+
+
+def occupancy(servers: ArrayLike, load: ArrayLike) -> FloatArray:
+    """Mean share of beds occupied: carried load over beds, ``a (1 - B(c, a)) / c``.
+
+    Args:
+        servers: Number of beds ``c``; zero beds give occupancy 0.
+        load: Offered load ``a``.
+
+    Returns:
+        Occupancy share in ``[0, 1)``.
+    """
+    c_arr, a_arr = np.broadcast_arrays(np.asarray(servers), np.asarray(load, dtype=float))
+    c_f = _as_bed_counts(c_arr).astype(float)
+    carried = a_arr * (1.0 - erlang_b(c_arr, a_arr))
+    return np.divide(carried, c_f, out=np.zeros_like(carried), where=c_f > 0)
+
+
+def turned_away_per_year(
+    servers: ArrayLike, arrivals_per_year: ArrayLike, los_days: ArrayLike
+) -> FloatArray:
+    """Expected patients turned away per year: ``lambda * B(c, a)``.
+
+    Args:
+        servers: Number of beds ``c``.
+        arrivals_per_year: Admissions offered per year ``lambda``.
+        los_days: Mean length of stay in days.
+
+    Returns:
+        Patients per year who find every bed of the type taken.
+    """
+    load = offered_load(arrivals_per_year, los_days)
+    return np.asarray(arrivals_per_year, dtype=float) * erlang_b(servers, load)
+
+
+def min_servers(load: ArrayLike, max_blocking: ArrayLike, c_limit: int = 100_000) -> npt.NDArray:
+    """Smallest bed count ``c`` with ``B(c, a) <= max_blocking``.
+
+    Walks the Erlang B recursion upwards until every element meets its target, so the cost is
+    ``O(c * n)`` for the largest ``c`` needed.
+
+    Args:
+        load: Offered load(s) ``a``.
+        max_blocking: Highest accepted blocking, in ``(0, 1]``; 1 or more needs 0 beds.
+        c_limit: Give up above this bed count.
+
+    Returns:
+        Integer array of bed counts with the broadcast shape of the inputs.
+
+    Raises:
+        ValueError: If a target is not positive or cannot be met within ``c_limit`` beds.
+    """
+    a_arr, t_arr = np.broadcast_arrays(
+        np.asarray(load, dtype=float), np.asarray(max_blocking, dtype=float)
+    )
+    if np.any(t_arr <= 0):
+        msg = "max_blocking must be > 0: no finite number of beds gives zero blocking"
+        raise ValueError(msg)
+    if np.any(a_arr < 0) or np.any(~np.isfinite(a_arr)):
+        msg = "load must be finite and >= 0"
+        raise ValueError(msg)
+    result = np.zeros(a_arr.shape, dtype=np.int64)
+    b = np.ones(a_arr.shape, dtype=float)
+    done = b <= t_arr
+    k = 0
+    while not np.all(done):
+        k += 1
+        if k > c_limit:
+            msg = f"blocking target not met within {c_limit} beds"
+            raise ValueError(msg)
+        ab = a_arr * b
+        b = ab / (k + ab)
+        newly = (~done) & (b <= t_arr)
+        result[newly] = k
+        done |= newly
+    return result
+
+
+def max_load(servers: ArrayLike, max_blocking: ArrayLike, tol: float = 1e-10) -> FloatArray:
+    """Largest offered load that ``c`` beds serve with blocking at most the target.
+
+    The inverse of Erlang B in the load (as printed in classic Erlang tables), found by
+    bisection on the monotone map ``a -> B(c, a)``.
+
+    Args:
+        servers: Bed counts ``c``.
+        max_blocking: Blocking targets in ``(0, 1)``.
+        tol: Absolute tolerance on the load.
+
+    Returns:
+        Offered loads ``a`` with ``B(c, a) = max_blocking``.
+    """
+    c_arr, t_arr = np.broadcast_arrays(np.asarray(servers), np.asarray(max_blocking, dtype=float))
+    c_int = _as_bed_counts(c_arr)
+    lo = np.zeros(c_int.shape)
+    # B(c, a) >= 1 - c/a, so a = c / (1 - target) is always an upper bound.
+    hi = c_int / (1.0 - np.minimum(t_arr, 1 - 1e-12)) + 1.0
+    while np.max(hi - lo, initial=0.0) > tol:
+        mid = 0.5 * (lo + hi)
+        too_much = erlang_b(c_int, mid) > t_arr
+        hi = np.where(too_much, mid, hi)
+        lo = np.where(too_much, lo, mid)
+    return 0.5 * (lo + hi)
+
+
+def _as_bed_counts(servers: np.ndarray) -> npt.NDArray[np.int64]:
+    """Check that bed counts are non-negative whole numbers and return them as int64."""
+    c_float = np.asarray(servers, dtype=float)
+    if np.any(c_float < 0) or np.any(c_float != np.round(c_float)):
+        msg = "bed counts must be non-negative whole numbers"
+        raise ValueError(msg)
+    return c_float.astype(np.int64)

@@ -1,0 +1,281 @@
+"""The input schema, kept as data: one pydantic row model per sheet of the input workbook.
+
+Every column is described once here (English field name, bokmål column header as the alias,
+unit, default, range, description). Validation, defaults, the template workbook and the
+``Forutsetninger`` sheet of the report all read these definitions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+YES_WORDS = {"ja", "j", "yes", "y", "sann", "true", "1", "x"}
+NO_WORDS = {"nei", "n", "no", "usann", "false", "0", "-"}
+
+
+def _parse_yes_no(value: Any) -> bool:
+    """Accept ja/nei (and a few spellings, booleans and 0/1) as a boolean."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in YES_WORDS | NO_WORDS:
+        return value.strip().lower() in YES_WORDS
+    raise PydanticCustomError("ja_nei", "må være «ja» eller «nei», fikk «{value}»", {"value": value})
+
+
+def _parse_name(value: Any) -> str:
+    """Names are trimmed strings; numbers are accepted and turned into text."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = f"{value:g}"
+    if not isinstance(value, str) or not value.strip():
+        raise PydanticCustomError("navn", "må være en tekst som ikke er tom")
+    return " ".join(value.split())
+
+
+def _parse_whole(value: Any) -> Any:
+    """Excel stores 12 as 12.0: accept floats that are whole numbers as integers."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().replace(",", ".", 1).replace(".", "", 1).isdigit():
+        number = float(value.strip().replace(",", "."))
+        return int(number) if number.is_integer() else number
+    return value
+
+
+def _parse_decimal(value: Any) -> Any:
+    """Accept Norwegian decimal commas in text cells ("0,79")."""
+    if isinstance(value, str):
+        return value.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    return value
+
+
+YesNo = Annotated[bool, BeforeValidator(_parse_yes_no)]
+Name = Annotated[str, BeforeValidator(_parse_name)]
+Text = Annotated[str, BeforeValidator(lambda v: "" if v is None else str(v).strip())]
+Count = Annotated[int, BeforeValidator(_parse_whole), Field(ge=0, strict=False)]
+Number = Annotated[float, BeforeValidator(_parse_decimal)]
+
+
+def column(
+    alias: str,
+    description: str,
+    *,
+    unit: str = "",
+    default: Any = ...,
+    ge: float | None = None,
+    le: float | None = None,
+    gt: float | None = None,
+) -> Any:
+    """Describe one input column: its bokmål header (alias), unit, default, range and meaning."""
+    return Field(
+        default,
+        alias=alias,
+        description=description,
+        ge=ge,
+        le=le,
+        gt=gt,
+        json_schema_extra={"unit": unit},
+    )
+
+
+class _Row(BaseModel):
+    """Common configuration: frozen rows, unknown columns refused, English names in code."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class SiteRow(_Row):
+    """Sheet ``Lokasjoner``: one row per site (lokasjon)."""
+
+    site: Name = column("lokasjon", "Navn på lokasjonen")
+    beds: Count = column("plasser", "Korttidsplasser ved lokasjonen", unit="senger")
+    single_rooms_bath: Count = column(
+        "enerom_med_bad", "Enerom med eget bad", unit="rom", default=0
+    )
+    single_rooms_no_bath: Count = column(
+        "enerom_uten_bad", "Enerom uten eget bad", unit="rom", default=0
+    )
+    double_rooms: Count = column("dobbeltrom", "Dobbeltrom (to senger)", unit="rom", default=0)
+    screened_rooms: Count = column(
+        "skjermede_oppholdsrom", "Skjermede oppholdsrom", unit="rom", default=0
+    )
+    pool: YesNo = column("basseng", "Har basseng", unit="ja/nei", default=False)
+    training_hall: YesNo = column("treningssal", "Har treningssal", unit="ja/nei", default=False)
+    relatives_overnight: YesNo = column(
+        "overnatting_parorende", "Har overnatting for pårørende", unit="ja/nei", default=False
+    )
+    doctor_office: YesNo = column(
+        "legekontor", "Har vaktrom og legekontor", unit="ja/nei", default=False
+    )
+    source: Text = column("kilde", "Kilde for tallene", default="")
+
+
+class BedTypeRow(_Row):
+    """Sheet ``Plasstyper``: one row per bed type (plasstype)."""
+
+    bed_type: Name = column("plasstype", "Navn på plasstypen")
+    arrivals_per_year: Number = column(
+        "innleggelser_per_aar", "Innleggelser per år (etterspørsel)", unit="pasienter/år", ge=0
+    )
+    los_days: Number = column("liggetid_dager", "Gjennomsnittlig liggetid", unit="døgn", gt=0)
+    max_blocking: Number = column(
+        "maks_avvisning",
+        "Høyeste aksepterte andel pasienter som avvises (1 = ingen krav)",
+        unit="andel 0-1",
+        gt=0,
+        le=1,
+    )
+    care_fte_per_bed: Number = column(
+        "pleiefaktor", "Pleiefaktor: årsverk i pleien per seng", unit="årsverk/seng", ge=0
+    )
+    needs_single_room: YesNo = column("krever_enerom", "Krever enerom", default=False)
+    needs_bath: YesNo = column("krever_bad", "Krever enerom med eget bad", default=False)
+    needs_screened_room: YesNo = column(
+        "krever_skjermet_rom", "Krever et skjermet oppholdsrom per enhet", default=False
+    )
+    needs_pool: YesNo = column("krever_basseng", "Krever basseng", default=False)
+    needs_training_hall: YesNo = column("krever_treningssal", "Krever treningssal", default=False)
+    needs_doctor_office: YesNo = column("krever_legekontor", "Krever legekontor", default=False)
+    needs_relatives_overnight: YesNo = column(
+        "krever_overnatting", "Krever overnatting for pårørende", default=False
+    )
+    min_unit_beds: Count = column(
+        "min_enhet", "Minste enhet hvis typen finnes ved en lokasjon", unit="senger", default=0
+    )
+    max_sites: Count | None = column(
+        "maks_lokasjoner",
+        "Ved hvor mange lokasjoner typen kan være (1 = samlet; tom = ingen grense)",
+        unit="lokasjoner",
+        default=None,
+        ge=1,
+    )
+    cost_per_turned_away: Number = column(
+        "kostnad_per_avvist", "Kostnad for én avvist pasient", unit="kr", ge=0
+    )
+    source: Text = column("kilde", "Kilde og begrunnelse", default="")
+
+
+class SkillRow(_Row):
+    """Sheet ``Bemanning``: one row per skill group (fagkategori)."""
+
+    skill: Name = column("fagkategori", "Faggruppe (sykepleier, helsefagarbeider, ufaglært)")
+    share: Number = column("andel", "Andel av årsverkene (fagandel)", unit="andel 0-1", ge=0, le=1)
+    cost_per_fte: Number = column(
+        "kostnad_per_aarsverk", "Årlig kostnad per årsverk inkl. sosiale kostnader", unit="kr", ge=0
+    )
+    source: Text = column("kilde", "Kilde", default="")
+
+
+class PolicyRow(_Row):
+    """Sheet ``Foringer``: policy bounds on beds of one type at one site."""
+
+    site: Name = column("lokasjon", "Lokasjon")
+    bed_type: Name = column("plasstype", "Plasstype")
+    min_beds: Count = column("min", "Minst så mange senger", unit="senger", default=0)
+    max_beds: Count | None = column(
+        "maks", "Høyst så mange senger (tom = ingen grense)", unit="senger", default=None
+    )
+    source: Text = column("kilde", "Kilde eller vedtak", default="")
+
+
+class ParameterRow(_Row):
+    """Sheet ``Parametre``: named scalar parameters."""
+
+    name: Name = column("navn", "Parameterens navn")
+    value: Number = column("verdi", "Verdi")
+    unit: Text = column("enhet", "Enhet", default="")
+    source: Text = column("kilde", "Kilde", default="")
+
+
+class AlternativeRow(_Row):
+    """Sheet ``Alternativer``: long table of named splits to compare with the optimum."""
+
+    alternative: Name = column("alternativ", "Navn på alternativet")
+    site: Name = column("lokasjon", "Lokasjon")
+    bed_type: Name = column("plasstype", "Plasstype")
+    beds: Count = column("plasser", "Senger", unit="senger")
+    source: Text = column("kilde", "Kilde", default="")
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """A known entry of the ``Parametre`` sheet."""
+
+    name: str
+    description_nb: str
+    unit: str
+    whole: bool = False
+    ge: float = 0.0
+    le: float | None = None
+
+
+PARAMETERS: tuple[ParameterSpec, ...] = (
+    ParameterSpec("totalt_antall_plasser", "Totalt antall korttidsplasser", "senger", whole=True),
+    ParameterSpec("sykepleiere_per_vakt", "Sykepleiere til stede på hver vakt i en enhet", "personer"),
+    ParameterSpec("aapningstimer_per_uke", "Timer per uke enheten er bemannet", "timer", le=168),
+    ParameterSpec("timer_per_aarsverk_per_uke", "Arbeidstimer per uke i ett årsverk", "timer"),
+    ParameterSpec(
+        "fravaerstillegg", "Tillegg for ferie og fravær (0,12 = 12 %)", "andel", le=1
+    ),
+)
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """One input sheet: its bokmål name, row model, key columns and what it holds."""
+
+    name: str
+    row_model: type[_Row]
+    keys: tuple[str, ...]
+    description_nb: str
+
+
+SHEETS: tuple[SheetSpec, ...] = (
+    SheetSpec("Lokasjoner", SiteRow, ("site",), "Lokasjoner med korttidsplasser og fasiliteter"),
+    SheetSpec("Plasstyper", BedTypeRow, ("bed_type",), "Plasstyper med etterspørsel og krav"),
+    SheetSpec("Bemanning", SkillRow, ("skill",), "Fagandel og kostnad per faggruppe"),
+    SheetSpec("Foringer", PolicyRow, ("site", "bed_type"), "Politiske føringer: min/maks senger"),
+    SheetSpec("Parametre", ParameterRow, ("name",), "Skalare parametre"),
+    SheetSpec(
+        "Alternativer",
+        AlternativeRow,
+        ("alternative", "site", "bed_type"),
+        "Fordelinger som sammenlignes med optimum",
+    ),
+)
+SHEET_BY_NAME = {spec.name: spec for spec in SHEETS}
+NURSE_SKILL = "sykepleier"
+OPTIONAL_SHEETS = frozenset({"Foringer", "Alternativer"})
+
+
+def columns_of(row_model: type[_Row]) -> list[tuple[str, str]]:
+    """Return ``(field_name, bokmål header)`` pairs of a row model, in sheet order."""
+    return [(name, field.alias or name) for name, field in row_model.model_fields.items()]
+
+
+def header_to_field(row_model: type[_Row]) -> dict[str, str]:
+    """Map bokmål headers to field names for a row model."""
+    return {alias: name for name, alias in columns_of(row_model)}
+
+
+def column_doc(row_model: type[_Row]) -> list[dict[str, Any]]:
+    """Describe every column of a sheet (header, unit, required, default, description)."""
+    rows = []
+    for name, field in row_model.model_fields.items():
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        rows.append(
+            {
+                "field": name,
+                "header": field.alias or name,
+                "unit": extra.get("unit", ""),
+                "required": field.is_required(),
+                "default": None if field.is_required() else field.default,
+                "description": field.description or "",
+            }
+        )
+    return rows
