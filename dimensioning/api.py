@@ -1,0 +1,55 @@
+"""The public workflow: solve a case and evaluate the optimum beside every alternative."""
+
+from __future__ import annotations
+
+import time
+
+from .case import Case
+from .evaluate import evaluate
+from .labels import OPTIMUM
+from .model import build_model
+from .results import Result
+from .solve import (
+    SolveOptions,
+    Termination,
+    allocation_from_model,
+    explain_infeasibility,
+    infeasible_error,
+    run_solver,
+)
+
+
+def solve(case: Case, options: SolveOptions | None = None) -> Result:
+    """Find the cheapest allocation that meets every rule, and compare it with the alternatives.
+
+    Args:
+        case: A validated case (see :func:`~dimensioning.case.load_case`).
+        options: Solver settings.
+
+    Returns:
+        The result: optimum first, then each alternative of the case, all evaluated alike.
+
+    Raises:
+        InfeasibleError: If no allocation meets every rule; the message names the rules that
+            conflict, found by the elastic model.
+        SolverError: If the solver fails for another reason.
+    """
+    started = time.perf_counter()
+    m = build_model(case)
+    status = run_solver(m, options)
+    if status.termination is Termination.INFEASIBLE:
+        raise infeasible_error(case, explain_infeasibility(case, options))
+    optimum = allocation_from_model(m)
+    evaluations = [evaluate(case, optimum, OPTIMUM)]
+    for name in case.alternative_names:
+        rows = case.alternatives[case.alternatives["alternative"] == name]
+        evaluations.append(evaluate(case, rows[["site", "bed_type", "beds"]], name))
+    status = _with_runtime(status, time.perf_counter() - started)
+    return Result.from_evaluations(case, status, evaluations)
+
+
+def _with_runtime(status: object, runtime_s: float) -> object:
+    """Report the wall time of build, solve and evaluation together."""
+    from dataclasses import replace
+
+    return replace(status, runtime_s=runtime_s)

@@ -1,0 +1,145 @@
+"""Evaluate any allocation (an alternative or the optimum) with one function: key figures as tidy frames.
+
+Pure pandas and queueing math; the rule check asks the model (one definition of every rule).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import queueing
+from .case import Case
+from .labels import violation_message
+from .model import constraint_violations
+from .schema import NURSE_SKILL
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Key figures of one allocation.
+
+    Attributes:
+        name: Name of the allocation (alternative).
+        allocation: ``site, bed_type, beds`` for every pair (zeros included), in case order.
+        queueing: Per bed type: ``load_beds, beds, blocking_prob, max_blocking, occupancy_share,
+            arrivals_per_year, turned_away_per_year, turned_away_cost_nok``.
+        staffing: Per unit and skill group: ``site, bed_type, skill, fte, cost_nok``.
+        costs: One row: ``beds, staff_fte, staffing_cost_nok, turned_away_per_year,
+            turned_away_cost_nok, total_cost_nok, broken_rules``.
+        violations: Broken rules: ``family, site, bed_type, sense, value, bound, amount, message_nb``.
+    """
+
+    name: str
+    allocation: pd.DataFrame
+    queueing: pd.DataFrame
+    staffing: pd.DataFrame
+    costs: pd.DataFrame
+    violations: pd.DataFrame
+
+
+def evaluate(case: Case, allocation: pd.DataFrame, name: str = "") -> Evaluation:
+    """Compute every key figure of an allocation under the case's assumptions.
+
+    Args:
+        case: The validated case.
+        allocation: ``site, bed_type, beds`` (missing pairs mean 0 beds).
+        name: Label of the allocation.
+
+    Returns:
+        The evaluation. Its ``total_cost_nok`` equals the MIP objective without the tie-break.
+    """
+    full = _complete(case, allocation)
+    per_type = _queueing_table(case, full)
+    staffing = _staffing_table(case, full)
+    violations = constraint_violations(case, full)
+    violations["message_nb"] = [
+        violation_message(r.family, r.site, r.bed_type, r.sense, r.value, r.bound, r.detail)
+        for r in violations.itertuples()
+    ]
+    staffing_cost = float(staffing["cost_nok"].sum())
+    turned_away_cost = float(per_type["turned_away_cost_nok"].sum())
+    costs = pd.DataFrame(
+        [
+            {
+                "beds": int(full["beds"].sum()),
+                "staff_fte": float(staffing["fte"].sum()),
+                "staffing_cost_nok": staffing_cost,
+                "turned_away_per_year": float(per_type["turned_away_per_year"].sum()),
+                "turned_away_cost_nok": turned_away_cost,
+                "total_cost_nok": staffing_cost + turned_away_cost,
+                "broken_rules": len(violations),
+            }
+        ]
+    )
+    return Evaluation(name, full, per_type, staffing, costs, violations)
+
+
+def _complete(case: Case, allocation: pd.DataFrame) -> pd.DataFrame:
+    """Every (site, type) pair in case order, with beds (0 where the allocation has none)."""
+    given = allocation.groupby(["site", "bed_type"], sort=False)["beds"].sum()
+    index = pd.MultiIndex.from_product([case.site_names, case.bed_type_names], names=["site", "bed_type"])
+    beds = given.reindex(index, fill_value=0).astype(int)
+    return beds.reset_index()
+
+
+def _queueing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
+    """Pooled beds, blocking, occupancy and patients turned away per bed type."""
+    types = case.bed_types
+    beds = full.groupby("bed_type", sort=False)["beds"].sum().reindex(case.bed_type_names)
+    load = case.load_beds.reindex(case.bed_type_names)
+    blocking = queueing.erlang_b(beds.to_numpy(), load.to_numpy())
+    arrivals = types["arrivals_per_year"].to_numpy(dtype=float)
+    turned_away = arrivals * blocking
+    return pd.DataFrame(
+        {
+            "bed_type": case.bed_type_names,
+            "load_beds": load.to_numpy(),
+            "beds": beds.to_numpy(dtype=int),
+            "min_beds_for_target": case.min_beds_for_target.to_numpy(),
+            "blocking_prob": blocking,
+            "max_blocking": types["max_blocking"].to_numpy(dtype=float),
+            "occupancy_share": queueing.occupancy(beds.to_numpy(), load.to_numpy()),
+            "arrivals_per_year": arrivals,
+            "turned_away_per_year": turned_away,
+            "turned_away_cost_nok": turned_away * types["cost_per_turned_away"].to_numpy(dtype=float),
+        }
+    )
+
+
+def _staffing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
+    r"""FTE and cost per unit and skill group.
+
+    Care FTE of a unit is :math:`\phi_t x_{s,t}`, split by the skill mix; nurse FTE is raised to
+    the minimum per unit where the unit exists (the rule the MIP's staffing family encodes).
+    """
+    units = full[full["beds"] > 0].reset_index(drop=True)
+    pleiefaktor = units["bed_type"].map(case.bed_types["care_fte_per_bed"]).to_numpy(dtype=float)
+    care_fte = pleiefaktor * units["beds"].to_numpy(dtype=float)
+    rows = []
+    for skill, share, cost in case.skills[["share", "cost_per_fte"]].itertuples():
+        fte = care_fte * share
+        if skill == NURSE_SKILL:
+            fte = np.maximum(fte, case.settings.min_nurse_fte_per_unit)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "site": units["site"],
+                    "bed_type": units["bed_type"],
+                    "skill": skill,
+                    "fte": fte,
+                    "cost_nok": fte * cost,
+                }
+            )
+        )
+    columns = ["site", "bed_type", "skill", "fte", "cost_nok"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.concat(rows, ignore_index=True)
+    order = {(s, t): i for i, (s, t) in enumerate(zip(full["site"], full["bed_type"], strict=True))}
+    frame["_order"] = [order[(s, t)] for s, t in zip(frame["site"], frame["bed_type"], strict=True)]
+    skill_rank = {s: i for i, s in enumerate(case.skills.index)}
+    frame["_skill"] = frame["skill"].map(skill_rank)
+    return frame.sort_values(["_order", "_skill"]).drop(columns=["_order", "_skill"])[columns].reset_index(drop=True)

@@ -1,0 +1,37 @@
+"""The bundled Drammen case, as an API (README, CLI default and regression tests use it)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from .case import Case, load_case
+
+WORKBOOK = "drammen.xlsx"
+CSV_FOLDER = "drammen"
+
+
+def _data_dir() -> Path:
+    """Folder of the bundled data: the installed package data, or ``data/`` in a source tree."""
+    try:
+        folder = Path(str(resources.files("dimensioning.casedata")))
+        if (folder / WORKBOOK).is_file():
+            return folder
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+def drammen_path() -> Path:
+    """Path of the bundled Drammen workbook ``drammen.xlsx``."""
+    return _data_dir() / WORKBOOK
+
+
+def drammen_csv_folder() -> Path:
+    """Folder of the CSV files the Drammen workbook is generated from (its reviewable source)."""
+    return _data_dir() / CSV_FOLDER
+
+
+def drammen() -> Case:
+    """Drammen kommune's 146 short-term beds at five sites (March 2024), validated."""
+    return load_case(drammen_path())

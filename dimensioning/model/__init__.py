@@ -1,0 +1,20 @@
+"""The allocation MIP, built from small named pieces (sets, params, variables, constraints, objective).
+
+Pyomo is imported only in this package and in :mod:`dimensioning.solve`.
+"""
+
+from __future__ import annotations
+
+from .build import BuildOptions, build_model, constraint_violations
+from .constraints import FAMILIES, RELAXABLE_FAMILIES
+from .params import ModelData, model_data
+
+__all__ = [
+    "FAMILIES",
+    "RELAXABLE_FAMILIES",
+    "BuildOptions",
+    "ModelData",
+    "build_model",
+    "constraint_violations",
+    "model_data",
+]

@@ -1,0 +1,102 @@
+"""Assemble the allocation model from its pieces, and check a given allocation against it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from ..case import Case
+from .constraints import FAMILIES
+from .objective import add_objective
+from .params import ModelData, add_params, model_data
+from .sets import add_sets
+from .variables import add_variables
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build the model.
+
+    Attributes:
+        elastic: Add penalised slack to every restriction family (to explain infeasibility).
+        reference_alternative: Alternative used by the tie-break (default: the first one).
+    """
+
+    elastic: bool = False
+    reference_alternative: str | None = None
+
+
+def build_model(case: Case | ModelData, options: BuildOptions | None = None) -> pyo.ConcreteModel:
+    """Build the allocation MIP: sets, params, variables, each constraint family, objective.
+
+    Args:
+        case: A validated case (or model data already derived from one).
+        options: Build options.
+
+    Returns:
+        The Pyomo model, not yet solved. ``m.data`` holds the :class:`ModelData`.
+    """
+    options = options or BuildOptions()
+    data = case if isinstance(case, ModelData) else model_data(case, options.reference_alternative)
+    m = pyo.ConcreteModel(name="korttidsplasser")
+    m.elastic = options.elastic
+    m.terms = {}
+    m.data = data
+    add_sets(m, data)
+    add_params(m, data)
+    add_variables(m, data, elastic=options.elastic)
+    for _name, add_family, _relaxable in FAMILIES:
+        add_family(m, data)
+    add_objective(m, data)
+    return m
+
+
+def constraint_violations(case: Case, allocation: pd.DataFrame) -> pd.DataFrame:
+    """Which restrictions a given allocation breaks, by how much, evaluated by the model itself.
+
+    The model is built as for a solve, the beds are fixed to the allocation (a unit exists where
+    it has beds) and every ``res_`` constraint is evaluated, so the check and the optimisation
+    share one definition of each rule.
+
+    Args:
+        case: The validated case.
+        allocation: Long table with columns ``site, bed_type, beds``.
+
+    Returns:
+        One row per broken constraint: ``family, site, bed_type, sense, value, bound, amount,
+        detail``:
+        the rule is ``value (sense) bound``, ``amount`` is how far it is broken and
+        ``detail`` names missing facilities. Rows follow
+        the model's build order. Empty if nothing is broken.
+    """
+    m = build_model(case)
+    beds = {(r.site, r.bed_type): int(r.beds) for r in allocation.itertuples()}
+    for s in m.S:
+        for t in m.T:
+            count = beds.get((s, t), 0)
+            m.x[s, t].set_value(count, skip_validation=True)
+            m.y[s, t].set_value(int(count > 0))
+    sites, types = set(m.S), set(m.T)
+    rows = []
+    for (family, key), (lhs, sense, rhs) in m.terms.items():
+        value, bound = float(pyo.value(lhs)), float(pyo.value(rhs))
+        amount = {"<=": value - bound, ">=": bound - value, "==": abs(value - bound)}[sense]
+        if amount <= 1e-9:
+            continue
+        detail = ", ".join(m.data.forbidden_pairs.get(key, [])) if family == "facilities" else ""
+        rows.append(
+            {
+                "family": family,
+                "site": next((k for k in key if k in sites), ""),
+                "bed_type": next((k for k in key if k in types), ""),
+                "sense": sense,
+                "value": value,
+                "bound": bound,
+                "amount": amount,
+                "detail": detail,
+            }
+        )
+    columns = ["family", "site", "bed_type", "sense", "value", "bound", "amount", "detail"]
+    return pd.DataFrame(rows, columns=columns)

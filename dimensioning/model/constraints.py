@@ -1,0 +1,322 @@
+r"""Constraint families of the allocation model, one small function each.
+
+Every family is one Pyomo ``Constraint`` named ``res_<family>`` (a restriction the planner can
+break) or ``def_<family>`` (a definition that links variables and is never relaxed). Each function
+returns early when its family does not apply and indexes only the pairs where it applies.
+
+In elastic mode (used to explain infeasibility) every ``res_`` family gets a non-negative slack
+per constraint, penalised in the objective; the families whose slack ends up positive are the ones
+that conflict. Notation: :math:`x_{s,t}` beds, :math:`y_{s,t}` unit indicator,
+:math:`c_t = \sum_s x_{s,t}` pooled beds of type *t*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyomo.environ as pyo
+
+from .params import ModelData
+
+Rule = Callable[[pyo.ConcreteModel, ModelData], None]
+
+
+def _soft(
+    m: pyo.ConcreteModel, family: str, key: tuple[str, ...], lhs: object, sense: str, rhs: object
+) -> object:
+    """Build ``lhs (sense) rhs``; in elastic mode add a penalised slack for this family and key.
+
+    The unnormalised terms are recorded in ``m.terms[family, key]`` so that a breach can be
+    reported in the planner's terms (beds, rooms, sites) rather than Pyomo's normal form.
+    """
+    m.terms[family, key] = (lhs, sense, rhs)
+    if not m.elastic:
+        return {"<=": lhs <= rhs, ">=": lhs >= rhs, "==": lhs == rhs}[sense]
+    label = "|".join(key)
+    if sense == "<=":
+        return lhs - m.slack[family, label, "over"] <= rhs
+    if sense == ">=":
+        return lhs + m.slack[family, label, "under"] >= rhs
+    return lhs + m.slack[family, label, "under"] - m.slack[family, label, "over"] == rhs
+
+
+def add_total_beds_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Total beds are fixed (``totalt_antall_plasser``).
+
+    .. math:: \sum_{s \in S} \sum_{t \in T} x_{s,t} = N
+
+    Units: beds. Reads ``Parametre.totalt_antall_plasser``.
+    """
+    total = sum(m.x[s, t] for s in m.S for t in m.T)
+    m.res_total_beds = pyo.Constraint(
+        expr=_soft(m, "total_beds", ("",), total, "==", m.p_total_beds),
+        doc="Total beds equal totalt_antall_plasser",
+    )
+
+
+def add_site_capacity_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Beds at a site fit the site.
+
+    .. math:: \sum_{t} x_{s,t} \le P_s \quad \forall s \in S
+
+    Units: beds. Reads ``Lokasjoner.plasser``.
+    """
+
+    def rule(m: pyo.ConcreteModel, s: str) -> object:
+        lhs = sum(m.x[s, t] for t in m.T)
+        return _soft(m, "site_capacity", (s,), lhs, "<=", m.p_site_beds[s])
+
+    m.res_site_capacity = pyo.Constraint(m.S, rule=rule, doc="Beds per site at most plasser")
+
+
+def add_room_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Types that need single rooms (with bath) fit the site's single rooms (with bath).
+
+    .. math::
+        \sum_{t \in T^{single}} x_{s,t} \le R^{single}_s, \qquad
+        \sum_{t \in T^{bath}} x_{s,t} \le R^{bath}_s \quad \forall s
+
+    :math:`R^{single}_s` counts single rooms with and without bath. Units: beds (one per room).
+    Reads ``Plasstyper.krever_enerom/krever_bad`` and ``Lokasjoner.enerom_med_bad/enerom_uten_bad``.
+    """
+    if data.needs_single:
+
+        def single(m: pyo.ConcreteModel, s: str) -> object:
+            lhs = sum(m.x[s, t] for t in data.needs_single)
+            return _soft(m, "single_rooms", (s,), lhs, "<=", data.single_rooms[s])
+
+        m.res_single_rooms = pyo.Constraint(m.S, rule=single, doc="Single-room types fit rooms")
+    if data.needs_bath:
+
+        def bath(m: pyo.ConcreteModel, s: str) -> object:
+            lhs = sum(m.x[s, t] for t in data.needs_bath)
+            return _soft(m, "bath_rooms", (s,), lhs, "<=", data.bath_rooms[s])
+
+        m.res_bath_rooms = pyo.Constraint(m.S, rule=bath, doc="Bath types fit rooms with bath")
+
+
+def add_screened_room_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Each unit of a type that needs screening has a screened day room of its own.
+
+    .. math:: \sum_{t \in T^{scr}} y_{s,t} \le R^{scr}_s \quad \forall s
+
+    Units: units (rooms). Reads ``Plasstyper.krever_skjermet_rom``,
+    ``Lokasjoner.skjermede_oppholdsrom``.
+    """
+    if not data.needs_screened:
+        return
+
+    def rule(m: pyo.ConcreteModel, s: str) -> object:
+        lhs = sum(m.y[s, t] for t in data.needs_screened)
+        return _soft(m, "screened_rooms", (s,), lhs, "<=", data.screened_rooms[s])
+
+    m.res_screened_rooms = pyo.Constraint(m.S, rule=rule, doc="Screened rooms per unit")
+
+
+def add_facility_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""A type that needs a pool, training hall, doctor's office or overnight stay for relatives
+    is placed only where the site has it.
+
+    .. math:: x_{s,t} \le 0 \quad \forall (s,t) \in F
+
+    where :math:`F` holds the pairs whose site lacks a facility the type needs. Units: beds.
+    Reads ``Plasstyper.krever_*`` and ``Lokasjoner.basseng/treningssal/legekontor/...``.
+    """
+    pairs = sorted(data.forbidden_pairs, key=lambda p: (data.sites.index(p[0]), data.bed_types.index(p[1])))
+    if not pairs:
+        return
+
+    def rule(m: pyo.ConcreteModel, s: str, t: str) -> object:
+        return _soft(m, "facilities", (s, t), m.x[s, t], "<=", 0)
+
+    m.res_facilities = pyo.Constraint(pairs, rule=rule, doc="Facilities the type needs")
+
+
+def add_unit_link_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Beds only where a unit exists (definition of :math:`y`).
+
+    .. math:: x_{s,t} \le M_s \, y_{s,t} \quad \forall s, t
+
+    with :math:`M_s` the site's capacity (all sites' capacity in elastic mode). Never relaxed.
+    """
+    big = data.max_beds_per_type
+
+    def rule(m: pyo.ConcreteModel, s: str, t: str) -> object:
+        bound = big if m.elastic else data.site_beds[s]
+        return m.x[s, t] <= bound * m.y[s, t]
+
+    m.def_unit_link = pyo.Constraint(m.S, m.T, rule=rule, doc="x only where y = 1")
+
+
+def add_min_unit_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""A unit, if it exists, has at least the type's smallest size.
+
+    .. math:: x_{s,t} \ge m_t \, y_{s,t} \quad \forall s, t: m_t > 0
+
+    Units: beds. Reads ``Plasstyper.min_enhet``.
+    """
+    types = [t for t in data.bed_types if data.min_unit_beds[t] > 0]
+    if not types:
+        return
+
+    def rule(m: pyo.ConcreteModel, s: str, t: str) -> object:
+        return _soft(m, "min_unit", (s, t), m.x[s, t], ">=", m.p_min_unit[t] * m.y[s, t])
+
+    m.res_min_unit = pyo.Constraint(m.S, types, rule=rule, doc="Smallest unit size")
+
+
+def add_max_sites_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""A type is at no more than its allowed number of sites.
+
+    .. math:: \sum_s y_{s,t} \le K_t \quad \forall t: K_t \text{ given}
+
+    Units: sites. Reads ``Plasstyper.maks_lokasjoner``.
+    """
+    types = [t for t in data.bed_types if data.max_sites[t] is not None]
+    if not types:
+        return
+
+    def rule(m: pyo.ConcreteModel, t: str) -> object:
+        lhs = sum(m.y[s, t] for s in m.S)
+        return _soft(m, "max_sites", (t,), lhs, "<=", data.max_sites[t])
+
+    m.res_max_sites = pyo.Constraint(types, rule=rule, doc="Sites per type at most maks_lokasjoner")
+
+
+def add_policy_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Policy bounds from ``Foringer``.
+
+    .. math:: \underline{x}_{s,t} \le x_{s,t} \le \overline{x}_{s,t}
+
+    only for the pairs that have a row. Units: beds.
+    """
+    if data.policy_min:
+
+        def lower(m: pyo.ConcreteModel, s: str, t: str) -> object:
+            return _soft(m, "policy_min", (s, t), m.x[s, t], ">=", data.policy_min[s, t])
+
+        m.res_policy_min = pyo.Constraint(sorted(data.policy_min), rule=lower, doc="Policy minimum")
+    if data.policy_max:
+
+        def upper(m: pyo.ConcreteModel, s: str, t: str) -> object:
+            return _soft(m, "policy_max", (s, t), m.x[s, t], "<=", data.policy_max[s, t])
+
+        m.res_policy_max = pyo.Constraint(sorted(data.policy_max), rule=upper, doc="Policy maximum")
+
+
+def add_blocking_target_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""The pooled beds of each type meet its blocking target.
+
+    Beds of one type at all sites form one loss system (the allocation office places a patient
+    wherever a bed of the type is free), so :math:`B(c_t, a_t) \le \beta_t`. Erlang B decreases in
+    :math:`c`, so this is the linear bound
+
+    .. math:: c_t \ge c^{min}_t = \min\{c : B(c, a_t) \le \beta_t\} \quad \forall t
+
+    Units: beds. Reads ``Plasstyper.maks_avvisning``, ``innleggelser_per_aar``, ``liggetid_dager``.
+    """
+    types = [t for t in data.bed_types if data.min_beds_for_target[t] > 0]
+    if not types:
+        return
+
+    def rule(m: pyo.ConcreteModel, t: str) -> object:
+        return _soft(m, "blocking_target", (t,), m.beds_of_type[t], ">=", m.p_min_beds[t])
+
+    m.res_blocking_target = pyo.Constraint(types, rule=rule, doc="Blocking at most maks_avvisning")
+
+
+def add_turned_away_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Exact linearisation of the patients turned away per year, :math:`L_t(c) = \lambda_t B(c, a_t)`.
+
+    :math:`L_t` is convex and decreasing in the integer :math:`c` (Erlang B is convex in the number
+    of servers), so the chords between consecutive integers give
+
+    .. math::
+        z_t \ge L_t(k) + \bigl(L_t(k+1) - L_t(k)\bigr)(c_t - k) \quad \forall t, k = 0..C-1
+
+    and, since :math:`z_t` is minimised, :math:`z_t = L_t(c_t)` exactly at every integer
+    :math:`c_t` (not a sampled approximation). Units: patients per year. Never relaxed.
+    Chords where the curve is flat below 1e-9 patients are dropped (they cannot bind).
+    """
+    curve = data.turned_away_curve
+
+    def rule(m: pyo.ConcreteModel, t: str, k: int) -> object:
+        low, high = float(curve[t][k]), float(curve[t][k + 1])
+        if low < 1e-9:
+            return pyo.Constraint.Skip
+        return m.turned_away[t] >= low + (high - low) * (m.beds_of_type[t] - k)
+
+    m.def_turned_away = pyo.Constraint(m.T, m.K, rule=rule, doc="Turned away per year (chords)")
+
+
+def add_staffing_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Nurse FTE per unit: the skill-mix share of the care staff, and at least the minimum.
+
+    .. math::
+        n_{s,t} \ge \phi_t \sigma_{nurse} x_{s,t}, \qquad n_{s,t} \ge F^{min} y_{s,t}
+
+    :math:`\phi_t` is ``pleiefaktor``, :math:`\sigma_{nurse}` the nurse share (``Bemanning.andel``),
+    :math:`F^{min}` the nurse FTE for one nurse on every shift (``Parametre``). The other skill
+    groups scale with beds and need no variable. Units: FTE. Never relaxed.
+    """
+
+    def share(m: pyo.ConcreteModel, s: str, t: str) -> object:
+        return m.nurse_fte[s, t] >= m.p_nurse_fte_per_bed[t] * m.x[s, t]
+
+    def minimum(m: pyo.ConcreteModel, s: str, t: str) -> object:
+        return m.nurse_fte[s, t] >= m.p_min_nurse_fte * m.y[s, t]
+
+    m.def_nurse_share = pyo.Constraint(m.S, m.T, rule=share, doc="Nurse FTE from skill mix")
+    m.def_nurse_minimum = pyo.Constraint(m.S, m.T, rule=minimum, doc="Minimum nurse FTE per unit")
+
+
+def add_moved_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Beds moved relative to the reference split (today's), for the tie-break.
+
+    .. math:: d_{s,t} \ge x_{s,t} - x^{ref}_{s,t}, \quad d_{s,t} \ge x^{ref}_{s,t} - x_{s,t}
+
+    Units: beds. Never relaxed.
+    """
+    ref = data.reference_beds
+
+    def up(m: pyo.ConcreteModel, s: str, t: str) -> object:
+        return m.moved[s, t] >= m.x[s, t] - ref.get((s, t), 0)
+
+    def down(m: pyo.ConcreteModel, s: str, t: str) -> object:
+        return m.moved[s, t] >= ref.get((s, t), 0) - m.x[s, t]
+
+    m.def_moved_up = pyo.Constraint(m.S, m.T, rule=up, doc="Beds moved, upward")
+    m.def_moved_down = pyo.Constraint(m.S, m.T, rule=down, doc="Beds moved, downward")
+
+
+# Families in build order: (name, function, relaxable).
+FAMILIES: tuple[tuple[str, Rule, bool], ...] = (
+    ("total_beds", add_total_beds_constraints, True),
+    ("site_capacity", add_site_capacity_constraints, True),
+    ("rooms", add_room_constraints, True),
+    ("screened_rooms", add_screened_room_constraints, True),
+    ("facilities", add_facility_constraints, True),
+    ("unit_link", add_unit_link_constraints, False),
+    ("min_unit", add_min_unit_constraints, True),
+    ("max_sites", add_max_sites_constraints, True),
+    ("policy", add_policy_constraints, True),
+    ("blocking_target", add_blocking_target_constraints, True),
+    ("turned_away", add_turned_away_constraints, False),
+    ("staffing", add_staffing_constraints, False),
+    ("moved", add_moved_constraints, False),
+)
+
+# Names of the res_ components whose breach is reported to the planner.
+RELAXABLE_FAMILIES: tuple[str, ...] = (
+    "total_beds",
+    "site_capacity",
+    "single_rooms",
+    "bath_rooms",
+    "screened_rooms",
+    "facilities",
+    "min_unit",
+    "max_sites",
+    "policy_min",
+    "policy_max",
+    "blocking_target",
+)

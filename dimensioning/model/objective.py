@@ -1,0 +1,51 @@
+r"""Objective of the allocation model: yearly cost in NOK, with a documented tie-break.
+
+.. math::
+    \min \; \underbrace{\sum_{s,t} \bigl(k^{other}_t x_{s,t} + k^{nurse} n_{s,t}\bigr)}_{\text{staffing}}
+    + \underbrace{\sum_t k^{away}_t z_t}_{\text{patients turned away}}
+    + \epsilon \sum_{s,t} d_{s,t} + \rho \sum \text{slack}
+
+- :math:`k^{other}_t = \phi_t \sum_{g \ne nurse} \sigma_g k_g`: non-nurse staff cost per bed.
+- :math:`k^{nurse}`: cost per nurse FTE; :math:`n_{s,t}` nurse FTE of the unit.
+- :math:`k^{away}_t`: ``kostnad_per_avvist``; :math:`z_t` patients turned away per year.
+- Tie-break :math:`\epsilon = 1` NOK per bed moved from the reference split (today's): among
+  allocations of equal cost the one closest to today wins. It is 7-8 orders of magnitude below
+  the cost terms, so it never trades against a real krone.
+- :math:`\rho = 10^9` NOK per unit of slack, in elastic mode only.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from .params import ModelData
+
+TIE_BREAK_NOK_PER_BED_MOVED = 1.0
+SLACK_PENALTY_NOK = 1e9
+
+
+def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Declare cost expressions and the objective (see the module docstring for the formula)."""
+    m.e_staff_cost = pyo.Expression(
+        expr=sum(
+            m.p_other_cost_per_bed[t] * m.x[s, t] + m.p_nurse_cost * m.nurse_fte[s, t]
+            for s in m.S
+            for t in m.T
+        ),
+        doc="Yearly staffing cost, NOK",
+    )
+    m.e_turned_away_cost = pyo.Expression(
+        expr=sum(m.p_cost_turned_away[t] * m.turned_away[t] for t in m.T),
+        doc="Yearly cost of patients turned away, NOK",
+    )
+    m.e_tie_break = pyo.Expression(
+        expr=TIE_BREAK_NOK_PER_BED_MOVED * sum(m.moved[s, t] for s in m.S for t in m.T),
+        doc="Tie-break: beds moved from the reference split",
+    )
+    total = m.e_staff_cost + m.e_turned_away_cost + m.e_tie_break
+    if m.elastic:
+        m.e_slack_penalty = pyo.Expression(
+            expr=SLACK_PENALTY_NOK * sum(m.slack[i] for i in m.slack), doc="Slack penalty"
+        )
+        total = total + m.e_slack_penalty
+    m.obj = pyo.Objective(expr=total, sense=pyo.minimize, doc="Yearly cost, NOK")

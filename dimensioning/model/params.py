@@ -1,0 +1,225 @@
+"""Model data: everything the MIP needs, precomputed from a :class:`~dimensioning.case.Case`.
+
+This module is pure pandas/numpy (no Pyomo objects are built here except in :func:`add_params`):
+queueing outputs become tables before any model component exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from .. import queueing
+from ..case import Case
+from ..schema import NURSE_SKILL
+
+Pair = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """Plain data for the model, keyed by site and bed-type names.
+
+    Attributes:
+        sites: Site names, in input order.
+        bed_types: Bed-type names, in input order.
+        total_beds: Beds to place in all.
+        site_beds: Bed capacity per site.
+        single_rooms: Single rooms (with or without bath) per site.
+        bath_rooms: Single rooms with own bath per site.
+        screened_rooms: Screened day rooms per site.
+        forbidden_pairs: ``(site, type) -> [missing facility labels]`` where a type needs a facility
+            the site lacks.
+        needs_single, needs_bath, needs_screened: Types with that room requirement.
+        min_unit_beds: Smallest unit per type.
+        max_sites: Largest number of sites per type (None = no limit).
+        min_beds_for_target: Smallest pooled bed count meeting the blocking target.
+        max_beds_per_type: Upper bound on pooled beds of one type (for the turned-away curve).
+        turned_away_curve: ``type -> array`` of expected patients turned away per year at
+            ``0..max_beds_per_type`` beds.
+        cost_per_turned_away: NOK per patient turned away, per type.
+        other_cost_per_bed: Yearly NOK per bed for the non-nurse skill groups, per type.
+        nurse_fte_per_bed: Nurse FTE per bed (pleiefaktor times nurse share), per type.
+        nurse_cost_per_fte: Yearly NOK per nurse FTE.
+        min_nurse_fte: Minimum nurse FTE per unit.
+        policy_min, policy_max: Policy bounds per ``(site, type)``.
+        reference_beds: Beds per ``(site, type)`` of the reference alternative (tie-break).
+    """
+
+    sites: list[str]
+    bed_types: list[str]
+    total_beds: int
+    site_beds: dict[str, int]
+    single_rooms: dict[str, int]
+    bath_rooms: dict[str, int]
+    screened_rooms: dict[str, int]
+    forbidden_pairs: dict[Pair, list[str]]
+    needs_single: list[str]
+    needs_bath: list[str]
+    needs_screened: list[str]
+    min_unit_beds: dict[str, int]
+    max_sites: dict[str, int | None]
+    min_beds_for_target: dict[str, int]
+    max_beds_per_type: int
+    turned_away_curve: dict[str, np.ndarray]
+    cost_per_turned_away: dict[str, float]
+    other_cost_per_bed: dict[str, float]
+    nurse_fte_per_bed: dict[str, float]
+    nurse_cost_per_fte: float
+    min_nurse_fte: float
+    policy_min: dict[Pair, int]
+    policy_max: dict[Pair, int]
+    reference_beds: dict[Pair, int]
+
+    @property
+    def pairs(self) -> list[Pair]:
+        """Every (site, bed type) pair, sites outermost."""
+        return [(s, t) for s in self.sites for t in self.bed_types]
+
+
+FACILITY_NEEDS = (
+    ("needs_pool", "pool", "basseng"),
+    ("needs_training_hall", "training_hall", "treningssal"),
+    ("needs_doctor_office", "doctor_office", "legekontor"),
+    ("needs_relatives_overnight", "relatives_overnight", "overnatting for pårørende"),
+)
+
+
+def model_data(case: Case, reference_alternative: str | None = None) -> ModelData:
+    """Precompute the model's data from a case.
+
+    Args:
+        case: The validated case.
+        reference_alternative: Alternative whose split breaks ties (default: the first one in
+            ``Alternativer``, by convention today's split).
+
+    Returns:
+        The model data.
+    """
+    sites, types = case.sites, case.bed_types
+    names_s, names_t = case.site_names, case.bed_type_names
+    max_beds = int(max(case.settings.total_beds, sites["beds"].sum()))
+    load = case.load_beds
+    table = queueing.erlang_b_table(max_beds, load.to_numpy())
+    curve = {t: types.at[t, "arrivals_per_year"] * table[:, i] for i, t in enumerate(names_t)}
+
+    skills = case.skills
+    nurse_share = float(skills.at[NURSE_SKILL, "share"])
+    others = skills.drop(index=NURSE_SKILL)
+    other_cost_per_fte = float((others["share"] * others["cost_per_fte"]).sum())
+
+    forbidden: dict[Pair, list[str]] = {}
+    for s in names_s:
+        for t in names_t:
+            missing = [
+                label
+                for need, has, label in FACILITY_NEEDS
+                if types.at[t, need] and not sites.at[s, has]
+            ]
+            if missing:
+                forbidden[(s, t)] = missing
+
+    policies = case.policies
+    policy_min = {
+        (r.site, r.bed_type): int(r.min_beds) for r in policies.itertuples() if r.min_beds > 0
+    }
+    policy_max = {
+        (r.site, r.bed_type): int(r.max_beds)
+        for r in policies.itertuples()
+        if r.max_beds is not None and not pd.isna(r.max_beds)
+    }
+    return ModelData(
+        sites=names_s,
+        bed_types=names_t,
+        total_beds=case.settings.total_beds,
+        site_beds={s: int(sites.at[s, "beds"]) for s in names_s},
+        single_rooms={
+            s: int(sites.at[s, "single_rooms_bath"] + sites.at[s, "single_rooms_no_bath"])
+            for s in names_s
+        },
+        bath_rooms={s: int(sites.at[s, "single_rooms_bath"]) for s in names_s},
+        screened_rooms={s: int(sites.at[s, "screened_rooms"]) for s in names_s},
+        forbidden_pairs=forbidden,
+        needs_single=[t for t in names_t if types.at[t, "needs_single_room"]],
+        needs_bath=[t for t in names_t if types.at[t, "needs_bath"]],
+        needs_screened=[t for t in names_t if types.at[t, "needs_screened_room"]],
+        min_unit_beds={t: int(types.at[t, "min_unit_beds"]) for t in names_t},
+        max_sites={t: _optional_int(types.at[t, "max_sites"]) for t in names_t},
+        min_beds_for_target={t: int(v) for t, v in case.min_beds_for_target.items()},
+        max_beds_per_type=max_beds,
+        turned_away_curve=curve,
+        cost_per_turned_away={t: float(types.at[t, "cost_per_turned_away"]) for t in names_t},
+        other_cost_per_bed={
+            t: float(types.at[t, "care_fte_per_bed"]) * other_cost_per_fte for t in names_t
+        },
+        nurse_fte_per_bed={t: float(types.at[t, "care_fte_per_bed"]) * nurse_share for t in names_t},
+        nurse_cost_per_fte=float(skills.at[NURSE_SKILL, "cost_per_fte"]),
+        min_nurse_fte=case.settings.min_nurse_fte_per_unit,
+        policy_min=policy_min,
+        policy_max=policy_max,
+        reference_beds=_reference(case, reference_alternative),
+    )
+
+
+def _optional_int(value: object) -> int | None:
+    """None for a blank (None/NaN) cell, else the whole number."""
+    if value is None or pd.isna(value):
+        return None
+    return int(value)
+
+
+def _reference(case: Case, name: str | None) -> dict[Pair, int]:
+    """Beds per (site, type) of the reference alternative, or empty if there is none."""
+    alternatives = case.alternatives
+    if alternatives.empty:
+        return {}
+    name = name or case.alternative_names[0]
+    chosen = alternatives[alternatives["alternative"] == name]
+    return {(r.site, r.bed_type): int(r.beds) for r in chosen.itertuples()}
+
+
+def add_params(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Declare the scalar and indexed parameters that enter the constraints and the objective.
+
+    Every parameter has a ``within=`` domain as a second guard behind input validation, and is
+    mutable so what-if sweeps can change it without rebuilding the model.
+    """
+    m.p_total_beds = pyo.Param(
+        initialize=data.total_beds, within=pyo.NonNegativeIntegers, mutable=True,
+        doc="Beds to place in all (totalt_antall_plasser)",
+    )
+    m.p_site_beds = pyo.Param(
+        m.S, initialize=data.site_beds, within=pyo.NonNegativeIntegers, mutable=True,
+        doc="Bed capacity per site (plasser)",
+    )
+    m.p_min_beds = pyo.Param(
+        m.T, initialize=data.min_beds_for_target, within=pyo.NonNegativeIntegers, mutable=True,
+        doc="Smallest pooled bed count meeting the blocking target",
+    )
+    m.p_min_unit = pyo.Param(
+        m.T, initialize=data.min_unit_beds, within=pyo.NonNegativeIntegers, mutable=True,
+        doc="Smallest unit size (min_enhet)",
+    )
+    m.p_cost_turned_away = pyo.Param(
+        m.T, initialize=data.cost_per_turned_away, within=pyo.NonNegativeReals, mutable=True,
+        doc="NOK per patient turned away",
+    )
+    m.p_other_cost_per_bed = pyo.Param(
+        m.T, initialize=data.other_cost_per_bed, within=pyo.NonNegativeReals, mutable=True,
+        doc="Yearly NOK per bed for non-nurse staff",
+    )
+    m.p_nurse_fte_per_bed = pyo.Param(
+        m.T, initialize=data.nurse_fte_per_bed, within=pyo.NonNegativeReals, mutable=True,
+        doc="Nurse FTE per bed (pleiefaktor x nurse share)",
+    )
+    m.p_nurse_cost = pyo.Param(
+        initialize=data.nurse_cost_per_fte, within=pyo.NonNegativeReals, mutable=True,
+        doc="Yearly NOK per nurse FTE",
+    )
+    m.p_min_nurse_fte = pyo.Param(
+        initialize=data.min_nurse_fte, within=pyo.NonNegativeReals, mutable=True,
+        doc="Minimum nurse FTE per unit",
+    )

@@ -1,0 +1,38 @@
+"""Decision and auxiliary variables of the allocation model."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from .params import ModelData
+
+
+def add_variables(m: pyo.ConcreteModel, data: ModelData, *, elastic: bool) -> None:
+    r"""Declare the variables.
+
+    - ``x[s,t]`` (integer, beds): beds of type *t* at site *s*.
+    - ``y[s,t]`` (binary): 1 if type *t* has a unit at site *s*.
+    - ``turned_away[t]`` (patients/year): expected patients of type *t* turned away,
+      :math:`\lambda_t B(c_t, a_t)` at the chosen pooled bed count :math:`c_t = \sum_s x_{s,t}`.
+    - ``nurse_fte[s,t]`` (FTE): nurse FTE of the unit, at least the proportional share and at
+      least the minimum per unit.
+    - ``moved[s,t]`` (beds): :math:`|x_{s,t} - x^{ref}_{s,t}|`, for the tie-break.
+    - ``slack[...]`` (elastic mode only): created on demand by relaxed constraint families.
+
+    In elastic mode bed counts may exceed a site's capacity (the capacity family is relaxed).
+    """
+    cap = data.max_beds_per_type
+
+    def x_bounds(_m: pyo.ConcreteModel, s: str, _t: str) -> tuple[int, int]:
+        return (0, cap if elastic else data.site_beds[s])
+
+    m.x = pyo.Var(m.S, m.T, within=pyo.NonNegativeIntegers, bounds=x_bounds, doc="Beds")
+    m.y = pyo.Var(m.S, m.T, within=pyo.Binary, doc="Unit exists")
+    m.turned_away = pyo.Var(m.T, within=pyo.NonNegativeReals, doc="Patients turned away per year")
+    m.nurse_fte = pyo.Var(m.S, m.T, within=pyo.NonNegativeReals, doc="Nurse FTE per unit")
+    m.moved = pyo.Var(m.S, m.T, within=pyo.NonNegativeReals, doc="Beds moved from reference")
+    if elastic:
+        m.slack = pyo.Var(pyo.Any, dense=False, within=pyo.NonNegativeReals, doc="Elastic slack")
+    m.beds_of_type = pyo.Expression(
+        m.T, rule=lambda m, t: sum(m.x[s, t] for s in m.S), doc="Pooled beds per type c_t"
+    )

@@ -1,0 +1,73 @@
+"""The result object: everything reports need, as tidy DataFrames, and nothing from Pyomo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .case import Case
+from .evaluate import Evaluation
+from .labels import OPTIMUM
+from .solve import SolveStatus
+
+
+@dataclass(frozen=True)
+class Result:
+    """Optimum and alternatives, evaluated alike. Every frame has an ``alternative`` column.
+
+    Attributes:
+        case: The case that was solved.
+        status: What the solver reported.
+        allocation: The optimum: ``site, bed_type, beds``.
+        comparison: ``alternative, site, bed_type, beds`` for the optimum and every alternative.
+        queueing: Per alternative and bed type (see :class:`~.evaluate.Evaluation`).
+        staffing: Per alternative, unit and skill group.
+        costs: One row per alternative.
+        violations: Broken rules per alternative.
+    """
+
+    case: Case
+    status: SolveStatus
+    allocation: pd.DataFrame
+    comparison: pd.DataFrame
+    queueing: pd.DataFrame
+    staffing: pd.DataFrame
+    costs: pd.DataFrame
+    violations: pd.DataFrame
+
+    @property
+    def alternatives(self) -> list[str]:
+        """Names in report order: the optimum first, then the workbook's alternatives."""
+        return list(dict.fromkeys(self.costs["alternative"]))
+
+    @property
+    def optimum_name(self) -> str:
+        """Label of the optimum in every frame."""
+        return OPTIMUM
+
+    @classmethod
+    def from_evaluations(
+        cls, case: Case, status: SolveStatus, evaluations: list[Evaluation]
+    ) -> Result:
+        """Stack evaluations (the optimum first) into one result."""
+
+        def stack(attribute: str) -> pd.DataFrame:
+            frames = [
+                getattr(e, attribute).assign(alternative=e.name)[
+                    ["alternative", *getattr(e, attribute).columns]
+                ]
+                for e in evaluations
+            ]
+            return pd.concat(frames, ignore_index=True)
+
+        return cls(
+            case=case,
+            status=status,
+            allocation=evaluations[0].allocation.copy(),
+            comparison=stack("allocation"),
+            queueing=stack("queueing"),
+            staffing=stack("staffing"),
+            costs=stack("costs"),
+            violations=stack("violations"),
+        )

@@ -1,0 +1,203 @@
+"""The one solver boundary: run HiGHS (through Pyomo's highspy interface) and explain infeasibility.
+
+No Pyomo result object leaves this module: callers get a typed :class:`SolveStatus`, or a
+:class:`~dimensioning.errors.InfeasibleError` / :class:`~dimensioning.errors.SolverError`.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from dataclasses import dataclass
+
+import pandas as pd
+import pyomo.environ as pyo
+from pyomo.contrib.solver.common.results import TerminationCondition
+from pyomo.contrib.solver.solvers.highs import Highs
+
+from .case import Case
+from .errors import InfeasibleError, SolverError
+from .labels import FAMILY_LABELS, number
+from .model import BuildOptions, build_model
+from .model.constraints import RELAXABLE_FAMILIES
+
+LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Solver settings. The defaults prove optimality (gap 0) on one thread, deterministically.
+
+    Attributes:
+        time_limit_s: Wall-clock limit for HiGHS.
+        mip_rel_gap: Relative MIP gap at which HiGHS may stop.
+        threads: Solver threads (1 keeps runs reproducible).
+        random_seed: HiGHS random seed.
+    """
+
+    time_limit_s: float = 60.0
+    mip_rel_gap: float = 0.0
+    threads: int = 1
+    random_seed: int = 0
+
+
+class Termination(enum.Enum):
+    """How the solve ended."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"  # stopped (e.g. time limit) with a solution, optimality not proven
+    INFEASIBLE = "infeasible"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class SolveStatus:
+    """What the solver reported.
+
+    Attributes:
+        termination: How the solve ended.
+        objective_nok: Objective value of the solution (yearly NOK, tie-break included).
+        bound_nok: Best proven lower bound.
+        gap: Relative gap between objective and bound.
+        runtime_s: Wall-clock time of build and solve.
+        solver: Solver name and version.
+    """
+
+    termination: Termination
+    objective_nok: float
+    bound_nok: float
+    gap: float
+    runtime_s: float
+    solver: str
+
+    @property
+    def label_nb(self) -> str:
+        """The status in bokmål."""
+        return {
+            Termination.OPTIMAL: "optimal (bevist)",
+            Termination.FEASIBLE: "gyldig, ikke bevist optimal",
+            Termination.INFEASIBLE: "ingen gyldig løsning",
+            Termination.ERROR: "feil i løseren",
+        }[self.termination]
+
+
+def run_solver(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveStatus:
+    """Solve a built model with HiGHS and load the solution into it.
+
+    Args:
+        m: A model from :func:`~dimensioning.model.build_model`.
+        options: Solver settings.
+
+    Returns:
+        The status; the model's variables hold the solution unless infeasible.
+
+    Raises:
+        SolverError: If HiGHS is missing or stops without a solution for another reason.
+    """
+    options = options or SolveOptions()
+    solver = Highs()
+    if not solver.available():
+        msg = "Løseren HiGHS (pakken highspy) er ikke installert."
+        raise SolverError(msg)
+    config = {
+        "load_solutions": False,
+        "raise_exception_on_nonoptimal_result": False,
+        "time_limit": options.time_limit_s,
+        "rel_gap": options.mip_rel_gap,
+        "threads": options.threads,
+        "solver_options": {"random_seed": options.random_seed, "mip_abs_gap": 1e-6},
+    }
+    started = time.perf_counter()
+    results = solver.solve(m, **config)
+    runtime = time.perf_counter() - started
+    condition = results.termination_condition
+    version = ".".join(str(v) for v in solver.version())
+    has_solution = results.incumbent_objective is not None
+    if condition in (
+        TerminationCondition.provenInfeasible,
+        TerminationCondition.infeasibleOrUnbounded,
+    ):
+        return SolveStatus(Termination.INFEASIBLE, float("nan"), float("nan"), float("nan"),
+                           runtime, f"HiGHS {version}")
+    if not has_solution:
+        msg = f"HiGHS stoppet uten løsning ({condition.name}) etter {number(runtime, 1)} s."
+        raise SolverError(msg)
+    results.solution_loader.load_vars()
+    objective = float(results.incumbent_objective)
+    bound = float(results.objective_bound) if results.objective_bound is not None else objective
+    gap = abs(objective - bound) / max(abs(objective), 1e-9)
+    termination = (
+        Termination.OPTIMAL
+        if condition == TerminationCondition.convergenceCriteriaSatisfied
+        else Termination.FEASIBLE
+    )
+    LOGGER.info("HiGHS %s: %s, objective %.2f, gap %.2e", version, condition.name, objective, gap)
+    return SolveStatus(termination, objective, bound, gap, runtime, f"HiGHS {version}")
+
+
+def allocation_from_model(m: pyo.ConcreteModel) -> pd.DataFrame:
+    """Beds per (site, bed type) of a solved model, as a tidy table sorted in model order."""
+    rows = [
+        {"site": s, "bed_type": t, "beds": round(pyo.value(m.x[s, t]))} for s in m.S for t in m.T
+    ]
+    return pd.DataFrame(rows, columns=["site", "bed_type", "beds"])
+
+
+def explain_infeasibility(case: Case, options: SolveOptions | None = None) -> pd.DataFrame:
+    """Find which restriction families conflict, by solving the elastic model.
+
+    Every restriction gets a slack penalised far above any cost, so the solver breaks as few
+    units of rules as it can; the rules it had to break are the conflict.
+
+    Returns:
+        One row per relaxed constraint: ``family, site, bed_type, slack, message_nb``, sorted.
+    """
+    m = build_model(case, BuildOptions(elastic=True))
+    status = run_solver(m, options)
+    if status.termination is Termination.INFEASIBLE:  # cannot happen: every rule has slack
+        msg = "Selv den elastiske modellen er uløselig: kontakt utviklerne."
+        raise SolverError(msg)
+    sites, types = set(m.S), set(m.T)
+    rows = []
+    for (family, label, direction), var in m.slack.items():
+        amount = float(pyo.value(var))
+        if amount <= 1e-6:
+            continue
+        keys = label.split("|")
+        rows.append(
+            {
+                "family": family,
+                "site": next((k for k in keys if k in sites), ""),
+                "bed_type": next((k for k in keys if k in types), ""),
+                "direction": direction,
+                "slack": amount,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=["family", "site", "bed_type", "direction", "slack"])
+    order = {name: i for i, name in enumerate(RELAXABLE_FAMILIES)}
+    frame["_order"] = frame["family"].map(order)
+    frame = frame.sort_values(["_order", "site", "bed_type"]).drop(columns="_order")
+    frame["message_nb"] = [_slack_message(r) for r in frame.itertuples()]
+    return frame.reset_index(drop=True)
+
+
+def _slack_message(row: object) -> str:
+    """Say in bokmål how much one rule had to give."""
+    label, unit, explanation = FAMILY_LABELS.get(row.family, (row.family, "", ""))
+    where = " / ".join(p for p in (row.site, row.bed_type) if p)
+    where = f" ({where})" if where else ""
+    verb = "mangler" if row.direction == "under" else "over grensen med"
+    return f"{label}{where}: {verb} {number(row.slack, 1)} {unit} – {explanation}"
+
+
+def infeasible_error(case: Case, conflicts: pd.DataFrame) -> InfeasibleError:
+    """Build the bokmål error for an infeasible case from the elastic model's answer."""
+    families = list(dict.fromkeys(FAMILY_LABELS[f][0] for f in conflicts["family"]))
+    lines = [
+        f"Ingen fordeling oppfyller alle kravene i «{case.name}». "
+        f"Kravene som står mot hverandre: {', '.join(families)}.",
+        "Minste brudd som gjør problemet løsbart (funnet av modellen med straffet slakk):",
+    ]
+    lines += [f"  - {message}" for message in conflicts["message_nb"]]
+    return InfeasibleError("\n".join(lines), conflicts)
