@@ -258,7 +258,8 @@ def _validate_sheet(spec: SheetSpec, tables: RawTables, issues: list[ValidationI
             continue
         records.append({"_row": excel_row, **model.model_dump()})
     if not records:
-        if spec.name not in OPTIONAL_SHEETS:
+        has_rows = any(excel_row > 1 for excel_row, _ in rows)
+        if not has_rows and spec.name not in OPTIONAL_SHEETS:
             issues.append(ValidationIssue(spec.name, None, None, "arket har ingen rader"))
         return empty
     frame = pd.DataFrame.from_records(records)
@@ -391,3 +392,22 @@ def _settings(parameters: pd.DataFrame, issues: list[ValidationIssue]) -> Settin
     if issues:
         return None
     return Settings(**values)
+
+
+def case_tables(case: Case) -> dict[str, pd.DataFrame]:
+    """The case as input sheets with bokmål headers, in schema order (for templates and echoes)."""
+    frames = {
+        "Lokasjoner": case.sites.reset_index(),
+        "Plasstyper": case.bed_types.reset_index(),
+        "Bemanning": case.skills.reset_index(),
+        "Foringer": case.policies,
+        "Parametre": case.parameters,
+        "Alternativer": case.alternatives,
+    }
+    tables = {}
+    for spec in SHEETS:
+        pairs = columns_of(spec.row_model)
+        frame = frames[spec.name].reindex(columns=[name for name, _ in pairs])
+        frame = frame.astype(object).where(frame.notna(), None)
+        tables[spec.name] = frame.rename(columns=dict(pairs)).reset_index(drop=True)
+    return tables

@@ -35,3 +35,18 @@ def drammen_csv_folder() -> Path:
 def drammen() -> Case:
     """Drammen kommune's 146 short-term beds at five sites (March 2024), validated."""
     return load_case(drammen_path())
+
+
+def rebuild_drammen_workbook(target: Path | None = None) -> Path:
+    """Regenerate ``data/drammen.xlsx`` from the reviewable CSV files in ``data/drammen/``.
+
+    Run ``python -m dimensioning.examples`` after editing a CSV file.
+    """
+    from .io_template import write_template
+
+    case = load_case(drammen_csv_folder())
+    return write_template(case.replace(name="drammen"), target or drammen_path())
+
+
+if __name__ == "__main__":
+    print(rebuild_drammen_workbook())  # noqa: T201

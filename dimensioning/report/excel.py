@@ -1,0 +1,277 @@
+"""The Excel report: optimum beside today's split and the recommendations, in bokmål.
+
+Reads only the :class:`~dimensioning.results.Result`; written atomically with pinned metadata,
+so the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..case import case_tables
+from ..io_excel import HEADER_FILL, save_workbook, style_table
+from ..labels import FAMILY_LABELS, number, percent
+from ..results import Result
+
+NOK = "#,##0"
+FTE = "0.0"
+SHARE = "0.0%"
+LOAD = "0.00"
+COUNT = "0"
+
+
+@dataclass(frozen=True)
+class Col:
+    """One report column: source field, bokmål header and number format."""
+
+    field: str
+    header: str
+    fmt: str | None = None
+
+
+def write_excel(result: Result, path: str | Path) -> Path:
+    """Write the report workbook.
+
+    Sheets: ``Sammendrag``, ``Fordeling``, ``Sammenligning``, ``Køteori``, ``Bemanning``,
+    ``Regelbrudd`` and ``Forutsetninger``.
+
+    Args:
+        result: A solved and evaluated case.
+        path: Target ``.xlsx`` (folders are created; an existing file is replaced atomically).
+
+    Returns:
+        The path written.
+    """
+    workbook = Workbook()
+    _summary(workbook.active, result)
+    _allocation(workbook.create_sheet("Fordeling"), result)
+    _comparison(workbook.create_sheet("Sammenligning"), result)
+    _queueing(workbook.create_sheet("Køteori"), result)
+    _staffing(workbook.create_sheet("Bemanning"), result)
+    _violations(workbook.create_sheet("Regelbrudd"), result)
+    _assumptions(workbook.create_sheet("Forutsetninger"), result)
+    return save_workbook(workbook, path)
+
+
+def _write_table(sheet: Worksheet, frame: pd.DataFrame, columns: list[Col], start_row: int = 1) -> None:
+    """Write a frame with bokmål headers and number formats starting at ``start_row``."""
+    headers = [c.header for c in columns]
+    for j, header in enumerate(headers, start=1):
+        cell = sheet.cell(row=start_row, column=j, value=header)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+    for i, record in enumerate(frame[[c.field for c in columns]].itertuples(index=False), start=1):
+        for j, (value, col) in enumerate(zip(record, columns, strict=True), start=1):
+            cell = sheet.cell(row=start_row + i, column=j, value=_cell(value))
+            if col.fmt:
+                cell.number_format = col.fmt
+    if start_row == 1:
+        style_table(sheet, headers)
+
+
+def _cell(value: Any) -> Any:
+    """Plain Python values for openpyxl (numpy scalars, NaN and booleans handled)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, bool):
+        return "ja" if value else "nei"
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _summary(sheet: Worksheet, result: Result) -> None:
+    """Key facts and one line per alternative: beds, FTE, costs, patients turned away, breaches."""
+    sheet.title = "Sammendrag"
+    status = result.status
+    costs = result.costs.copy()
+    best = float(costs.loc[costs["alternative"] == result.optimum_name, "total_cost_nok"].iloc[0])
+    costs["difference_nok"] = costs["total_cost_nok"] - best
+    columns = [
+        Col("alternative", "Alternativ"),
+        Col("beds", "Senger", COUNT),
+        Col("staff_fte", "Årsverk i pleien", FTE),
+        Col("staffing_cost_nok", "Bemanningskostnad (kr/år)", NOK),
+        Col("turned_away_per_year", "Avviste pasienter per år", FTE),
+        Col("turned_away_cost_nok", "Kostnad avviste (kr/år)", NOK),
+        Col("total_cost_nok", "Samlet kostnad (kr/år)", NOK),
+        Col("difference_nok", "Merkostnad mot optimum (kr/år)", NOK),
+        Col("broken_rules", "Regelbrudd", COUNT),
+    ]
+    _write_table(sheet, costs, columns)
+    row = len(costs) + 3
+    facts = [
+        ("Case", result.case.name),
+        ("Totalt antall plasser", result.case.settings.total_beds),
+        ("Løserstatus", status.label_nb),
+        ("Løser", status.solver),
+        ("Gap (relativt)", status.gap),
+        ("Tid (sekunder)", round(status.runtime_s, 2)),
+        (
+            "Minstebemanning sykepleiere per enhet (årsverk)",
+            round(result.case.settings.min_nurse_fte_per_unit, 2),
+        ),
+    ]
+    for label, value in facts:
+        sheet.cell(row=row, column=1, value=label).font = Font(bold=True)
+        sheet.cell(row=row, column=2, value=value)
+        row += 1
+    sheet.cell(row=row + 1, column=1, value="Hovedfunn").font = Font(bold=True)
+    for offset, line in enumerate(_findings(result), start=2):
+        sheet.cell(row=row + offset, column=1, value=line)
+
+
+def _findings(result: Result) -> list[str]:
+    """A few plain sentences comparing the optimum with each alternative."""
+    costs = result.costs.set_index("alternative")
+    optimum = result.optimum_name
+    best = costs.at[optimum, "total_cost_nok"]
+    lines = [
+        f"Optimal fordeling koster {number(best / 1e6, 1)} mill. kr per år og avviser "
+        f"{number(costs.at[optimum, 'turned_away_per_year'])} pasienter per år."
+    ]
+    for name in result.alternatives[1:]:
+        extra = costs.at[name, "total_cost_nok"] - best
+        broken = int(costs.at[name, "broken_rules"])
+        rules = f"bryter {broken} regel(er)" if broken else "bryter ingen regler"
+        lines.append(
+            f"{name}: {number(extra / 1e6, 1)} mill. kr dyrere per år, avviser "
+            f"{number(costs.at[name, 'turned_away_per_year'])} pasienter per år og {rules}."
+        )
+    return lines
+
+
+def _allocation(sheet: Worksheet, result: Result) -> None:
+    """The optimum as a site × bed-type matrix with totals."""
+    table = result.allocation.pivot(index="site", columns="bed_type", values="beds")
+    table = table.reindex(index=result.case.site_names, columns=result.case.bed_type_names)
+    table["Sum"] = table.sum(axis=1)
+    table.loc["Sum"] = table.sum(axis=0)
+    frame = table.reset_index().rename(columns={"site": "Lokasjon"})
+    columns = [Col("Lokasjon", "Lokasjon")] + [Col(c, c, COUNT) for c in frame.columns[1:]]
+    _write_table(sheet, frame, columns)
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+
+
+def _comparison(sheet: Worksheet, result: Result) -> None:
+    """Beds per type (all sites) and per site and type, one column per alternative."""
+    names = result.alternatives
+    comp = result.comparison
+    per_type = comp.pivot_table(
+        index="bed_type", columns="alternative", values="beds", aggfunc="sum", sort=False
+    ).reindex(index=result.case.bed_type_names, columns=names)
+    per_type.loc["Totalt"] = per_type.sum()
+    per_type = per_type.reset_index().assign(site="Alle lokasjoner")
+    per_site = comp.pivot_table(
+        index=["site", "bed_type"], columns="alternative", values="beds", aggfunc="sum", sort=False
+    ).reindex(columns=names)
+    per_site = per_site[per_site.sum(axis=1) > 0].reset_index()
+    frame = pd.concat([per_type, per_site], ignore_index=True)
+    columns = [Col("site", "Lokasjon"), Col("bed_type", "Plasstype")]
+    columns += [Col(n, n, COUNT) for n in names]
+    _write_table(sheet, frame, columns)
+
+
+def _queueing(sheet: Worksheet, result: Result) -> None:
+    """Per alternative and type: load, beds, blocking against its target, occupancy."""
+    columns = [
+        Col("alternative", "Alternativ"),
+        Col("bed_type", "Plasstype"),
+        Col("arrivals_per_year", "Innleggelser per år", COUNT),
+        Col("load_beds", "Belastning a (senger)", LOAD),
+        Col("beds", "Senger c", COUNT),
+        Col("min_beds_for_target", "Minste antall senger for kravet", COUNT),
+        Col("blocking_prob", "Andel avvist B(c, a)", SHARE),
+        Col("max_blocking", "Krav: maks andel avvist", SHARE),
+        Col("occupancy_share", "Belegg a(1-B)/c", SHARE),
+        Col("turned_away_per_year", "Avviste per år", FTE),
+        Col("turned_away_cost_nok", "Kostnad avviste (kr/år)", NOK),
+    ]
+    _write_table(sheet, result.queueing, columns)
+
+
+def _staffing(sheet: Worksheet, result: Result) -> None:
+    """FTE per unit by skill group, with the minimum-nurse rule applied."""
+    staffing = result.staffing
+    wide = staffing.pivot_table(
+        index=["alternative", "site", "bed_type"], columns="skill", values="fte", sort=False
+    ).reset_index()
+    cost = staffing.groupby(["alternative", "site", "bed_type"], sort=False)["cost_nok"].sum()
+    skills = list(result.case.skills.index)
+    wide["total_fte"] = wide[skills].sum(axis=1)
+    wide = wide.merge(cost.reset_index(), on=["alternative", "site", "bed_type"])
+    beds = result.comparison.set_index(["alternative", "site", "bed_type"])["beds"]
+    wide["beds"] = [beds[k] for k in zip(wide["alternative"], wide["site"], wide["bed_type"], strict=True)]
+    columns = [
+        Col("alternative", "Alternativ"),
+        Col("site", "Lokasjon"),
+        Col("bed_type", "Plasstype"),
+        Col("beds", "Senger", COUNT),
+    ]
+    columns += [Col(s, f"{s.capitalize()} (årsverk)", FTE) for s in skills]
+    columns += [Col("total_fte", "Sum årsverk", FTE), Col("cost_nok", "Kostnad (kr/år)", NOK)]
+    _write_table(sheet, wide, columns)
+
+
+def _violations(sheet: Worksheet, result: Result) -> None:
+    """Every broken rule per alternative, in words."""
+    frame = result.violations.copy()
+    frame["rule"] = frame["family"].map(lambda f: FAMILY_LABELS.get(f, (f,))[0])
+    columns = [
+        Col("alternative", "Alternativ"),
+        Col("rule", "Regel"),
+        Col("site", "Lokasjon"),
+        Col("bed_type", "Plasstype"),
+        Col("value", "Verdi", LOAD),
+        Col("bound", "Grense", LOAD),
+        Col("amount", "Avvik", LOAD),
+        Col("message_nb", "Forklaring"),
+    ]
+    _write_table(sheet, frame, columns)
+    if frame.empty:
+        sheet.cell(row=2, column=1, value="Ingen regelbrudd.")
+
+
+def _assumptions(sheet: Worksheet, result: Result) -> None:
+    """Every input table echoed with its source, then derived values, one block after another."""
+    case = result.case
+    row = 1
+    sheet.cell(row=row, column=1, value="Alle inndata med kilde").font = Font(bold=True, size=13)
+    row += 2
+    derived = pd.DataFrame(
+        {
+            "Plasstype": case.bed_type_names,
+            "Belastning a (senger)": case.load_beds.round(3).to_numpy(),
+            "Minste antall senger for kravet": case.min_beds_for_target.to_numpy(),
+        }
+    )
+    blocks = dict(case_tables(case))
+    blocks["Avledet: belastning og minste antall senger"] = derived
+    for title, frame in blocks.items():
+        sheet.cell(row=row, column=1, value=title).font = Font(bold=True, size=12)
+        row += 1
+        _write_table(sheet, frame, [Col(c, c) for c in frame.columns], start_row=row)
+        row += len(frame) + 2
+    nurse = case.settings
+    sheet.cell(row=row, column=1, value="Avledet: minstebemanning").font = Font(bold=True, size=12)
+    sheet.cell(
+        row=row + 1,
+        column=1,
+        value=(
+            f"{number(nurse.nurses_per_shift, 1)} sykepleier per vakt × "
+            f"{number(nurse.staffed_hours_per_week, 1)} t / {number(nurse.hours_per_fte_week, 1)} t "
+            f"× (1 + {percent(nurse.absence_uplift, 0)}) = "
+            f"{number(nurse.min_nurse_fte_per_unit, 2)} sykepleierårsverk per enhet"
+        ),
+    )
+    for letter in "ABCDEFGHIJKLMNOP":
+        sheet.column_dimensions[letter].width = 22
+    sheet.freeze_panes = "A2"

@@ -1,0 +1,119 @@
+"""Input validation: the bundled case, and bad input reported in bokmål with sheet, row, column."""
+
+from __future__ import annotations
+
+import pytest
+
+from dimensioning import InputError, load_case
+from dimensioning.examples import drammen_csv_folder, drammen_path
+
+from .conftest import SMALL, small_case
+
+
+def test_drammen_workbook_matches_its_csv_source(drammen_case):
+    from_csv = load_case(drammen_csv_folder())
+    for attribute in ("sites", "bed_types", "skills", "alternatives", "parameters"):
+        left = getattr(drammen_case, attribute).drop(columns="_row")
+        right = getattr(from_csv, attribute).drop(columns="_row")
+        assert left.equals(right), attribute
+    assert drammen_case.settings == from_csv.settings
+
+
+def test_drammen_facts(drammen_case):
+    assert drammen_case.settings.total_beds == 146
+    assert drammen_case.sites["beds"].to_dict() == {
+        "Drammen helsehus": 66,
+        "Bråta helse- og aktivitetssenter": 34,
+        "Svelvik sykehjem": 20,
+        "Åskollen bo- og servicesenter": 20,
+        "Strømsø bo- og servicesenter": 6,
+    }
+    totals = drammen_case.alternatives.groupby("alternative")["beds"].sum()
+    assert totals.to_dict() == {
+        "Agenda Kaupang (2023)": 146,
+        "Dagens (mars 2024)": 146,
+        "Kommunedirektøren (2024)": 146,
+    }
+    today = drammen_case.alternatives.query("alternative == 'Dagens (mars 2024)'")
+    per_type = today.groupby("bed_type")["beds"].sum()
+    assert per_type["Lindrende"] == 21 and per_type["KAD"] == 8 and per_type["Rehabilitering"] == 12
+    director = drammen_case.alternatives.query("alternative == 'Kommunedirektøren (2024)'")
+    assert director.set_index(["site", "bed_type"])["beds"].to_dict()[("Drammen helsehus", "KAD")] == 10
+    # every default has a source
+    assert (drammen_case.bed_types["source"].str.len() > 20).all()
+    assert (drammen_case.sites["source"].str.len() > 5).all()
+    # documented demand facts: palliative 10-12 occupied in all (about half advanced), rehab ~16
+    load = drammen_case.load_beds
+    assert 5 <= load["Lindrende"] <= 6
+    assert drammen_case.min_beds_for_target["Rehabilitering"] == 16
+    assert drammen_case.settings.min_nurse_fte_per_unit == pytest.approx(5.3, abs=0.01)
+    assert drammen_path().name == "drammen.xlsx"
+
+
+def issues_of(**sheets: str) -> list[str]:
+    with pytest.raises(InputError) as info:
+        small_case(**sheets)
+    return [str(issue) for issue in info.value.issues]
+
+
+def test_wrong_type_negative_and_missing_values_are_located():
+    bad = SMALL["Plasstyper"].replace("Akutt,300,3,0.2", "Akutt,mange,-3,0.2").replace(
+        "Vanlig,200,14,0.5,0.8", "Vanlig,200,14,,0.8"
+    )
+    issues = issues_of(Plasstyper=bad)
+    assert "ark «Plasstyper», rad 2, kolonne «innleggelser_per_aar»: må være et tall, fikk «mange»" in issues
+    assert any("rad 2, kolonne «liggetid_dager»: må være større enn 0" in i for i in issues)
+    assert "ark «Plasstyper», rad 3, kolonne «maks_avvisning»: mangler verdi" in issues
+
+
+def test_bad_yes_no_and_unknown_column():
+    bad = SMALL["Lokasjoner"].replace("A,6,6,0,0,1,ja,ja", "A,6,6,0,0,1,kanskje,ja")
+    issues = issues_of(Lokasjoner=bad)
+    assert issues == ["ark «Lokasjoner», rad 2, kolonne «basseng»: må være «ja» eller «nei», fikk «kanskje»"]
+    misspelt = SMALL["Lokasjoner"].replace("basseng", "bassen")
+    issues = issues_of(Lokasjoner=misspelt)
+    assert "ark «Lokasjoner», rad 1, kolonne «bassen»: ukjent kolonne (sjekk stavemåten)" in issues
+
+
+def test_missing_sheet_and_missing_required_column():
+    sheets = dict(SMALL)
+    issues = issues_of(Bemanning="fagkategori,kostnad_per_aarsverk\nsykepleier,900000")
+    assert "ark «Bemanning», rad 1, kolonne «andel»: påkrevd kolonne mangler" in issues
+    del sheets["Parametre"]
+    with pytest.raises(InputError, match="ark «Parametre»: arket mangler i arbeidsboken"):
+        from dimensioning.case import case_from_tables
+
+        from .conftest import tables_from_csv
+
+        case_from_tables(tables_from_csv(sheets))
+
+
+def test_duplicates_unknown_names_and_cross_checks():
+    duplicated = SMALL["Lokasjoner"] + "A,4,4,0,0,0,nei,nei\n"
+    issues = issues_of(Lokasjoner=duplicated)
+    assert "ark «Lokasjoner», rad 4, kolonne «lokasjon»: «A» står allerede i rad 2 (duplikat)" in issues
+    alternatives = "alternativ,lokasjon,plasstype,plasser\nI dag,C,Akutt,3\nI dag,A,Akut,2\n"
+    issues = issues_of(Alternativer=alternatives)
+    assert any(i.startswith("ark «Alternativer», rad 2, kolonne «lokasjon»: «C» finnes ikke") for i in issues)
+    assert any(i.startswith("ark «Alternativer», rad 3, kolonne «plasstype»: «Akut» finnes ikke") for i in issues)
+    shares = SMALL["Bemanning"].replace("0.6", "0.7")
+    assert issues_of(Bemanning=shares) == [
+        "ark «Bemanning», kolonne «andel»: andelene summerer til 1,1, men skal summere til 1"
+    ]
+    params = "navn,verdi\ntotalt_antall_plaser,10\n"
+    issues = issues_of(Parametre=params)
+    assert issues[0].startswith("ark «Parametre», rad 2, kolonne «navn»: ukjent parameter «totalt_antall_plaser»")
+
+
+def test_all_problems_reported_at_once():
+    bad_types = SMALL["Plasstyper"].replace("Akutt,300", "Akutt,x").replace("Vanlig,200", "Vanlig,y")
+    bad_sites = SMALL["Lokasjoner"].replace("B,6,", "B,-6,")
+    issues = issues_of(Plasstyper=bad_types, Lokasjoner=bad_sites)
+    assert len(issues) == 3
+
+
+def test_decimal_comma_and_whole_numbers_from_excel():
+    text = SMALL["Plasstyper"].replace("Vanlig,200,14,0.5,0.8", 'Vanlig,200,14,"0,5","0,8"')
+    case = small_case(Plasstyper=text)
+    assert case.bed_types.at["Vanlig", "care_fte_per_bed"] == pytest.approx(0.8)
+    assert case.bed_types.at["Vanlig", "max_blocking"] == pytest.approx(0.5)

@@ -1,0 +1,154 @@
+"""The MIP against brute-force enumeration, its parts against hand values, and infeasibility."""
+
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+import pytest
+
+from dimensioning import InfeasibleError, evaluate, solve
+from dimensioning.model import FAMILIES, build_model, constraint_violations
+from dimensioning.solve import run_solver
+
+from .conftest import SMALL, small_case
+
+
+def brute_force(case):
+    """Cheapest rule-abiding allocation by enumerating every split of the total."""
+    sites, types = case.site_names, case.bed_type_names
+    pairs = [(s, t) for s in sites for t in types]
+    total = case.settings.total_beds
+    best = None
+    for counts in itertools.product(range(total + 1), repeat=len(pairs) - 1):
+        last = total - sum(counts)
+        if last < 0:
+            continue
+        beds = [*counts, last]
+        allocation = pd.DataFrame(
+            [(s, t, b) for (s, t), b in zip(pairs, beds, strict=True)], columns=["site", "bed_type", "beds"]
+        )
+        if any(allocation.groupby("site")["beds"].sum() > case.sites["beds"]):
+            continue  # quick pre-filter; the rule check below covers it too
+        if not constraint_violations(case, allocation).empty:
+            continue
+        cost = float(evaluate(case, allocation).costs["total_cost_nok"].iloc[0])
+        if best is None or cost < best[0] - 1e-6:
+            best = (cost, allocation)
+    return best
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        None,
+        "lokasjon,plasstype,min,maks\nB,Vanlig,0,4\n",
+        "lokasjon,plasstype,min,maks\nA,Vanlig,2,\n",
+        "lokasjon,plasstype,min,maks\nA,Vanlig,3,\n",  # infeasible: Akutt needs 4 bath rooms at A
+        "lokasjon,plasstype,min,maks\nB,Vanlig,0,2\n",  # infeasible: room for 8 beds only
+    ],
+)
+def test_mip_equals_brute_force(policy):
+    case = small_case(**({"Foringer": policy} if policy else {}))
+    best = brute_force(case)
+    if best is None:
+        with pytest.raises(InfeasibleError):
+            solve(case)
+        return
+    best_cost, _ = best
+    result = solve(case)
+    optimum = result.costs.iloc[0]
+    assert optimum["total_cost_nok"] == pytest.approx(best_cost, rel=1e-9)
+    assert optimum["broken_rules"] == 0
+    per_type = result.allocation.groupby("bed_type")["beds"].sum()
+    assert per_type.sum() == 10
+
+
+def test_objective_equals_evaluated_cost_plus_tie_break(drammen_result):
+    status, costs = drammen_result.status, drammen_result.costs.iloc[0]
+    moved = drammen_result.comparison.pivot_table(
+        index=["site", "bed_type"], columns="alternative", values="beds", aggfunc="sum"
+    )
+    tie_break = (moved[drammen_result.optimum_name] - moved[drammen_result.alternatives[1]]).abs().sum()
+    assert status.objective_nok == pytest.approx(costs["total_cost_nok"] + tie_break, abs=1e-3)
+    assert status.gap == pytest.approx(0.0, abs=1e-9)
+
+
+def test_turned_away_linearisation_is_exact_at_integers():
+    case = small_case()
+    m = build_model(case)
+    for beds in range(0, 7):  # site A holds 6
+        for s in m.S:
+            for t in m.T:
+                m.x[s, t].fix(beds if (s, t) == ("A", "Akutt") else 0)
+                m.y[s, t].fix(int(beds > 0) if (s, t) == ("A", "Akutt") else 0)
+        for c in m.component_objects():
+            if c.name.startswith("res_"):
+                c.deactivate()
+        run_solver(m)
+        expected = evaluate(case, pd.DataFrame([("A", "Akutt", beds)], columns=["site", "bed_type", "beds"]))
+        row = expected.queueing.set_index("bed_type").loc["Akutt"]
+        assert m.turned_away["Akutt"].value == pytest.approx(row["turned_away_per_year"], rel=1e-7, abs=1e-7)
+
+
+def test_minimum_nurse_staffing_makes_small_units_expensive():
+    case = small_case()
+    one = evaluate(case, pd.DataFrame([("A", "Vanlig", 10)], columns=["site", "bed_type", "beds"]))
+    two = evaluate(
+        case, pd.DataFrame([("A", "Vanlig", 5), ("B", "Vanlig", 5)], columns=["site", "bed_type", "beds"])
+    )
+    nurse = case.settings.min_nurse_fte_per_unit
+    assert nurse == pytest.approx(168 / 35.5 * 1.12)
+    nurse_fte_one = one.staffing.query("skill == 'sykepleier'")["fte"].sum()
+    nurse_fte_two = two.staffing.query("skill == 'sykepleier'")["fte"].sum()
+    assert nurse_fte_one == pytest.approx(nurse)  # 0.6 * 0.8 * 10 = 4.8 < 5.3
+    assert nurse_fte_two == pytest.approx(2 * nurse)
+    extra = float(two.costs["staffing_cost_nok"].iloc[0] - one.costs["staffing_cost_nok"].iloc[0])
+    assert extra == pytest.approx(nurse * 900_000, rel=1e-9)
+
+
+def test_each_family_is_reported_when_broken():
+    case = small_case(Foringer="lokasjon,plasstype,min,maks\nB,Vanlig,0,2\n")
+    allocation = pd.DataFrame(
+        [("A", "Akutt", 1), ("B", "Akutt", 7), ("B", "Vanlig", 3)], columns=["site", "bed_type", "beds"]
+    )
+    found = constraint_violations(case, allocation)
+    by_family = found.groupby("family")["amount"].sum().to_dict()
+    assert by_family == {
+        "total_beds": 1.0,  # 11 beds, total 10
+        "site_capacity": 4.0,  # B holds 10 > 6
+        "bath_rooms": 5.0,  # 7 Akutt need bath at B, 2 rooms
+        "single_rooms": 1.0,  # B has 6 single rooms
+        "min_unit": 1.0,  # Akutt at A has 1 < 2
+        "max_sites": 1.0,  # Akutt at 2 sites, max 1
+        "policy_max": 1.0,  # Vanlig at B max 2
+        "blocking_target": 0.0 + by_family.get("blocking_target", 0.0),
+    }
+
+
+def test_infeasible_case_names_the_conflicting_families():
+    # Akutt needs single rooms with bath and at least 6 beds for its target, but there are 3.
+    sites = SMALL["Lokasjoner"].replace("A,6,6,0,0", "A,6,3,3,0").replace("B,6,2,4,0", "B,6,0,6,0")
+    types = SMALL["Plasstyper"].replace("Akutt,300,3,0.2", "Akutt,300,3,0.05")
+    case = small_case(Lokasjoner=sites, Plasstyper=types)
+    with pytest.raises(InfeasibleError) as info:
+        solve(case)
+    conflicts = info.value.conflicts
+    assert set(conflicts["family"]) <= {"bath_rooms", "blocking_target"}
+    assert conflicts["slack"].sum() == pytest.approx(
+        int(case.min_beds_for_target["Akutt"]) - 3, abs=1e-6
+    )
+    message = str(info.value)
+    assert "Ingen fordeling oppfyller alle kravene" in message
+    assert "Enerom med bad" in message or "Krav til avvisning" in message
+
+
+def test_every_family_builds_and_has_a_docstring_formula():
+    case = small_case(Foringer="lokasjon,plasstype,min,maks\nA,Vanlig,1,3\n")
+    m = build_model(case)
+    names = {c.name for c in m.component_objects() if c.name.startswith(("res_", "def_"))}
+    assert {"res_total_beds", "res_site_capacity", "res_bath_rooms", "res_min_unit", "res_max_sites",
+            "res_policy_min", "res_policy_max", "res_blocking_target", "def_turned_away",
+            "def_nurse_share", "def_nurse_minimum", "def_unit_link"} <= names
+    for _name, function, _relaxable in FAMILIES:
+        assert ".. math::" in (function.__doc__ or ""), function.__name__

@@ -1,0 +1,134 @@
+"""Queueing formulas against published Erlang tables, exact arithmetic and simulation."""
+
+from __future__ import annotations
+
+import heapq
+
+import mpmath
+import numpy as np
+import pytest
+
+from dimensioning import queueing as q
+
+
+def exact_erlang_b(c: int, a: float) -> float:
+    """B(c, a) from its definition in 60-digit arithmetic (independent of the recursion)."""
+    mpmath.mp.dps = 60
+    a = mpmath.mpf(a)
+    terms = [a**k / mpmath.factorial(k) for k in range(c + 1)]
+    return float(terms[-1] / mpmath.fsum(terms))
+
+
+# Offered load (erlang) that c servers carry at a given blocking, as printed in standard
+# Erlang B tables (e.g. the erlang.com calculator: 15 lines at 1 % carry 8.108 erlang).
+PUBLISHED_MAX_LOAD = [
+    (10, 0.01, 4.461),
+    (10, 0.05, 6.216),
+    (15, 0.01, 8.108),
+    (20, 0.01, 12.03),
+    (50, 0.01, 37.90),
+    (100, 0.01, 84.06),
+    (5, 0.02, 1.657),
+]
+
+
+@pytest.mark.parametrize(("c", "target", "load"), PUBLISHED_MAX_LOAD)
+def test_inverse_matches_published_erlang_tables(c, target, load):
+    decimals = len(str(load).split(".")[1])
+    assert round(float(q.max_load(c, target)), decimals) == pytest.approx(load, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("c", "a"),
+    [(1, 0.5), (5, 2.0), (10, 6.3), (8, 6.3), (30, 25.0), (146, 126.8), (500, 480.0), (1000, 1100.0)],
+)
+def test_erlang_b_equals_exact_definition(c, a):
+    assert float(q.erlang_b(c, a)) == pytest.approx(exact_erlang_b(c, a), rel=1e-10, abs=1e-300)
+
+
+def test_erlang_b_known_values_to_four_decimals():
+    # B(1, a) = a / (1 + a); B(2, 1) = 0.2; B(10, 5) = 0.018385 (standard table)
+    assert float(q.erlang_b(1, 3.0)) == pytest.approx(0.75, abs=1e-12)
+    assert float(q.erlang_b(2, 1.0)) == pytest.approx(0.2, abs=1e-12)
+    assert round(float(q.erlang_b(10, 5.0)), 4) == 0.0184
+
+
+def test_stable_for_ten_thousand_beds_and_load():
+    big = q.erlang_b(np.array([10_000, 10_000, 100, 9_000]), np.array([10_000.0, 100.0, 10_000.0, 10_000.0]))
+    assert np.all(np.isfinite(big))
+    assert big[0] == pytest.approx(exact_erlang_b(10_000, 10_000.0), rel=1e-9)
+    assert big[1] == 0.0  # underflows gracefully, true value ~1e-14000
+    assert big[2] == pytest.approx(1 - 100 / 10_000, abs=1e-3)  # heavy overload: B ~ 1 - c/a
+    assert big[3] == pytest.approx(exact_erlang_b(9_000, 10_000.0), rel=1e-9)
+
+
+def test_vectorised_shapes_and_edge_cases():
+    grid = q.erlang_b(np.arange(5)[:, None], np.array([0.0, 1.0, 2.0])[None, :])
+    assert grid.shape == (5, 3)
+    assert np.all(grid[0] == 1.0)  # no beds: everyone is turned away
+    assert np.all(grid[1:, 0] == 0.0)  # no load: nobody is
+    assert np.all(np.diff(grid[:, 2]) < 0)  # decreasing in beds
+    with pytest.raises(ValueError, match="whole numbers"):
+        q.erlang_b(2.5, 1.0)
+
+
+def test_facts_for_the_committee():
+    # FACTS.md: at 5 % blocking a load of 5 needs 9 beds (54 % occupied), 10 needs 15 (64 %),
+    # 50 needs 56 (85 %); two units that need 9 beds each need 15 together.
+    beds = q.min_servers([5.0, 10.0, 50.0], 0.05)
+    assert beds.tolist() == [9, 15, 56]
+    occupancy = q.occupancy(beds, [5.0, 10.0, 50.0])
+    assert occupancy == pytest.approx([0.54, 0.64, 0.85], abs=0.006)  # 53.5 %, 64.2 %, 85.2 %
+    assert int(q.min_servers(10.0, 0.05)) == 15
+    # KAD: 6.2 admissions per 1 000 inhabitants, 22.2 bed-days; Drammen 103 291 inhabitants
+    load = q.offered_load(6.2 * 103.291, 22.2 / 6.2)
+    assert float(load) == pytest.approx(6.28, abs=0.01)
+    assert float(q.erlang_b(10, load)) == pytest.approx(0.05, abs=0.005)
+    assert float(q.erlang_b(8, load)) == pytest.approx(0.14, abs=0.005)
+
+
+def test_min_servers_is_the_smallest():
+    loads = np.linspace(0.1, 200, 57)
+    beds = q.min_servers(loads, 0.03)
+    assert np.all(q.erlang_b(beds, loads) <= 0.03)
+    assert np.all(q.erlang_b(beds - 1, loads) > 0.03)
+    assert int(q.min_servers(5.0, 1.0)) == 0
+
+
+def test_erlang_c_known_values():
+    # M/M/2 with a = 1: P(wait) = 1/3; M/M/1: P(wait) = rho
+    assert float(q.erlang_c(2, 1.0)) == pytest.approx(1 / 3, abs=1e-12)
+    assert float(q.erlang_c(1, 0.7)) == pytest.approx(0.7, abs=1e-12)
+    assert float(q.erlang_c(3, 3.5)) == 1.0
+
+
+def simulate_loss_system(c: int, arrivals_per_day: float, los_mean: float, days: float, seed: int) -> float:
+    """Blocking share of an M/G/c/c system with lognormal stays (CV 1), by event simulation."""
+    rng = np.random.default_rng(seed)
+    sigma2 = np.log(2.0)  # CV 1
+    mu = np.log(los_mean) - sigma2 / 2
+    n = rng.poisson(arrivals_per_day * days)
+    times = np.sort(rng.uniform(0, days, n))
+    stays = rng.lognormal(mu, np.sqrt(sigma2), n)
+    busy: list[float] = []
+    blocked = counted = 0
+    warmup = days * 0.1
+    for t, stay in zip(times, stays, strict=True):
+        while busy and busy[0] <= t:
+            heapq.heappop(busy)
+        full = len(busy) >= c
+        if t > warmup:
+            counted += 1
+            blocked += full
+        if not full:
+            heapq.heappush(busy, t + stay)
+    return blocked / counted
+
+
+@pytest.mark.slow
+def test_erlang_b_matches_simulation_with_lognormal_stays():
+    # Insensitivity: the loss formula holds for any stay distribution with the same mean.
+    c, lam, los = 9, 0.5, 10.0  # load 5 beds
+    shares = [simulate_loss_system(c, lam, los, 40_000, seed) for seed in range(4)]
+    mean, half = np.mean(shares), 2.0 * np.std(shares, ddof=1) / np.sqrt(len(shares)) + 0.002
+    assert abs(mean - float(q.erlang_b(c, 5.0))) < half
