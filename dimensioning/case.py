@@ -7,6 +7,7 @@ problem found is reported at once, with sheet, row and column, in bokmål.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -163,6 +164,12 @@ def case_from_tables(tables: RawTables, name: str = "case", source: str = "innda
     """
     issues: list[ValidationIssue] = []
     frames = {spec.name: _validate_sheet(spec, tables, issues) for spec in SHEETS}
+    broken = {issue.sheet for issue in issues}
+    for sheets_read, check in _CROSS_CHECKS:
+        # a check runs when the sheets it reads are clean, so every problem is reported at once
+        # without follow-on errors (a name is not "unknown" because its own row was invalid)
+        if not broken.intersection(sheets_read):
+            issues += check(frames)
     if issues:
         raise InputError(source, issues)
     sites = frames["Lokasjoner"].set_index("site")
@@ -171,8 +178,6 @@ def case_from_tables(tables: RawTables, name: str = "case", source: str = "innda
     policies = frames["Foringer"]
     alternatives = frames["Alternativer"]
     parameters = frames["Parametre"]
-    for check in _CROSS_CHECKS:
-        issues += check(frames)
     settings = _settings(parameters, issues)
     if issues or settings is None:
         raise InputError(source, issues)
@@ -220,7 +225,9 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def _validate_sheet(spec: SheetSpec, tables: RawTables, issues: list[ValidationIssue]) -> pd.DataFrame:
+def _validate_sheet(
+    spec: SheetSpec, tables: RawTables, issues: list[ValidationIssue]
+) -> pd.DataFrame:
     """Validate one sheet's rows against its row model; collect issues, return a DataFrame."""
     fields = [name for name, _ in columns_of(spec.row_model)]
     empty = pd.DataFrame({f: pd.Series(dtype=object) for f in fields})
@@ -273,7 +280,9 @@ def _check_duplicates(spec: SheetSpec, frame: pd.DataFrame, issues: list[Validat
     duplicated = frame.duplicated(subset=list(spec.keys), keep="first")
     for _, row in frame[duplicated].iterrows():
         key = ", ".join(str(row[k]) for k in spec.keys)
-        first = frame.loc[(frame[list(spec.keys)] == row[list(spec.keys)]).all(axis=1), "_row"].min()
+        first = frame.loc[
+            (frame[list(spec.keys)] == row[list(spec.keys)]).all(axis=1), "_row"
+        ].min()
         column = headers[spec.keys[-1]]
         message = f"«{key}» står allerede i rad {first} (duplikat)"
         issues.append(ValidationIssue(spec.name, int(row["_row"]), column, message))
@@ -282,24 +291,22 @@ def _check_duplicates(spec: SheetSpec, frame: pd.DataFrame, issues: list[Validat
 Frames = dict[str, pd.DataFrame]
 
 
-def _check_references(frames: Frames) -> list[ValidationIssue]:
-    """Sites and types named in Foringer and Alternativer must exist in their own sheets."""
+def _check_references(frames: Frames, key: str) -> list[ValidationIssue]:
+    """Sites (or types) named in Foringer and Alternativer must exist in their own sheet."""
+    own_sheet, header = {
+        "site": ("Lokasjoner", "lokasjon"),
+        "bed_type": ("Plasstyper", "plasstype"),
+    }[key]
+    known = set(frames[own_sheet][key])
     issues = []
-    known = {
-        "site": set(frames["Lokasjoner"]["site"]),
-        "bed_type": set(frames["Plasstyper"]["bed_type"]),
-    }
-    header = {"site": "lokasjon", "bed_type": "plasstype"}
-    sheet_of = {"site": "Lokasjoner", "bed_type": "Plasstyper"}
     for sheet in ("Foringer", "Alternativer"):
         for _, row in frames[sheet].iterrows():
-            for key in ("site", "bed_type"):
-                if row[key] not in known[key]:
-                    message = (
-                        f"«{row[key]}» finnes ikke i arket «{sheet_of[key]}» "
-                        f"(kjente: {', '.join(sorted(known[key]))})"
-                    )
-                    issues.append(ValidationIssue(sheet, int(row["_row"]), header[key], message))
+            if row[key] not in known:
+                message = (
+                    f"«{row[key]}» finnes ikke i arket «{own_sheet}» "
+                    f"(kjente: {', '.join(sorted(known))})"
+                )
+                issues.append(ValidationIssue(sheet, int(row["_row"]), header, message))
     return issues
 
 
@@ -325,9 +332,15 @@ def _check_bed_types(frames: Frames) -> list[ValidationIssue]:
         if row["needs_bath"] and not row["needs_single_room"]:
             message = "krever_bad = ja forutsetter krever_enerom = ja (bad gjelder enerom)"
             issues.append(ValidationIssue("Plasstyper", int(row["_row"]), "krever_bad", message))
-        if row["max_sites"] is not None and not pd.isna(row["max_sites"]) and row["max_sites"] > n_sites:
+        if (
+            row["max_sites"] is not None
+            and not pd.isna(row["max_sites"])
+            and row["max_sites"] > n_sites
+        ):
             message = f"{int(row['max_sites'])} er flere enn de {n_sites} lokasjonene"
-            issues.append(ValidationIssue("Plasstyper", int(row["_row"]), "maks_lokasjoner", message))
+            issues.append(
+                ValidationIssue("Plasstyper", int(row["_row"]), "maks_lokasjoner", message)
+            )
     return issues
 
 
@@ -356,12 +369,16 @@ def _check_policies(frames: Frames) -> list[ValidationIssue]:
     return issues
 
 
-_CROSS_CHECKS: tuple[Callable[[Frames], list[ValidationIssue]], ...] = (
-    _check_references,
-    _check_sites,
-    _check_bed_types,
-    _check_skills,
-    _check_policies,
+_CROSS_CHECKS: tuple[tuple[tuple[str, ...], Callable[[Frames], list[ValidationIssue]]], ...] = (
+    (("Lokasjoner", "Foringer", "Alternativer"), functools.partial(_check_references, key="site")),
+    (
+        ("Plasstyper", "Foringer", "Alternativer"),
+        functools.partial(_check_references, key="bed_type"),
+    ),
+    (("Lokasjoner",), _check_sites),
+    (("Lokasjoner", "Plasstyper"), _check_bed_types),
+    (("Bemanning",), _check_skills),
+    (("Foringer",), _check_policies),
 )
 
 

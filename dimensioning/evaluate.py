@@ -80,7 +80,9 @@ def evaluate(case: Case, allocation: pd.DataFrame, name: str = "") -> Evaluation
 def _complete(case: Case, allocation: pd.DataFrame) -> pd.DataFrame:
     """Every (site, type) pair in case order, with beds (0 where the allocation has none)."""
     given = allocation.groupby(["site", "bed_type"], sort=False)["beds"].sum()
-    index = pd.MultiIndex.from_product([case.site_names, case.bed_type_names], names=["site", "bed_type"])
+    index = pd.MultiIndex.from_product(
+        [case.site_names, case.bed_type_names], names=["site", "bed_type"]
+    )
     beds = given.reindex(index, fill_value=0).astype(int)
     return beds.reset_index()
 
@@ -104,7 +106,8 @@ def _queueing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
             "occupancy_share": queueing.occupancy(beds.to_numpy(), load.to_numpy()),
             "arrivals_per_year": arrivals,
             "turned_away_per_year": turned_away,
-            "turned_away_cost_nok": turned_away * types["cost_per_turned_away"].to_numpy(dtype=float),
+            "turned_away_cost_nok": turned_away
+            * types["cost_per_turned_away"].to_numpy(dtype=float),
         }
     )
 
@@ -142,4 +145,8 @@ def _staffing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
     frame["_order"] = [order[(s, t)] for s, t in zip(frame["site"], frame["bed_type"], strict=True)]
     skill_rank = {s: i for i, s in enumerate(case.skills.index)}
     frame["_skill"] = frame["skill"].map(skill_rank)
-    return frame.sort_values(["_order", "_skill"]).drop(columns=["_order", "_skill"])[columns].reset_index(drop=True)
+    return (
+        frame.sort_values(["_order", "_skill"])
+        .drop(columns=["_order", "_skill"])[columns]
+        .reset_index(drop=True)
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterable
@@ -63,7 +64,9 @@ def read_csv_folder(folder: str | Path) -> RawTables:
     tables: RawTables = {}
     for file in sorted(Path(folder).glob("*.csv")):
         with file.open(encoding="utf-8", newline="") as handle:
-            rows = [tuple(None if cell == "" else cell for cell in row) for row in csv.reader(handle)]
+            rows = [
+                tuple(None if cell == "" else cell for cell in row) for row in csv.reader(handle)
+            ]
         tables[file.stem] = _rows_to_raw(iter(rows))
     return tables
 
@@ -127,7 +130,9 @@ def _write_readme(sheet: Any) -> None:
     """Explain every sheet and column of the input workbook in bokmål."""
     sheet.append(["Inndata for dimensjonering av korttidsplasser"])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(["Fyll ut arkene. Tomme celler får standardverdien. ja/nei-kolonner tar «ja» eller «nei»."])
+    sheet.append(
+        ["Fyll ut arkene. Tomme celler får standardverdien. ja/nei-kolonner tar «ja» eller «nei»."]
+    )
     sheet.append([])
     sheet.append(["Ark", "Kolonne", "Enhet", "Påkrevd", "Standardverdi", "Forklaring"])
     for cell in sheet[4]:
@@ -202,7 +207,14 @@ def _pin_zip_times(data: bytes) -> bytes:
             pinned = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             pinned.compress_type = zipfile.ZIP_DEFLATED
             pinned.external_attr = 0o600 << 16
-            target.writestr(pinned, source.read(info.filename))
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps "modified" at save time
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>2024-01-01T00:00:00Z\g<2>",
+                    content,
+                )
+            target.writestr(pinned, content)
     return out.getvalue()
 
 

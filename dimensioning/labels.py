@@ -21,7 +21,11 @@ FAMILY_LABELS: dict[str, tuple[str, str, str]] = {
         "typen krever basseng, treningssal, legekontor eller overnatting som lokasjonen mangler",
     ),
     "min_unit": ("Minste enhet", "senger", "en enhet skal ha minst min_enhet senger"),
-    "max_sites": ("Maks antall lokasjoner", "lokasjoner", "typen kan være ved høyst maks_lokasjoner"),
+    "max_sites": (
+        "Maks antall lokasjoner",
+        "lokasjoner",
+        "typen kan være ved høyst maks_lokasjoner",
+    ),
     "policy_min": ("Føring (minst)", "senger", "føringen krever minst så mange senger"),
     "policy_max": ("Føring (høyst)", "senger", "føringen tillater høyst så mange senger"),
     "blocking_target": (

@@ -31,8 +31,10 @@ def offered_load(arrivals_per_year: ArrayLike, los_days: ArrayLike) -> FloatArra
     Returns:
         The mean number of beds the demand would occupy if no patient were turned away.
     """
-    return np.asarray(arrivals_per_year, dtype=float) / DAYS_PER_YEAR * np.asarray(
-        los_days, dtype=float
+    return (
+        np.asarray(arrivals_per_year, dtype=float)
+        / DAYS_PER_YEAR
+        * np.asarray(los_days, dtype=float)
     )
 
 

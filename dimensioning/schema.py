@@ -25,7 +25,9 @@ def _parse_yes_no(value: Any) -> bool:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in YES_WORDS | NO_WORDS:
         return value.strip().lower() in YES_WORDS
-    raise PydanticCustomError("ja_nei", "må være «ja» eller «nei», fikk «{value}»", {"value": value})
+    raise PydanticCustomError(
+        "ja_nei", "må være «ja» eller «nei», fikk «{value}»", {"value": value}
+    )
 
 
 def _parse_name(value: Any) -> str:
@@ -216,12 +218,12 @@ class ParameterSpec:
 
 PARAMETERS: tuple[ParameterSpec, ...] = (
     ParameterSpec("totalt_antall_plasser", "Totalt antall korttidsplasser", "senger", whole=True),
-    ParameterSpec("sykepleiere_per_vakt", "Sykepleiere til stede på hver vakt i en enhet", "personer"),
+    ParameterSpec(
+        "sykepleiere_per_vakt", "Sykepleiere til stede på hver vakt i en enhet", "personer"
+    ),
     ParameterSpec("aapningstimer_per_uke", "Timer per uke enheten er bemannet", "timer", le=168),
     ParameterSpec("timer_per_aarsverk_per_uke", "Arbeidstimer per uke i ett årsverk", "timer"),
-    ParameterSpec(
-        "fravaerstillegg", "Tillegg for ferie og fravær (0,12 = 12 %)", "andel", le=1
-    ),
+    ParameterSpec("fravaerstillegg", "Tillegg for ferie og fravær (0,12 = 12 %)", "andel", le=1),
 )
 
 

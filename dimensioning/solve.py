@@ -118,8 +118,14 @@ def run_solver(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> Sol
         TerminationCondition.provenInfeasible,
         TerminationCondition.infeasibleOrUnbounded,
     ):
-        return SolveStatus(Termination.INFEASIBLE, float("nan"), float("nan"), float("nan"),
-                           runtime, f"HiGHS {version}")
+        return SolveStatus(
+            Termination.INFEASIBLE,
+            float("nan"),
+            float("nan"),
+            float("nan"),
+            runtime,
+            f"HiGHS {version}",
+        )
     if not has_solution:
         msg = f"HiGHS stoppet uten løsning ({condition.name}) etter {number(runtime, 1)} s."
         raise SolverError(msg)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from dimensioning import InputError, load_case
+from dimensioning.case import case_from_tables
 from dimensioning.examples import drammen_csv_folder, drammen_path
 
-from .conftest import SMALL, small_case
+from .conftest import SMALL, small_case, tables_from_csv
 
 
 def test_drammen_workbook_matches_its_csv_source(drammen_case):
@@ -36,9 +37,14 @@ def test_drammen_facts(drammen_case):
     }
     today = drammen_case.alternatives.query("alternative == 'Dagens (mars 2024)'")
     per_type = today.groupby("bed_type")["beds"].sum()
-    assert per_type["Lindrende"] == 21 and per_type["KAD"] == 8 and per_type["Rehabilitering"] == 12
+    assert per_type["Lindrende"] == 21
+    assert per_type["KAD"] == 8
+    assert per_type["Rehabilitering"] == 12
     director = drammen_case.alternatives.query("alternative == 'Kommunedirektøren (2024)'")
-    assert director.set_index(["site", "bed_type"])["beds"].to_dict()[("Drammen helsehus", "KAD")] == 10
+    assert (
+        director.set_index(["site", "bed_type"])["beds"].to_dict()[("Drammen helsehus", "KAD")]
+        == 10
+    )
     # every default has a source
     assert (drammen_case.bed_types["source"].str.len() > 20).all()
     assert (drammen_case.sites["source"].str.len() > 5).all()
@@ -57,11 +63,16 @@ def issues_of(**sheets: str) -> list[str]:
 
 
 def test_wrong_type_negative_and_missing_values_are_located():
-    bad = SMALL["Plasstyper"].replace("Akutt,300,3,0.2", "Akutt,mange,-3,0.2").replace(
-        "Vanlig,200,14,0.5,0.8", "Vanlig,200,14,,0.8"
+    bad = (
+        SMALL["Plasstyper"]
+        .replace("Akutt,300,3,0.2", "Akutt,mange,-3,0.2")
+        .replace("Vanlig,200,14,0.5,0.8", "Vanlig,200,14,,0.8")
     )
     issues = issues_of(Plasstyper=bad)
-    assert "ark «Plasstyper», rad 2, kolonne «innleggelser_per_aar»: må være et tall, fikk «mange»" in issues
+    assert (
+        "ark «Plasstyper», rad 2, kolonne «innleggelser_per_aar»: må være et tall, fikk «mange»"
+        in issues
+    )
     assert any("rad 2, kolonne «liggetid_dager»: må være større enn 0" in i for i in issues)
     assert "ark «Plasstyper», rad 3, kolonne «maks_avvisning»: mangler verdi" in issues
 
@@ -69,7 +80,9 @@ def test_wrong_type_negative_and_missing_values_are_located():
 def test_bad_yes_no_and_unknown_column():
     bad = SMALL["Lokasjoner"].replace("A,6,6,0,0,1,ja,ja", "A,6,6,0,0,1,kanskje,ja")
     issues = issues_of(Lokasjoner=bad)
-    assert issues == ["ark «Lokasjoner», rad 2, kolonne «basseng»: må være «ja» eller «nei», fikk «kanskje»"]
+    assert issues == [
+        "ark «Lokasjoner», rad 2, kolonne «basseng»: må være «ja» eller «nei», fikk «kanskje»"
+    ]
     misspelt = SMALL["Lokasjoner"].replace("basseng", "bassen")
     issues = issues_of(Lokasjoner=misspelt)
     assert "ark «Lokasjoner», rad 1, kolonne «bassen»: ukjent kolonne (sjekk stavemåten)" in issues
@@ -80,33 +93,43 @@ def test_missing_sheet_and_missing_required_column():
     issues = issues_of(Bemanning="fagkategori,kostnad_per_aarsverk\nsykepleier,900000")
     assert "ark «Bemanning», rad 1, kolonne «andel»: påkrevd kolonne mangler" in issues
     del sheets["Parametre"]
+    tables = tables_from_csv(sheets)
     with pytest.raises(InputError, match="ark «Parametre»: arket mangler i arbeidsboken"):
-        from dimensioning.case import case_from_tables
-
-        from .conftest import tables_from_csv
-
-        case_from_tables(tables_from_csv(sheets))
+        case_from_tables(tables)
 
 
 def test_duplicates_unknown_names_and_cross_checks():
     duplicated = SMALL["Lokasjoner"] + "A,4,4,0,0,0,nei,nei\n"
     issues = issues_of(Lokasjoner=duplicated)
-    assert "ark «Lokasjoner», rad 4, kolonne «lokasjon»: «A» står allerede i rad 2 (duplikat)" in issues
+    assert (
+        "ark «Lokasjoner», rad 4, kolonne «lokasjon»: «A» står allerede i rad 2 (duplikat)"
+        in issues
+    )
     alternatives = "alternativ,lokasjon,plasstype,plasser\nI dag,C,Akutt,3\nI dag,A,Akut,2\n"
     issues = issues_of(Alternativer=alternatives)
-    assert any(i.startswith("ark «Alternativer», rad 2, kolonne «lokasjon»: «C» finnes ikke") for i in issues)
-    assert any(i.startswith("ark «Alternativer», rad 3, kolonne «plasstype»: «Akut» finnes ikke") for i in issues)
+    assert any(
+        i.startswith("ark «Alternativer», rad 2, kolonne «lokasjon»: «C» finnes ikke")
+        for i in issues
+    )
+    assert any(
+        i.startswith("ark «Alternativer», rad 3, kolonne «plasstype»: «Akut» finnes ikke")
+        for i in issues
+    )
     shares = SMALL["Bemanning"].replace("0.6", "0.7")
     assert issues_of(Bemanning=shares) == [
         "ark «Bemanning», kolonne «andel»: andelene summerer til 1,1, men skal summere til 1"
     ]
     params = "navn,verdi\ntotalt_antall_plaser,10\n"
     issues = issues_of(Parametre=params)
-    assert issues[0].startswith("ark «Parametre», rad 2, kolonne «navn»: ukjent parameter «totalt_antall_plaser»")
+    assert issues[0].startswith(
+        "ark «Parametre», rad 2, kolonne «navn»: ukjent parameter «totalt_antall_plaser»"
+    )
 
 
 def test_all_problems_reported_at_once():
-    bad_types = SMALL["Plasstyper"].replace("Akutt,300", "Akutt,x").replace("Vanlig,200", "Vanlig,y")
+    bad_types = (
+        SMALL["Plasstyper"].replace("Akutt,300", "Akutt,x").replace("Vanlig,200", "Vanlig,y")
+    )
     bad_sites = SMALL["Lokasjoner"].replace("B,6,", "B,-6,")
     issues = issues_of(Plasstyper=bad_types, Lokasjoner=bad_sites)
     assert len(issues) == 3
@@ -117,3 +140,10 @@ def test_decimal_comma_and_whole_numbers_from_excel():
     case = small_case(Plasstyper=text)
     assert case.bed_types.at["Vanlig", "care_fte_per_bed"] == pytest.approx(0.8)
     assert case.bed_types.at["Vanlig", "max_blocking"] == pytest.approx(0.5)
+
+
+def test_committed_workbook_is_regenerated_from_csv(tmp_path):
+    from dimensioning.examples import rebuild_drammen_workbook
+
+    fresh = rebuild_drammen_workbook(tmp_path / "drammen.xlsx")
+    assert fresh.read_bytes() == drammen_path().read_bytes(), "run: python -m dimensioning.examples"

@@ -26,7 +26,8 @@ def brute_force(case):
             continue
         beds = [*counts, last]
         allocation = pd.DataFrame(
-            [(s, t, b) for (s, t), b in zip(pairs, beds, strict=True)], columns=["site", "bed_type", "beds"]
+            [(s, t, b) for (s, t), b in zip(pairs, beds, strict=True)],
+            columns=["site", "bed_type", "beds"],
         )
         if any(allocation.groupby("site")["beds"].sum() > case.sites["beds"]):
             continue  # quick pre-filter; the rule check below covers it too
@@ -69,7 +70,9 @@ def test_objective_equals_evaluated_cost_plus_tie_break(drammen_result):
     moved = drammen_result.comparison.pivot_table(
         index=["site", "bed_type"], columns="alternative", values="beds", aggfunc="sum"
     )
-    tie_break = (moved[drammen_result.optimum_name] - moved[drammen_result.alternatives[1]]).abs().sum()
+    tie_break = (
+        (moved[drammen_result.optimum_name] - moved[drammen_result.alternatives[1]]).abs().sum()
+    )
     assert status.objective_nok == pytest.approx(costs["total_cost_nok"] + tie_break, abs=1e-3)
     assert status.gap == pytest.approx(0.0, abs=1e-9)
 
@@ -86,16 +89,23 @@ def test_turned_away_linearisation_is_exact_at_integers():
             if c.name.startswith("res_"):
                 c.deactivate()
         run_solver(m)
-        expected = evaluate(case, pd.DataFrame([("A", "Akutt", beds)], columns=["site", "bed_type", "beds"]))
+        expected = evaluate(
+            case, pd.DataFrame([("A", "Akutt", beds)], columns=["site", "bed_type", "beds"])
+        )
         row = expected.queueing.set_index("bed_type").loc["Akutt"]
-        assert m.turned_away["Akutt"].value == pytest.approx(row["turned_away_per_year"], rel=1e-7, abs=1e-7)
+        assert m.turned_away["Akutt"].value == pytest.approx(
+            row["turned_away_per_year"], rel=1e-7, abs=1e-7
+        )
 
 
 def test_minimum_nurse_staffing_makes_small_units_expensive():
     case = small_case()
     one = evaluate(case, pd.DataFrame([("A", "Vanlig", 10)], columns=["site", "bed_type", "beds"]))
     two = evaluate(
-        case, pd.DataFrame([("A", "Vanlig", 5), ("B", "Vanlig", 5)], columns=["site", "bed_type", "beds"])
+        case,
+        pd.DataFrame(
+            [("A", "Vanlig", 5), ("B", "Vanlig", 5)], columns=["site", "bed_type", "beds"]
+        ),
     )
     nurse = case.settings.min_nurse_fte_per_unit
     assert nurse == pytest.approx(168 / 35.5 * 1.12)
@@ -110,7 +120,8 @@ def test_minimum_nurse_staffing_makes_small_units_expensive():
 def test_each_family_is_reported_when_broken():
     case = small_case(Foringer="lokasjon,plasstype,min,maks\nB,Vanlig,0,2\n")
     allocation = pd.DataFrame(
-        [("A", "Akutt", 1), ("B", "Akutt", 7), ("B", "Vanlig", 3)], columns=["site", "bed_type", "beds"]
+        [("A", "Akutt", 1), ("B", "Akutt", 7), ("B", "Vanlig", 3)],
+        columns=["site", "bed_type", "beds"],
     )
     found = constraint_violations(case, allocation)
     by_family = found.groupby("family")["amount"].sum().to_dict()
@@ -147,8 +158,19 @@ def test_every_family_builds_and_has_a_docstring_formula():
     case = small_case(Foringer="lokasjon,plasstype,min,maks\nA,Vanlig,1,3\n")
     m = build_model(case)
     names = {c.name for c in m.component_objects() if c.name.startswith(("res_", "def_"))}
-    assert {"res_total_beds", "res_site_capacity", "res_bath_rooms", "res_min_unit", "res_max_sites",
-            "res_policy_min", "res_policy_max", "res_blocking_target", "def_turned_away",
-            "def_nurse_share", "def_nurse_minimum", "def_unit_link"} <= names
+    assert {
+        "res_total_beds",
+        "res_site_capacity",
+        "res_bath_rooms",
+        "res_min_unit",
+        "res_max_sites",
+        "res_policy_min",
+        "res_policy_max",
+        "res_blocking_target",
+        "def_turned_away",
+        "def_nurse_share",
+        "def_nurse_minimum",
+        "def_unit_link",
+    } <= names
     for _name, function, _relaxable in FAMILIES:
         assert ".. math::" in (function.__doc__ or ""), function.__name__

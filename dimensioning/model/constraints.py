@@ -114,15 +114,18 @@ def add_screened_room_constraints(m: pyo.ConcreteModel, data: ModelData) -> None
 
 
 def add_facility_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
-    r"""A type that needs a pool, training hall, doctor's office or overnight stay for relatives
-    is placed only where the site has it.
+    r"""Types that need a facility are placed only where the site has it.
+
+    Facilities: pool, training hall, doctor's office, overnight stay for relatives.
 
     .. math:: x_{s,t} \le 0 \quad \forall (s,t) \in F
 
     where :math:`F` holds the pairs whose site lacks a facility the type needs. Units: beds.
     Reads ``Plasstyper.krever_*`` and ``Lokasjoner.basseng/treningssal/legekontor/...``.
     """
-    pairs = sorted(data.forbidden_pairs, key=lambda p: (data.sites.index(p[0]), data.bed_types.index(p[1])))
+    pairs = sorted(
+        data.forbidden_pairs, key=lambda p: (data.sites.index(p[0]), data.bed_types.index(p[1]))
+    )
     if not pairs:
         return
 

@@ -155,7 +155,9 @@ def model_data(case: Case, reference_alternative: str | None = None) -> ModelDat
         other_cost_per_bed={
             t: float(types.at[t, "care_fte_per_bed"]) * other_cost_per_fte for t in names_t
         },
-        nurse_fte_per_bed={t: float(types.at[t, "care_fte_per_bed"]) * nurse_share for t in names_t},
+        nurse_fte_per_bed={
+            t: float(types.at[t, "care_fte_per_bed"]) * nurse_share for t in names_t
+        },
         nurse_cost_per_fte=float(skills.at[NURSE_SKILL, "cost_per_fte"]),
         min_nurse_fte=case.settings.min_nurse_fte_per_unit,
         policy_min=policy_min,
@@ -188,38 +190,62 @@ def add_params(m: pyo.ConcreteModel, data: ModelData) -> None:
     mutable so what-if sweeps can change it without rebuilding the model.
     """
     m.p_total_beds = pyo.Param(
-        initialize=data.total_beds, within=pyo.NonNegativeIntegers, mutable=True,
+        initialize=data.total_beds,
+        within=pyo.NonNegativeIntegers,
+        mutable=True,
         doc="Beds to place in all (totalt_antall_plasser)",
     )
     m.p_site_beds = pyo.Param(
-        m.S, initialize=data.site_beds, within=pyo.NonNegativeIntegers, mutable=True,
+        m.S,
+        initialize=data.site_beds,
+        within=pyo.NonNegativeIntegers,
+        mutable=True,
         doc="Bed capacity per site (plasser)",
     )
     m.p_min_beds = pyo.Param(
-        m.T, initialize=data.min_beds_for_target, within=pyo.NonNegativeIntegers, mutable=True,
+        m.T,
+        initialize=data.min_beds_for_target,
+        within=pyo.NonNegativeIntegers,
+        mutable=True,
         doc="Smallest pooled bed count meeting the blocking target",
     )
     m.p_min_unit = pyo.Param(
-        m.T, initialize=data.min_unit_beds, within=pyo.NonNegativeIntegers, mutable=True,
+        m.T,
+        initialize=data.min_unit_beds,
+        within=pyo.NonNegativeIntegers,
+        mutable=True,
         doc="Smallest unit size (min_enhet)",
     )
     m.p_cost_turned_away = pyo.Param(
-        m.T, initialize=data.cost_per_turned_away, within=pyo.NonNegativeReals, mutable=True,
+        m.T,
+        initialize=data.cost_per_turned_away,
+        within=pyo.NonNegativeReals,
+        mutable=True,
         doc="NOK per patient turned away",
     )
     m.p_other_cost_per_bed = pyo.Param(
-        m.T, initialize=data.other_cost_per_bed, within=pyo.NonNegativeReals, mutable=True,
+        m.T,
+        initialize=data.other_cost_per_bed,
+        within=pyo.NonNegativeReals,
+        mutable=True,
         doc="Yearly NOK per bed for non-nurse staff",
     )
     m.p_nurse_fte_per_bed = pyo.Param(
-        m.T, initialize=data.nurse_fte_per_bed, within=pyo.NonNegativeReals, mutable=True,
+        m.T,
+        initialize=data.nurse_fte_per_bed,
+        within=pyo.NonNegativeReals,
+        mutable=True,
         doc="Nurse FTE per bed (pleiefaktor x nurse share)",
     )
     m.p_nurse_cost = pyo.Param(
-        initialize=data.nurse_cost_per_fte, within=pyo.NonNegativeReals, mutable=True,
+        initialize=data.nurse_cost_per_fte,
+        within=pyo.NonNegativeReals,
+        mutable=True,
         doc="Yearly NOK per nurse FTE",
     )
     m.p_min_nurse_fte = pyo.Param(
-        initialize=data.min_nurse_fte, within=pyo.NonNegativeReals, mutable=True,
+        initialize=data.min_nurse_fte,
+        within=pyo.NonNegativeReals,
+        mutable=True,
         doc="Minimum nurse FTE per unit",
     )

@@ -1,0 +1,96 @@
+"""The Excel report read back: sheets, headers, values equal to the result, same bytes twice."""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl import load_workbook
+
+from dimensioning import write_excel
+
+
+@pytest.fixture(scope="module")
+def report(drammen_result, tmp_path_factory):
+    path = tmp_path_factory.mktemp("rapport") / "drammen.xlsx"
+    write_excel(drammen_result, path)
+    return path
+
+
+def rows(sheet):
+    return [list(r) for r in sheet.iter_rows(values_only=True)]
+
+
+def test_sheets_and_frozen_norwegian_headers(report):
+    workbook = load_workbook(report)
+    assert workbook.sheetnames == [
+        "Sammendrag",
+        "Fordeling",
+        "Sammenligning",
+        "Køteori",
+        "Bemanning",
+        "Regelbrudd",
+        "Forutsetninger",
+    ]
+    assert workbook["Sammendrag"]["A1"].value == "Alternativ"
+    assert workbook["Køteori"]["G1"].value == "Andel avvist B(c, a)"
+    assert workbook["Køteori"].freeze_panes == "A2"
+    assert workbook["Køteori"]["G2"].number_format == "0.0%"
+
+
+def test_summary_values_equal_the_result(report, drammen_result):
+    table = rows(load_workbook(report)["Sammendrag"])
+    costs = drammen_result.costs.set_index("alternative")
+    read = {r[0]: r for r in table[1:5]}
+    assert list(read) == drammen_result.alternatives
+    for name, row in read.items():
+        assert row[1] == 146
+        assert row[6] == pytest.approx(costs.at[name, "total_cost_nok"], rel=1e-12)
+        assert row[8] == costs.at[name, "broken_rules"]
+    assert read[drammen_result.optimum_name][7] == 0
+
+
+def test_allocation_and_comparison_sheets(report, drammen_result):
+    workbook = load_workbook(report)
+    allocation = rows(workbook["Fordeling"])
+    assert allocation[0][0] == "Lokasjon"
+    assert allocation[0][-1] == "Sum"
+    assert allocation[-1][0] == "Sum"
+    assert allocation[-1][-1] == 146
+    opt = drammen_result.allocation.set_index(["site", "bed_type"])["beds"]
+    header = allocation[0]
+    for row in allocation[1:-1]:
+        for bed_type, value in zip(header[1:-1], row[1:-1], strict=True):
+            assert value == opt[(row[0], bed_type)]
+    comparison = rows(workbook["Sammenligning"])
+    total_row = next(r for r in comparison if r[1] == "Totalt")
+    assert total_row[2:] == [146, 146, 146, 146]
+    kad = next(r for r in comparison if r[0] == "Alle lokasjoner" and r[1] == "KAD")
+    assert kad[2:] == [11, 8, 8, 10]  # optimum, today, Agenda Kaupang, the director
+
+
+def test_staffing_and_violations_sheets(report, drammen_result):
+    workbook = load_workbook(report)
+    staffing = rows(workbook["Bemanning"])
+    assert staffing[0][4] == "Sykepleier (årsverk)"
+    fte = sum(r[7] for r in staffing[1:] if r[0] == drammen_result.optimum_name)
+    assert fte == pytest.approx(drammen_result.costs.at[0, "staff_fte"], rel=1e-12)
+    violations = rows(workbook["Regelbrudd"])
+    assert len(violations) - 1 == len(drammen_result.violations)
+    assert any(
+        "Krav til avvisning (KAD): 10 senger, skal være minst 11" in r[7] for r in violations[1:]
+    )
+
+
+def test_assumptions_echo_every_input_with_source(report):
+    text = [
+        str(v) for r in rows(load_workbook(report)["Forutsetninger"]) for v in r if v is not None
+    ]
+    assert "kilde" in text
+    assert any("Helsedirektoratet" in t for t in text)
+    assert any("5,30 sykepleierårsverk per enhet" in t for t in text)
+
+
+def test_same_result_gives_same_bytes(drammen_result, tmp_path):
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    write_excel(drammen_result, first)
+    write_excel(drammen_result, second)
+    assert first.read_bytes() == second.read_bytes()
