@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from .case import Case, load_case
@@ -12,14 +11,12 @@ CSV_FOLDER = "drammen"
 
 
 def _data_dir() -> Path:
-    """Folder of the bundled data: the installed package data, or ``data/`` in a source tree."""
-    try:
-        folder = Path(str(resources.files("dimensioning.casedata")))
-        if (folder / WORKBOOK).is_file():
-            return folder
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parent.parent / "data"
+    """Folder of the bundled data: ``casedata/`` in an installed wheel, else ``data/`` in the source tree."""
+    package = Path(__file__).resolve().parent
+    installed = package / "casedata"
+    if (installed / WORKBOOK).is_file():
+        return installed
+    return package.parent / "data"
 
 
 def drammen_path() -> Path:
