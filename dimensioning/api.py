@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from .case import Case
 from .evaluate import evaluate
@@ -11,6 +12,7 @@ from .model import build_model
 from .results import Result
 from .solve import (
     SolveOptions,
+    SolveStatus,
     Termination,
     allocation_from_model,
     explain_infeasibility,
@@ -40,16 +42,15 @@ def solve(case: Case, options: SolveOptions | None = None) -> Result:
     if status.termination is Termination.INFEASIBLE:
         raise infeasible_error(case, explain_infeasibility(case, options))
     optimum = allocation_from_model(m)
-    evaluations = [evaluate(case, optimum, OPTIMUM)]
+    # the solved model is reused to check every plan against the rules (values are overwritten)
+    evaluations = [evaluate(case, optimum, OPTIMUM, checker=m)]
     for name in case.alternative_names:
         rows = case.alternatives[case.alternatives["alternative"] == name]
-        evaluations.append(evaluate(case, rows[["site", "bed_type", "beds"]], name))
+        evaluations.append(evaluate(case, rows[["site", "bed_type", "beds"]], name, checker=m))
     status = _with_runtime(status, time.perf_counter() - started)
     return Result.from_evaluations(case, status, evaluations)
 
 
-def _with_runtime(status: object, runtime_s: float) -> object:
+def _with_runtime(status: SolveStatus, runtime_s: float) -> SolveStatus:
     """Report the wall time of build, solve and evaluation together."""
-    from dataclasses import replace
-
     return replace(status, runtime_s=runtime_s)

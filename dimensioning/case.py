@@ -225,9 +225,7 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def _validate_sheet(
-    spec: SheetSpec, tables: RawTables, issues: list[ValidationIssue]
-) -> pd.DataFrame:
+def _validate_sheet(spec: SheetSpec, tables: RawTables, issues: list[ValidationIssue]) -> pd.DataFrame:
     """Validate one sheet's rows against its row model; collect issues, return a DataFrame."""
     fields = [name for name, _ in columns_of(spec.row_model)]
     empty = pd.DataFrame({f: pd.Series(dtype=object) for f in fields})
@@ -242,9 +240,7 @@ def _validate_sheet(
     for header in unknown:
         issues.append(ValidationIssue(spec.name, 1, header, "ukjent kolonne (sjekk stavemåten)"))
     required = [
-        alias
-        for name, alias in columns_of(spec.row_model)
-        if spec.row_model.model_fields[name].is_required()
+        alias for name, alias in columns_of(spec.row_model) if spec.row_model.model_fields[name].is_required()
     ]
     missing = [h for h in required if h not in headers]
     for header in missing:
@@ -280,9 +276,7 @@ def _check_duplicates(spec: SheetSpec, frame: pd.DataFrame, issues: list[Validat
     duplicated = frame.duplicated(subset=list(spec.keys), keep="first")
     for _, row in frame[duplicated].iterrows():
         key = ", ".join(str(row[k]) for k in spec.keys)
-        first = frame.loc[
-            (frame[list(spec.keys)] == row[list(spec.keys)]).all(axis=1), "_row"
-        ].min()
+        first = frame.loc[(frame[list(spec.keys)] == row[list(spec.keys)]).all(axis=1), "_row"].min()
         column = headers[spec.keys[-1]]
         message = f"«{key}» står allerede i rad {first} (duplikat)"
         issues.append(ValidationIssue(spec.name, int(row["_row"]), column, message))
@@ -303,8 +297,7 @@ def _check_references(frames: Frames, key: str) -> list[ValidationIssue]:
         for _, row in frames[sheet].iterrows():
             if row[key] not in known:
                 message = (
-                    f"«{row[key]}» finnes ikke i arket «{own_sheet}» "
-                    f"(kjente: {', '.join(sorted(known))})"
+                    f"«{row[key]}» finnes ikke i arket «{own_sheet}» (kjente: {', '.join(sorted(known))})"
                 )
                 issues.append(ValidationIssue(sheet, int(row["_row"]), header, message))
     return issues
@@ -332,15 +325,9 @@ def _check_bed_types(frames: Frames) -> list[ValidationIssue]:
         if row["needs_bath"] and not row["needs_single_room"]:
             message = "krever_bad = ja forutsetter krever_enerom = ja (bad gjelder enerom)"
             issues.append(ValidationIssue("Plasstyper", int(row["_row"]), "krever_bad", message))
-        if (
-            row["max_sites"] is not None
-            and not pd.isna(row["max_sites"])
-            and row["max_sites"] > n_sites
-        ):
+        if row["max_sites"] is not None and not pd.isna(row["max_sites"]) and row["max_sites"] > n_sites:
             message = f"{int(row['max_sites'])} er flere enn de {n_sites} lokasjonene"
-            issues.append(
-                ValidationIssue("Plasstyper", int(row["_row"]), "maks_lokasjoner", message)
-            )
+            issues.append(ValidationIssue("Plasstyper", int(row["_row"]), "maks_lokasjoner", message))
     return issues
 
 

@@ -100,17 +100,17 @@ def _print_summary(result: Result) -> None:
     )
     blocking = result.queueing.set_index(["alternative", "bed_type"])["blocking_prob"]
     for bed_type in result.case.bed_type_names:
-        cells = [
-            f"{int(beds.at[bed_type, n])} ({percent(blocking[n, bed_type], 0)})" for n in names
-        ]
+        cells = [f"{int(beds.at[bed_type, n])} ({percent(blocking[n, bed_type], 0)})" for n in names]
         table.add_row(bed_type, *cells)
     costs = result.costs.set_index("alternative")
     table.add_section()
-    table.add_row(
-        "Kostnad (mill. kr/år)", *[number(costs.at[n, "total_cost_nok"] / 1e6, 1) for n in names]
-    )
+    table.add_row("Kostnad (mill. kr/år)", *[number(costs.at[n, "total_cost_nok"] / 1e6, 1) for n in names])
     table.add_row("Avviste per år", *[number(costs.at[n, "turned_away_per_year"]) for n in names])
     table.add_row("Regelbrudd", *[str(int(costs.at[n, "broken_rules"])) for n in names])
     console.print(table)
     console.print("Senger per plasstype (andel avviste i parentes).")
     console.print(f"Løst på {number(result.status.runtime_s, 2)} s med {result.status.solver}.")
+
+
+if __name__ == "__main__":
+    main()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyomo.environ as pyo
 
 from . import queueing
 from .case import Case
@@ -40,13 +41,16 @@ class Evaluation:
     violations: pd.DataFrame
 
 
-def evaluate(case: Case, allocation: pd.DataFrame, name: str = "") -> Evaluation:
+def evaluate(
+    case: Case, allocation: pd.DataFrame, name: str = "", checker: pyo.ConcreteModel | None = None
+) -> Evaluation:
     """Compute every key figure of an allocation under the case's assumptions.
 
     Args:
         case: The validated case.
         allocation: ``site, bed_type, beds`` (missing pairs mean 0 beds).
         name: Label of the allocation.
+        checker: A model built from the same case, reused for the rule check (saves a build).
 
     Returns:
         The evaluation. Its ``total_cost_nok`` equals the MIP objective without the tie-break.
@@ -54,7 +58,7 @@ def evaluate(case: Case, allocation: pd.DataFrame, name: str = "") -> Evaluation
     full = _complete(case, allocation)
     per_type = _queueing_table(case, full)
     staffing = _staffing_table(case, full)
-    violations = constraint_violations(case, full)
+    violations = constraint_violations(case, full, checker)
     violations["message_nb"] = [
         violation_message(r.family, r.site, r.bed_type, r.sense, r.value, r.bound, r.detail)
         for r in violations.itertuples()
@@ -80,9 +84,7 @@ def evaluate(case: Case, allocation: pd.DataFrame, name: str = "") -> Evaluation
 def _complete(case: Case, allocation: pd.DataFrame) -> pd.DataFrame:
     """Every (site, type) pair in case order, with beds (0 where the allocation has none)."""
     given = allocation.groupby(["site", "bed_type"], sort=False)["beds"].sum()
-    index = pd.MultiIndex.from_product(
-        [case.site_names, case.bed_type_names], names=["site", "bed_type"]
-    )
+    index = pd.MultiIndex.from_product([case.site_names, case.bed_type_names], names=["site", "bed_type"])
     beds = given.reindex(index, fill_value=0).astype(int)
     return beds.reset_index()
 
@@ -106,8 +108,7 @@ def _queueing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
             "occupancy_share": queueing.occupancy(beds.to_numpy(), load.to_numpy()),
             "arrivals_per_year": arrivals,
             "turned_away_per_year": turned_away,
-            "turned_away_cost_nok": turned_away
-            * types["cost_per_turned_away"].to_numpy(dtype=float),
+            "turned_away_cost_nok": turned_away * types["cost_per_turned_away"].to_numpy(dtype=float),
         }
     )
 

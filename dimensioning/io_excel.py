@@ -64,9 +64,7 @@ def read_csv_folder(folder: str | Path) -> RawTables:
     tables: RawTables = {}
     for file in sorted(Path(folder).glob("*.csv")):
         with file.open(encoding="utf-8", newline="") as handle:
-            rows = [
-                tuple(None if cell == "" else cell for cell in row) for row in csv.reader(handle)
-            ]
+            rows = [tuple(None if cell == "" else cell for cell in row) for row in csv.reader(handle)]
         tables[file.stem] = _rows_to_raw(iter(rows))
     return tables
 
@@ -130,9 +128,7 @@ def _write_readme(sheet: Any) -> None:
     """Explain every sheet and column of the input workbook in bokmål."""
     sheet.append(["Inndata for dimensjonering av korttidsplasser"])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(
-        ["Fyll ut arkene. Tomme celler får standardverdien. ja/nei-kolonner tar «ja» eller «nei»."]
-    )
+    sheet.append(["Fyll ut arkene. Tomme celler får standardverdien. ja/nei-kolonner tar «ja» eller «nei»."])
     sheet.append([])
     sheet.append(["Ark", "Kolonne", "Enhet", "Påkrevd", "Standardverdi", "Forklaring"])
     for cell in sheet[4]:
@@ -169,8 +165,7 @@ def style_table(sheet: Any, headers: list[str], widths: dict[str, float] | None 
     for index, header in enumerate(headers, start=1):
         letter = get_column_letter(index)
         longest = max(
-            [len(str(header))]
-            + [len(_shown(c.value)) for c in sheet[letter][1:200] if c.value is not None]
+            [len(str(header))] + [len(_shown(c.value)) for c in sheet[letter][1:200] if c.value is not None]
         )
         width = (widths or {}).get(header, min(max(10, longest + 2), 60))
         sheet.column_dimensions[letter].width = width

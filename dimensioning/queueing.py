@@ -31,11 +31,7 @@ def offered_load(arrivals_per_year: ArrayLike, los_days: ArrayLike) -> FloatArra
     Returns:
         The mean number of beds the demand would occupy if no patient were turned away.
     """
-    return (
-        np.asarray(arrivals_per_year, dtype=float)
-        / DAYS_PER_YEAR
-        * np.asarray(los_days, dtype=float)
-    )
+    return np.asarray(arrivals_per_year, dtype=float) / DAYS_PER_YEAR * np.asarray(los_days, dtype=float)
 
 
 def erlang_b_table(c_max: int, load: ArrayLike) -> FloatArray:
@@ -128,9 +124,7 @@ def occupancy(servers: ArrayLike, load: ArrayLike) -> FloatArray:
     return np.divide(carried, c_f, out=np.zeros_like(carried), where=c_f > 0)
 
 
-def turned_away_per_year(
-    servers: ArrayLike, arrivals_per_year: ArrayLike, los_days: ArrayLike
-) -> FloatArray:
+def turned_away_per_year(servers: ArrayLike, arrivals_per_year: ArrayLike, los_days: ArrayLike) -> FloatArray:
     """Expected patients turned away per year: ``lambda * B(c, a)``.
 
     Args:
@@ -162,9 +156,7 @@ def min_servers(load: ArrayLike, max_blocking: ArrayLike, c_limit: int = 100_000
     Raises:
         ValueError: If a target is not positive or cannot be met within ``c_limit`` beds.
     """
-    a_arr, t_arr = np.broadcast_arrays(
-        np.asarray(load, dtype=float), np.asarray(max_blocking, dtype=float)
-    )
+    a_arr, t_arr = np.broadcast_arrays(np.asarray(load, dtype=float), np.asarray(max_blocking, dtype=float))
     if np.any(t_arr <= 0):
         msg = "max_blocking must be > 0: no finite number of beds gives zero blocking"
         raise ValueError(msg)

@@ -47,9 +47,7 @@ class Result:
         return OPTIMUM
 
     @classmethod
-    def from_evaluations(
-        cls, case: Case, status: SolveStatus, evaluations: list[Evaluation]
-    ) -> Result:
+    def from_evaluations(cls, case: Case, status: SolveStatus, evaluations: list[Evaluation]) -> Result:
         """Stack evaluations (the optimum first) into one result."""
 
         def stack(attribute: str) -> pd.DataFrame:

@@ -25,9 +25,7 @@ def _parse_yes_no(value: Any) -> bool:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in YES_WORDS | NO_WORDS:
         return value.strip().lower() in YES_WORDS
-    raise PydanticCustomError(
-        "ja_nei", "må være «ja» eller «nei», fikk «{value}»", {"value": value}
-    )
+    raise PydanticCustomError("ja_nei", "må være «ja» eller «nei», fikk «{value}»", {"value": value})
 
 
 def _parse_name(value: Any) -> str:
@@ -96,24 +94,16 @@ class SiteRow(_Row):
 
     site: Name = column("lokasjon", "Navn på lokasjonen")
     beds: Count = column("plasser", "Korttidsplasser ved lokasjonen", unit="senger")
-    single_rooms_bath: Count = column(
-        "enerom_med_bad", "Enerom med eget bad", unit="rom", default=0
-    )
-    single_rooms_no_bath: Count = column(
-        "enerom_uten_bad", "Enerom uten eget bad", unit="rom", default=0
-    )
+    single_rooms_bath: Count = column("enerom_med_bad", "Enerom med eget bad", unit="rom", default=0)
+    single_rooms_no_bath: Count = column("enerom_uten_bad", "Enerom uten eget bad", unit="rom", default=0)
     double_rooms: Count = column("dobbeltrom", "Dobbeltrom (to senger)", unit="rom", default=0)
-    screened_rooms: Count = column(
-        "skjermede_oppholdsrom", "Skjermede oppholdsrom", unit="rom", default=0
-    )
+    screened_rooms: Count = column("skjermede_oppholdsrom", "Skjermede oppholdsrom", unit="rom", default=0)
     pool: YesNo = column("basseng", "Har basseng", unit="ja/nei", default=False)
     training_hall: YesNo = column("treningssal", "Har treningssal", unit="ja/nei", default=False)
     relatives_overnight: YesNo = column(
         "overnatting_parorende", "Har overnatting for pårørende", unit="ja/nei", default=False
     )
-    doctor_office: YesNo = column(
-        "legekontor", "Har vaktrom og legekontor", unit="ja/nei", default=False
-    )
+    doctor_office: YesNo = column("legekontor", "Har vaktrom og legekontor", unit="ja/nei", default=False)
     source: Text = column("kilde", "Kilde for tallene", default="")
 
 
@@ -218,9 +208,7 @@ class ParameterSpec:
 
 PARAMETERS: tuple[ParameterSpec, ...] = (
     ParameterSpec("totalt_antall_plasser", "Totalt antall korttidsplasser", "senger", whole=True),
-    ParameterSpec(
-        "sykepleiere_per_vakt", "Sykepleiere til stede på hver vakt i en enhet", "personer"
-    ),
+    ParameterSpec("sykepleiere_per_vakt", "Sykepleiere til stede på hver vakt i en enhet", "personer"),
     ParameterSpec("aapningstimer_per_uke", "Timer per uke enheten er bemannet", "timer", le=168),
     ParameterSpec("timer_per_aarsverk_per_uke", "Arbeidstimer per uke i ett årsverk", "timer"),
     ParameterSpec("fravaerstillegg", "Tillegg for ferie og fravær (0,12 = 12 %)", "andel", le=1),

@@ -20,6 +20,7 @@ from .case import Case
 from .errors import InfeasibleError, SolverError
 from .labels import FAMILY_LABELS, number
 from .model import BuildOptions, build_model
+from .model.build import locate
 from .model.constraints import RELAXABLE_FAMILIES
 
 LOGGER = logging.getLogger(__name__)
@@ -144,9 +145,7 @@ def run_solver(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> Sol
 
 def allocation_from_model(m: pyo.ConcreteModel) -> pd.DataFrame:
     """Beds per (site, bed type) of a solved model, as a tidy table sorted in model order."""
-    rows = [
-        {"site": s, "bed_type": t, "beds": round(pyo.value(m.x[s, t]))} for s in m.S for t in m.T
-    ]
+    rows = [{"site": s, "bed_type": t, "beds": round(pyo.value(m.x[s, t]))} for s in m.S for t in m.T]
     return pd.DataFrame(rows, columns=["site", "bed_type", "beds"])
 
 
@@ -170,12 +169,10 @@ def explain_infeasibility(case: Case, options: SolveOptions | None = None) -> pd
         amount = float(pyo.value(var))
         if amount <= 1e-6:
             continue
-        keys = label.split("|")
         rows.append(
             {
                 "family": family,
-                "site": next((k for k in keys if k in sites), ""),
-                "bed_type": next((k for k in keys if k in types), ""),
+                **locate(label.split("|"), sites, types),
                 "direction": direction,
                 "slack": amount,
             }

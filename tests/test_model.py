@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from dimensioning import InfeasibleError, evaluate, solve
-from dimensioning.model import FAMILIES, build_model, constraint_violations
+from dimensioning.model import FAMILIES, BuildOptions, build_model, constraint_violations
 from dimensioning.solve import run_solver
 
 from .conftest import SMALL, small_case
@@ -79,7 +79,7 @@ def test_objective_equals_evaluated_cost_plus_tie_break(drammen_result):
 
 def test_turned_away_linearisation_is_exact_at_integers():
     case = small_case()
-    m = build_model(case)
+    m = build_model(case, BuildOptions(elastic=True))  # every chord 0..C-1
     for beds in range(0, 7):  # site A holds 6
         for s in m.S:
             for t in m.T:
@@ -174,3 +174,15 @@ def test_every_family_builds_and_has_a_docstring_formula():
     } <= names
     for _name, function, _relaxable in FAMILIES:
         assert ".. math::" in (function.__doc__ or ""), function.__name__
+
+
+def test_chords_cover_every_feasible_bed_count(drammen_case):
+    from dimensioning.model import model_data
+    from dimensioning.model.constraints import chord_range
+
+    data = model_data(drammen_case)
+    for t in data.bed_types:
+        segments = chord_range(data, t, elastic=False)
+        others = sum(v for u, v in data.min_beds_for_target.items() if u != t)
+        assert segments.start == data.min_beds_for_target[t]
+        assert segments.stop >= data.total_beds - others  # chords reach the largest feasible c_t

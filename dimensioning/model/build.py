@@ -53,7 +53,17 @@ def build_model(case: Case | ModelData, options: BuildOptions | None = None) -> 
     return m
 
 
-def constraint_violations(case: Case, allocation: pd.DataFrame) -> pd.DataFrame:
+def locate(keys: tuple[str, ...] | list[str], sites: set[str], types: set[str]) -> dict[str, str]:
+    """Name the site and the bed type among a constraint's index keys ('' where there is none)."""
+    return {
+        "site": next((k for k in keys if k in sites), ""),
+        "bed_type": next((k for k in keys if k in types), ""),
+    }
+
+
+def constraint_violations(
+    case: Case, allocation: pd.DataFrame, model: pyo.ConcreteModel | None = None
+) -> pd.DataFrame:
     """Which restrictions a given allocation breaks, by how much, evaluated by the model itself.
 
     The model is built as for a solve, the beds are fixed to the allocation (a unit exists where
@@ -63,6 +73,7 @@ def constraint_violations(case: Case, allocation: pd.DataFrame) -> pd.DataFrame:
     Args:
         case: The validated case.
         allocation: Long table with columns ``site, bed_type, beds``.
+        model: A model built from the same case to reuse (its variable values are overwritten).
 
     Returns:
         One row per broken constraint: ``family, site, bed_type, sense, value, bound, amount,
@@ -71,7 +82,7 @@ def constraint_violations(case: Case, allocation: pd.DataFrame) -> pd.DataFrame:
         ``detail`` names missing facilities. Rows follow
         the model's build order. Empty if nothing is broken.
     """
-    m = build_model(case)
+    m = model if model is not None else build_model(case)
     beds = {(r.site, r.bed_type): int(r.beds) for r in allocation.itertuples()}
     for s in m.S:
         for t in m.T:
@@ -89,8 +100,7 @@ def constraint_violations(case: Case, allocation: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 "family": family,
-                "site": next((k for k in key if k in sites), ""),
-                "bed_type": next((k for k in key if k in types), ""),
+                **locate(key, sites, types),
                 "sense": sense,
                 "value": value,
                 "bound": bound,

@@ -123,9 +123,7 @@ def add_facility_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
     where :math:`F` holds the pairs whose site lacks a facility the type needs. Units: beds.
     Reads ``Plasstyper.krever_*`` and ``Lokasjoner.basseng/treningssal/legekontor/...``.
     """
-    pairs = sorted(
-        data.forbidden_pairs, key=lambda p: (data.sites.index(p[0]), data.bed_types.index(p[1]))
-    )
+    pairs = sorted(data.forbidden_pairs, key=lambda p: (data.sites.index(p[0]), data.bed_types.index(p[1])))
     if not pairs:
         return
 
@@ -239,13 +237,15 @@ def add_turned_away_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     and, since :math:`z_t` is minimised, :math:`z_t = L_t(c_t)` exactly at every integer
     :math:`c_t` (not a sampled approximation). Units: patients per year. Never relaxed.
-    Chords where the curve is flat below 1e-9 patients are dropped (they cannot bind).
+    Only chords over the range :math:`c_t` can take are built (see :func:`chord_range`), and
+    chords where the curve is flat below 1e-9 patients are dropped (they cannot bind).
     """
     curve = data.turned_away_curve
+    segments = {t: chord_range(data, t, elastic=m.elastic) for t in data.bed_types}
 
     def rule(m: pyo.ConcreteModel, t: str, k: int) -> object:
         low, high = float(curve[t][k]), float(curve[t][k + 1])
-        if low < 1e-9:
+        if k not in segments[t] or low < 1e-9:
             return pyo.Constraint.Skip
         return m.turned_away[t] >= low + (high - low) * (m.beds_of_type[t] - k)
 
@@ -290,6 +290,22 @@ def add_moved_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     m.def_moved_up = pyo.Constraint(m.S, m.T, rule=up, doc="Beds moved, upward")
     m.def_moved_down = pyo.Constraint(m.S, m.T, rule=down, doc="Beds moved, downward")
+
+
+def chord_range(data: ModelData, bed_type: str, *, elastic: bool) -> range:
+    r"""Segments ``k`` whose chords are needed: those covering every value :math:`c_t` can take.
+
+    With the blocking targets and the fixed total, :math:`c^{min}_t \le c_t \le
+    N - \sum_{u \ne t} c^{min}_u`; in elastic mode both bounds may be broken, so every
+    segment ``0..C-1`` is kept.
+    """
+    last = data.max_beds_per_type - 1
+    if elastic:
+        return range(0, last + 1)
+    low = min(data.min_beds_for_target[bed_type], last)
+    others = sum(v for t, v in data.min_beds_for_target.items() if t != bed_type)
+    high = min(max(data.total_beds - others, low + 1), last + 1)
+    return range(low, high)
 
 
 # Families in build order: (name, function, relaxable).

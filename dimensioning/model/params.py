@@ -115,17 +115,13 @@ def model_data(case: Case, reference_alternative: str | None = None) -> ModelDat
     for s in names_s:
         for t in names_t:
             missing = [
-                label
-                for need, has, label in FACILITY_NEEDS
-                if types.at[t, need] and not sites.at[s, has]
+                label for need, has, label in FACILITY_NEEDS if types.at[t, need] and not sites.at[s, has]
             ]
             if missing:
                 forbidden[(s, t)] = missing
 
     policies = case.policies
-    policy_min = {
-        (r.site, r.bed_type): int(r.min_beds) for r in policies.itertuples() if r.min_beds > 0
-    }
+    policy_min = {(r.site, r.bed_type): int(r.min_beds) for r in policies.itertuples() if r.min_beds > 0}
     policy_max = {
         (r.site, r.bed_type): int(r.max_beds)
         for r in policies.itertuples()
@@ -137,8 +133,7 @@ def model_data(case: Case, reference_alternative: str | None = None) -> ModelDat
         total_beds=case.settings.total_beds,
         site_beds={s: int(sites.at[s, "beds"]) for s in names_s},
         single_rooms={
-            s: int(sites.at[s, "single_rooms_bath"] + sites.at[s, "single_rooms_no_bath"])
-            for s in names_s
+            s: int(sites.at[s, "single_rooms_bath"] + sites.at[s, "single_rooms_no_bath"]) for s in names_s
         },
         bath_rooms={s: int(sites.at[s, "single_rooms_bath"]) for s in names_s},
         screened_rooms={s: int(sites.at[s, "screened_rooms"]) for s in names_s},
@@ -152,12 +147,8 @@ def model_data(case: Case, reference_alternative: str | None = None) -> ModelDat
         max_beds_per_type=max_beds,
         turned_away_curve=curve,
         cost_per_turned_away={t: float(types.at[t, "cost_per_turned_away"]) for t in names_t},
-        other_cost_per_bed={
-            t: float(types.at[t, "care_fte_per_bed"]) * other_cost_per_fte for t in names_t
-        },
-        nurse_fte_per_bed={
-            t: float(types.at[t, "care_fte_per_bed"]) * nurse_share for t in names_t
-        },
+        other_cost_per_bed={t: float(types.at[t, "care_fte_per_bed"]) * other_cost_per_fte for t in names_t},
+        nurse_fte_per_bed={t: float(types.at[t, "care_fte_per_bed"]) * nurse_share for t in names_t},
         nurse_cost_per_fte=float(skills.at[NURSE_SKILL, "cost_per_fte"]),
         min_nurse_fte=case.settings.min_nurse_fte_per_unit,
         policy_min=policy_min,
@@ -189,63 +180,18 @@ def add_params(m: pyo.ConcreteModel, data: ModelData) -> None:
     Every parameter has a ``within=`` domain as a second guard behind input validation, and is
     mutable so what-if sweeps can change it without rebuilding the model.
     """
-    m.p_total_beds = pyo.Param(
-        initialize=data.total_beds,
-        within=pyo.NonNegativeIntegers,
-        mutable=True,
-        doc="Beds to place in all (totalt_antall_plasser)",
+    whole, real = pyo.NonNegativeIntegers, pyo.NonNegativeReals
+    specs = (
+        ("p_total_beds", None, data.total_beds, whole, "Beds to place in all (totalt_antall_plasser)"),
+        ("p_site_beds", m.S, data.site_beds, whole, "Bed capacity per site (plasser)"),
+        ("p_min_beds", m.T, data.min_beds_for_target, whole, "Pooled beds meeting the blocking target"),
+        ("p_min_unit", m.T, data.min_unit_beds, whole, "Smallest unit size (min_enhet)"),
+        ("p_cost_turned_away", m.T, data.cost_per_turned_away, real, "NOK per patient turned away"),
+        ("p_other_cost_per_bed", m.T, data.other_cost_per_bed, real, "Yearly NOK per bed, non-nurse staff"),
+        ("p_nurse_fte_per_bed", m.T, data.nurse_fte_per_bed, real, "Nurse FTE per bed (pleiefaktor x share)"),
+        ("p_nurse_cost", None, data.nurse_cost_per_fte, real, "Yearly NOK per nurse FTE"),
+        ("p_min_nurse_fte", None, data.min_nurse_fte, real, "Minimum nurse FTE per unit"),
     )
-    m.p_site_beds = pyo.Param(
-        m.S,
-        initialize=data.site_beds,
-        within=pyo.NonNegativeIntegers,
-        mutable=True,
-        doc="Bed capacity per site (plasser)",
-    )
-    m.p_min_beds = pyo.Param(
-        m.T,
-        initialize=data.min_beds_for_target,
-        within=pyo.NonNegativeIntegers,
-        mutable=True,
-        doc="Smallest pooled bed count meeting the blocking target",
-    )
-    m.p_min_unit = pyo.Param(
-        m.T,
-        initialize=data.min_unit_beds,
-        within=pyo.NonNegativeIntegers,
-        mutable=True,
-        doc="Smallest unit size (min_enhet)",
-    )
-    m.p_cost_turned_away = pyo.Param(
-        m.T,
-        initialize=data.cost_per_turned_away,
-        within=pyo.NonNegativeReals,
-        mutable=True,
-        doc="NOK per patient turned away",
-    )
-    m.p_other_cost_per_bed = pyo.Param(
-        m.T,
-        initialize=data.other_cost_per_bed,
-        within=pyo.NonNegativeReals,
-        mutable=True,
-        doc="Yearly NOK per bed for non-nurse staff",
-    )
-    m.p_nurse_fte_per_bed = pyo.Param(
-        m.T,
-        initialize=data.nurse_fte_per_bed,
-        within=pyo.NonNegativeReals,
-        mutable=True,
-        doc="Nurse FTE per bed (pleiefaktor x nurse share)",
-    )
-    m.p_nurse_cost = pyo.Param(
-        initialize=data.nurse_cost_per_fte,
-        within=pyo.NonNegativeReals,
-        mutable=True,
-        doc="Yearly NOK per nurse FTE",
-    )
-    m.p_min_nurse_fte = pyo.Param(
-        initialize=data.min_nurse_fte,
-        within=pyo.NonNegativeReals,
-        mutable=True,
-        doc="Minimum nurse FTE per unit",
-    )
+    for name, index, values, domain, doc in specs:
+        args = () if index is None else (index,)
+        m.add_component(name, pyo.Param(*args, initialize=values, within=domain, mutable=True, doc=doc))

@@ -60,9 +60,7 @@ def write_excel(result: Result, path: str | Path) -> Path:
     return save_workbook(workbook, path)
 
 
-def _write_table(
-    sheet: Worksheet, frame: pd.DataFrame, columns: list[Col], start_row: int = 1
-) -> None:
+def _write_table(sheet: Worksheet, frame: pd.DataFrame, columns: list[Col], start_row: int = 1) -> None:
     """Write a frame with bokmål headers and number formats starting at ``start_row``."""
     headers = [c.header for c in columns]
     for j, header in enumerate(headers, start=1):
@@ -211,9 +209,7 @@ def _staffing(sheet: Worksheet, result: Result) -> None:
     wide["total_fte"] = wide[skills].sum(axis=1)
     wide = wide.merge(cost.reset_index(), on=["alternative", "site", "bed_type"])
     beds = result.comparison.set_index(["alternative", "site", "bed_type"])["beds"]
-    wide["beds"] = [
-        beds[k] for k in zip(wide["alternative"], wide["site"], wide["bed_type"], strict=True)
-    ]
+    wide["beds"] = [beds[k] for k in zip(wide["alternative"], wide["site"], wide["bed_type"], strict=True)]
     columns = [
         Col("alternative", "Alternativ"),
         Col("site", "Lokasjon"),
