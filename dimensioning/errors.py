@@ -48,8 +48,9 @@ class InputError(DimensioningError):
 class InfeasibleError(DimensioningError):
     """No allocation meets every constraint; ``conflicts`` says which families needed slack."""
 
-    def __init__(self, message_nb: str, conflicts: object = None) -> None:
+    def __init__(self, message_nb: str, conflicts: object = None, families: object = None) -> None:
         self.conflicts = conflicts
+        self.families = families
         super().__init__(message_nb)
 
 

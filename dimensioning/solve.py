@@ -185,6 +185,29 @@ def explain_infeasibility(case: Case, options: SolveOptions | None = None) -> pd
     return frame.reset_index(drop=True)
 
 
+def conflicting_families(case: Case, options: SolveOptions | None = None) -> list[str]:
+    """An irreducible set of restriction families that cannot all hold (a family-level IIS).
+
+    Deletion filter: starting from the full (infeasible) model, each family in turn is switched
+    off; if the model stays infeasible the family is not needed for the conflict and stays off,
+    otherwise it is switched back on. What remains on is a minimal conflicting set: dropping any
+    one of its families makes the case solvable. Costs one solve per family.
+
+    Returns:
+        Family names (as in :data:`~dimensioning.model.constraints.RELAXABLE_FAMILIES`).
+    """
+    m = build_model(case)
+    present = [f for f in RELAXABLE_FAMILIES if hasattr(m, f"res_{f}")]
+    needed = []
+    for family in present:
+        component = getattr(m, f"res_{family}")
+        component.deactivate()
+        if run_solver(m, options).termination is not Termination.INFEASIBLE:
+            component.activate()
+            needed.append(family)
+    return needed
+
+
 def _slack_message(row: object) -> str:
     """Say in bokmål how much one rule had to give."""
     label, unit, explanation = FAMILY_LABELS.get(row.family, (row.family, "", ""))
@@ -194,13 +217,20 @@ def _slack_message(row: object) -> str:
     return f"{label}{where}: {verb} {number(row.slack, 1)} {unit} – {explanation}"
 
 
-def infeasible_error(case: Case, conflicts: pd.DataFrame) -> InfeasibleError:
-    """Build the bokmål error for an infeasible case from the elastic model's answer."""
-    families = list(dict.fromkeys(FAMILY_LABELS[f][0] for f in conflicts["family"]))
+def infeasible_error(case: Case, conflicts: pd.DataFrame, families: list[str]) -> InfeasibleError:
+    """Build the bokmål error for an infeasible case.
+
+    Args:
+        case: The case.
+        conflicts: The elastic model's slack per constraint (:func:`explain_infeasibility`).
+        families: A minimal conflicting set of families (:func:`conflicting_families`).
+    """
+    labels = [FAMILY_LABELS[f][0] for f in families]
     lines = [
-        f"Ingen fordeling oppfyller alle kravene i «{case.name}». "
-        f"Kravene som står mot hverandre: {', '.join(families)}.",
+        f"Ingen fordeling oppfyller alle kravene i «{case.name}».",
+        f"Disse kravene kan ikke oppfylles samtidig: {', '.join(labels)} "
+        "(et minimalt sett: fjernes ett av dem, finnes det en løsning).",
         "Minste brudd som gjør problemet løsbart (funnet av modellen med straffet slakk):",
     ]
     lines += [f"  - {message}" for message in conflicts["message_nb"]]
-    return InfeasibleError("\n".join(lines), conflicts)
+    return InfeasibleError("\n".join(lines), conflicts, families)

@@ -145,6 +145,7 @@ def test_infeasible_case_names_the_conflicting_families():
     with pytest.raises(InfeasibleError) as info:
         solve(case)
     conflicts = info.value.conflicts
+    assert info.value.families == ["bath_rooms", "blocking_target"]  # minimal conflicting set
     assert set(conflicts["family"]) <= {"bath_rooms", "blocking_target"}
     assert conflicts["slack"].sum() == pytest.approx(
         int(case.min_beds_for_target["Akutt"]) - 3, abs=1e-6
