@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .build import BuildOptions, build_model, constraint_violations
 from .constraints import FAMILIES, RELAXABLE_FAMILIES
-from .params import ModelData, model_data
+from .params import ModelData, model_data, update_params
 
 __all__ = [
     "FAMILIES",
@@ -17,4 +17,5 @@ __all__ = [
     "build_model",
     "constraint_violations",
     "model_data",
+    "update_params",
 ]

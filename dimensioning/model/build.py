@@ -21,10 +21,13 @@ class BuildOptions:
 
     Attributes:
         elastic: Add penalised slack to every restriction family (to explain infeasibility).
+        sweep: Build every constraint a parameter change could need, so that later data with
+            the same ``structure_key`` only updates parameters (:func:`update_params`).
         reference_alternative: Alternative used by the tie-break (default: the first one).
     """
 
     elastic: bool = False
+    sweep: bool = False
     reference_alternative: str | None = None
 
 
@@ -42,11 +45,12 @@ def build_model(case: Case | ModelData, options: BuildOptions | None = None) -> 
     data = case if isinstance(case, ModelData) else model_data(case, options.reference_alternative)
     m = pyo.ConcreteModel(name="korttidsplasser")
     m.elastic = options.elastic
+    m.sweep = options.sweep
     m.terms = {}
     m.data = data
     add_sets(m, data)
     add_params(m, data)
-    add_variables(m, data, elastic=options.elastic)
+    add_variables(m, data)
     for _name, add_family, _relaxable in FAMILIES:
         add_family(m, data)
     add_objective(m, data)

@@ -83,14 +83,14 @@ def add_room_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
 
         def single(m: pyo.ConcreteModel, s: str) -> object:
             lhs = sum(m.x[s, t] for t in data.needs_single)
-            return _soft(m, "single_rooms", (s,), lhs, "<=", data.single_rooms[s])
+            return _soft(m, "single_rooms", (s,), lhs, "<=", m.p_single_rooms[s])
 
         m.res_single_rooms = pyo.Constraint(m.S, rule=single, doc="Single-room types fit rooms")
     if data.needs_bath:
 
         def bath(m: pyo.ConcreteModel, s: str) -> object:
             lhs = sum(m.x[s, t] for t in data.needs_bath)
-            return _soft(m, "bath_rooms", (s,), lhs, "<=", data.bath_rooms[s])
+            return _soft(m, "bath_rooms", (s,), lhs, "<=", m.p_bath_rooms[s])
 
         m.res_bath_rooms = pyo.Constraint(m.S, rule=bath, doc="Bath types fit rooms with bath")
 
@@ -108,7 +108,7 @@ def add_screened_room_constraints(m: pyo.ConcreteModel, data: ModelData) -> None
 
     def rule(m: pyo.ConcreteModel, s: str) -> object:
         lhs = sum(m.y[s, t] for t in data.needs_screened)
-        return _soft(m, "screened_rooms", (s,), lhs, "<=", data.screened_rooms[s])
+        return _soft(m, "screened_rooms", (s,), lhs, "<=", m.p_screened_rooms[s])
 
     m.res_screened_rooms = pyo.Constraint(m.S, rule=rule, doc="Screened rooms per unit")
 
@@ -138,12 +138,12 @@ def add_unit_link_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     .. math:: x_{s,t} \le M_s \, y_{s,t} \quad \forall s, t
 
-    with :math:`M_s` the site's capacity (all sites' capacity in elastic mode). Never relaxed.
+    with :math:`M_s` the site's capacity (the largest bed count in elastic mode). Never relaxed.
     """
     big = data.max_beds_per_type
 
     def rule(m: pyo.ConcreteModel, s: str, t: str) -> object:
-        bound = big if m.elastic else data.site_beds[s]
+        bound = big if m.elastic else m.p_site_beds[s]
         return m.x[s, t] <= bound * m.y[s, t]
 
     m.def_unit_link = pyo.Constraint(m.S, m.T, rule=rule, doc="x only where y = 1")
@@ -156,7 +156,7 @@ def add_min_unit_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     Units: beds. Reads ``Plasstyper.min_enhet``.
     """
-    types = [t for t in data.bed_types if data.min_unit_beds[t] > 0]
+    types = _types_where(m, data, lambda t: data.min_unit_beds[t] > 0)
     if not types:
         return
 
@@ -173,13 +173,13 @@ def add_max_sites_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     Units: sites. Reads ``Plasstyper.maks_lokasjoner``.
     """
-    types = [t for t in data.bed_types if data.max_sites[t] is not None]
+    types = _types_where(m, data, lambda t: data.max_sites[t] is not None)
     if not types:
         return
 
     def rule(m: pyo.ConcreteModel, t: str) -> object:
         lhs = sum(m.y[s, t] for s in m.S)
-        return _soft(m, "max_sites", (t,), lhs, "<=", data.max_sites[t])
+        return _soft(m, "max_sites", (t,), lhs, "<=", m.p_max_sites[t])
 
     m.res_max_sites = pyo.Constraint(types, rule=rule, doc="Sites per type at most maks_lokasjoner")
 
@@ -191,18 +191,20 @@ def add_policy_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     only for the pairs that have a row. Units: beds.
     """
-    if data.policy_min:
+    lower_pairs = [p for p in m.POLICY if m.sweep or p in data.policy_min]
+    upper_pairs = [p for p in m.POLICY if m.sweep or p in data.policy_max]
+    if lower_pairs:
 
         def lower(m: pyo.ConcreteModel, s: str, t: str) -> object:
-            return _soft(m, "policy_min", (s, t), m.x[s, t], ">=", data.policy_min[s, t])
+            return _soft(m, "policy_min", (s, t), m.x[s, t], ">=", m.p_policy_min[s, t])
 
-        m.res_policy_min = pyo.Constraint(sorted(data.policy_min), rule=lower, doc="Policy minimum")
-    if data.policy_max:
+        m.res_policy_min = pyo.Constraint(lower_pairs, rule=lower, doc="Policy minimum")
+    if upper_pairs:
 
         def upper(m: pyo.ConcreteModel, s: str, t: str) -> object:
-            return _soft(m, "policy_max", (s, t), m.x[s, t], "<=", data.policy_max[s, t])
+            return _soft(m, "policy_max", (s, t), m.x[s, t], "<=", m.p_policy_max[s, t])
 
-        m.res_policy_max = pyo.Constraint(sorted(data.policy_max), rule=upper, doc="Policy maximum")
+        m.res_policy_max = pyo.Constraint(upper_pairs, rule=upper, doc="Policy maximum")
 
 
 def add_blocking_target_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -216,7 +218,7 @@ def add_blocking_target_constraints(m: pyo.ConcreteModel, data: ModelData) -> No
 
     Units: beds. Reads ``Plasstyper.maks_avvisning``, ``innleggelser_per_aar``, ``liggetid_dager``.
     """
-    types = [t for t in data.bed_types if data.min_beds_for_target[t] > 0]
+    types = _types_where(m, data, lambda t: data.min_beds_for_target[t] > 0)
     if not types:
         return
 
@@ -238,16 +240,17 @@ def add_turned_away_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
     and, since :math:`z_t` is minimised, :math:`z_t = L_t(c_t)` exactly at every integer
     :math:`c_t` (not a sampled approximation). Units: patients per year. Never relaxed.
     Only chords over the range :math:`c_t` can take are built (see :func:`chord_range`), and
-    chords where the curve is flat below 1e-9 patients are dropped (they cannot bind).
+    chords where the curve is flat below 1e-9 patients are dropped (they cannot bind). In sweep
+    mode every chord is built, since the feasible range moves with the parameters.
     """
     curve = data.turned_away_curve
-    segments = {t: chord_range(data, t, elastic=m.elastic) for t in data.bed_types}
+    segments = {t: chord_range(data, t, elastic=m.elastic or m.sweep) for t in data.bed_types}
 
     def rule(m: pyo.ConcreteModel, t: str, k: int) -> object:
-        low, high = float(curve[t][k]), float(curve[t][k + 1])
-        if k not in segments[t] or low < 1e-9:
+        if k not in segments[t] or (not m.sweep and curve[t][k] < 1e-9):
             return pyo.Constraint.Skip
-        return m.turned_away[t] >= low + (high - low) * (m.beds_of_type[t] - k)
+        level, slope = m.p_chord_level[t, k], m.p_chord_slope[t, k]
+        return m.turned_away[t] >= level + slope * (m.beds_of_type[t] - k)
 
     m.def_turned_away = pyo.Constraint(m.T, m.K, rule=rule, doc="Turned away per year (chords)")
 
@@ -290,6 +293,11 @@ def add_moved_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     m.def_moved_up = pyo.Constraint(m.S, m.T, rule=up, doc="Beds moved, upward")
     m.def_moved_down = pyo.Constraint(m.S, m.T, rule=down, doc="Beds moved, downward")
+
+
+def _types_where(m: pyo.ConcreteModel, data: ModelData, applies: Callable[[str], bool]) -> list[str]:
+    """Types where a family applies; in sweep mode all types (parameters may change later)."""
+    return [t for t in data.bed_types if m.sweep or applies(t)]
 
 
 def chord_range(data: ModelData, bed_type: str, *, elastic: bool) -> range:

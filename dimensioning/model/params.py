@@ -79,6 +79,32 @@ class ModelData:
         """Every (site, bed type) pair, sites outermost."""
         return [(s, t) for s in self.sites for t in self.bed_types]
 
+    @property
+    def structure_key(self) -> tuple:
+        """What fixes the model's shape in sweep mode; data with the same key only change parameters."""
+        return (
+            tuple(self.sites),
+            tuple(self.bed_types),
+            self.max_beds_per_type,
+            tuple(sorted(self.forbidden_pairs)),
+            tuple(self.needs_single),
+            tuple(self.needs_bath),
+            tuple(self.needs_screened),
+            tuple(sorted(self.policy_min)),
+            tuple(sorted(self.policy_max)),
+            tuple(sorted(self.reference_beds.items())),
+        )
+
+    def chord_coefficients(self) -> tuple[dict[tuple[str, int], float], dict[tuple[str, int], float]]:
+        r"""Level :math:`L_t(k)` and slope :math:`L_t(k+1) - L_t(k)` of every chord of the curves."""
+        level, slope = {}, {}
+        for t in self.bed_types:
+            curve = self.turned_away_curve[t]
+            for k in range(self.max_beds_per_type):
+                level[t, k] = float(curve[k])
+                slope[t, k] = float(curve[k + 1] - curve[k])
+        return level, slope
+
 
 FACILITY_NEEDS = (
     ("needs_pool", "pool", "basseng"),
@@ -174,24 +200,78 @@ def _reference(case: Case, name: str | None) -> dict[Pair, int]:
     return {(r.site, r.bed_type): int(r.beds) for r in chosen.itertuples()}
 
 
+def param_values(data: ModelData) -> dict[str, object]:
+    """Values of every mutable parameter, keyed by component name (scalars or dicts by index)."""
+    level, slope = data.chord_coefficients()
+    n_sites = len(data.sites)
+    return {
+        "p_total_beds": data.total_beds,
+        "p_site_beds": data.site_beds,
+        "p_single_rooms": data.single_rooms,
+        "p_bath_rooms": data.bath_rooms,
+        "p_screened_rooms": data.screened_rooms,
+        "p_min_beds": data.min_beds_for_target,
+        "p_min_unit": data.min_unit_beds,
+        "p_max_sites": {t: n_sites if k is None else k for t, k in data.max_sites.items()},
+        "p_policy_min": {pair: data.policy_min.get(pair, 0) for pair in _policy_pairs(data)},
+        "p_policy_max": {
+            pair: data.policy_max.get(pair, data.max_beds_per_type) for pair in _policy_pairs(data)
+        },
+        "p_cost_turned_away": data.cost_per_turned_away,
+        "p_other_cost_per_bed": data.other_cost_per_bed,
+        "p_nurse_fte_per_bed": data.nurse_fte_per_bed,
+        "p_nurse_cost": data.nurse_cost_per_fte,
+        "p_min_nurse_fte": data.min_nurse_fte,
+        "p_chord_level": level,
+        "p_chord_slope": slope,
+    }
+
+
+def _policy_pairs(data: ModelData) -> list[Pair]:
+    """Pairs with a policy row (minimum or maximum), in sorted order."""
+    return sorted(set(data.policy_min) | set(data.policy_max))
+
+
 def add_params(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """Declare the scalar and indexed parameters that enter the constraints and the objective.
+    """Declare the parameters that enter the constraints and the objective.
 
     Every parameter has a ``within=`` domain as a second guard behind input validation, and is
-    mutable so what-if sweeps can change it without rebuilding the model.
+    mutable, so a sweep changes values with :func:`update_params` instead of rebuilding.
     """
-    whole, real = pyo.NonNegativeIntegers, pyo.NonNegativeReals
+    whole, real, anyreal = pyo.NonNegativeIntegers, pyo.NonNegativeReals, pyo.Reals
+    m.POLICY = pyo.Set(initialize=_policy_pairs(data), dimen=2, ordered=True, doc="Policy pairs")
     specs = (
-        ("p_total_beds", None, data.total_beds, whole, "Beds to place in all (totalt_antall_plasser)"),
-        ("p_site_beds", m.S, data.site_beds, whole, "Bed capacity per site (plasser)"),
-        ("p_min_beds", m.T, data.min_beds_for_target, whole, "Pooled beds meeting the blocking target"),
-        ("p_min_unit", m.T, data.min_unit_beds, whole, "Smallest unit size (min_enhet)"),
-        ("p_cost_turned_away", m.T, data.cost_per_turned_away, real, "NOK per patient turned away"),
-        ("p_other_cost_per_bed", m.T, data.other_cost_per_bed, real, "Yearly NOK per bed, non-nurse staff"),
-        ("p_nurse_fte_per_bed", m.T, data.nurse_fte_per_bed, real, "Nurse FTE per bed (pleiefaktor x share)"),
-        ("p_nurse_cost", None, data.nurse_cost_per_fte, real, "Yearly NOK per nurse FTE"),
-        ("p_min_nurse_fte", None, data.min_nurse_fte, real, "Minimum nurse FTE per unit"),
+        ("p_total_beds", (), whole, "Beds to place in all (totalt_antall_plasser)"),
+        ("p_site_beds", (m.S,), whole, "Bed capacity per site (plasser)"),
+        ("p_single_rooms", (m.S,), whole, "Single rooms with or without bath"),
+        ("p_bath_rooms", (m.S,), whole, "Single rooms with own bath"),
+        ("p_screened_rooms", (m.S,), whole, "Screened day rooms"),
+        ("p_min_beds", (m.T,), whole, "Pooled beds meeting the blocking target"),
+        ("p_min_unit", (m.T,), whole, "Smallest unit size (min_enhet)"),
+        ("p_max_sites", (m.T,), whole, "Most sites per type (maks_lokasjoner; blank = all)"),
+        ("p_policy_min", (m.POLICY,), whole, "Policy minimum (Foringer.min)"),
+        ("p_policy_max", (m.POLICY,), whole, "Policy maximum (Foringer.maks)"),
+        ("p_cost_turned_away", (m.T,), real, "NOK per patient turned away"),
+        ("p_other_cost_per_bed", (m.T,), real, "Yearly NOK per bed, non-nurse staff"),
+        ("p_nurse_fte_per_bed", (m.T,), real, "Nurse FTE per bed (pleiefaktor x share)"),
+        ("p_nurse_cost", (), real, "Yearly NOK per nurse FTE"),
+        ("p_min_nurse_fte", (), real, "Minimum nurse FTE per unit"),
+        ("p_chord_level", (m.T, m.K), real, "Turned away per year at k beds, L_t(k)"),
+        ("p_chord_slope", (m.T, m.K), anyreal, "L_t(k+1) - L_t(k), patients per year per bed"),
     )
-    for name, index, values, domain, doc in specs:
-        args = () if index is None else (index,)
-        m.add_component(name, pyo.Param(*args, initialize=values, within=domain, mutable=True, doc=doc))
+    values = param_values(data)
+    for name, index, domain, doc in specs:
+        m.add_component(
+            name, pyo.Param(*index, initialize=values[name], within=domain, mutable=True, doc=doc)
+        )
+
+
+def update_params(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Give a built model the parameter values of new data with the same ``structure_key``."""
+    for name, value in param_values(data).items():
+        component = getattr(m, name)
+        if isinstance(value, dict):
+            component.store_values(value)
+        else:
+            component.set_value(value)
+    m.data = data

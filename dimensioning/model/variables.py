@@ -7,7 +7,7 @@ import pyomo.environ as pyo
 from .params import ModelData
 
 
-def add_variables(m: pyo.ConcreteModel, data: ModelData, *, elastic: bool) -> None:
+def add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     r"""Declare the variables.
 
     - ``x[s,t]`` (integer, beds): beds of type *t* at site *s*.
@@ -19,19 +19,16 @@ def add_variables(m: pyo.ConcreteModel, data: ModelData, *, elastic: bool) -> No
     - ``moved[s,t]`` (beds): :math:`|x_{s,t} - x^{ref}_{s,t}|`, for the tie-break.
     - ``slack[...]`` (elastic mode only): created on demand by relaxed constraint families.
 
-    In elastic mode bed counts may exceed a site's capacity (the capacity family is relaxed).
+    Beds are bounded by the largest bed count only: the site's capacity is a constraint
+    (``res_site_capacity``), so it can be relaxed (elastic mode) or changed (sweeps).
     """
-    cap = data.max_beds_per_type
-
-    def x_bounds(_m: pyo.ConcreteModel, s: str, _t: str) -> tuple[int, int]:
-        return (0, cap if elastic else data.site_beds[s])
-
-    m.x = pyo.Var(m.S, m.T, within=pyo.NonNegativeIntegers, bounds=x_bounds, doc="Beds")
+    bounds = (0, data.max_beds_per_type)
+    m.x = pyo.Var(m.S, m.T, within=pyo.NonNegativeIntegers, bounds=bounds, doc="Beds")
     m.y = pyo.Var(m.S, m.T, within=pyo.Binary, doc="Unit exists")
     m.turned_away = pyo.Var(m.T, within=pyo.NonNegativeReals, doc="Patients turned away per year")
     m.nurse_fte = pyo.Var(m.S, m.T, within=pyo.NonNegativeReals, doc="Nurse FTE per unit")
     m.moved = pyo.Var(m.S, m.T, within=pyo.NonNegativeReals, doc="Beds moved from reference")
-    if elastic:
+    if m.elastic:
         m.slack = pyo.Var(pyo.Any, dense=False, within=pyo.NonNegativeReals, doc="Elastic slack")
     m.beds_of_type = pyo.Expression(
         m.T, rule=lambda m, t: sum(m.x[s, t] for s in m.S), doc="Pooled beds per type c_t"
