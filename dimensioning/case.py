@@ -59,10 +59,7 @@ class Settings:
         With the defaults, 1 × 168 / 35.5 × 1.12 ≈ 5.30 FTE.
         """
         return (
-            self.nurses_per_shift
-            * self.staffed_hours_per_week
-            / self.hours_per_fte_week
-            * (1.0 + self.absence_uplift)
+            self.nurses_per_shift * self.staffed_hours_per_week / self.hours_per_fte_week * (1.0 + self.absence_uplift)
         )
 
 
@@ -239,9 +236,7 @@ def _validate_sheet(spec: SheetSpec, tables: RawTables, issues: list[ValidationI
     unknown = [h for h in headers if h not in by_header]
     for header in unknown:
         issues.append(ValidationIssue(spec.name, 1, header, "ukjent kolonne (sjekk stavemåten)"))
-    required = [
-        alias for name, alias in columns_of(spec.row_model) if spec.row_model.model_fields[name].is_required()
-    ]
+    required = [alias for name, alias in columns_of(spec.row_model) if spec.row_model.model_fields[name].is_required()]
     missing = [h for h in required if h not in headers]
     for header in missing:
         issues.append(ValidationIssue(spec.name, 1, header, "påkrevd kolonne mangler"))
@@ -296,9 +291,7 @@ def _check_references(frames: Frames, key: str) -> list[ValidationIssue]:
     for sheet in ("Foringer", "Alternativer"):
         for _, row in frames[sheet].iterrows():
             if row[key] not in known:
-                message = (
-                    f"«{row[key]}» finnes ikke i arket «{own_sheet}» (kjente: {', '.join(sorted(known))})"
-                )
+                message = f"«{row[key]}» finnes ikke i arket «{own_sheet}» (kjente: {', '.join(sorted(known))})"
                 issues.append(ValidationIssue(sheet, int(row["_row"]), header, message))
     return issues
 
@@ -309,10 +302,7 @@ def _check_sites(frames: Frames) -> list[ValidationIssue]:
     for _, row in frames["Lokasjoner"].iterrows():
         rooms = row["single_rooms_bath"] + row["single_rooms_no_bath"] + 2 * row["double_rooms"]
         if rooms and rooms < row["beds"]:
-            message = (
-                f"rommene gir plass til {rooms} senger (enerom + 2 × dobbeltrom), "
-                f"men plasser er {row['beds']}"
-            )
+            message = f"rommene gir plass til {rooms} senger (enerom + 2 × dobbeltrom), men plasser er {row['beds']}"
             issues.append(ValidationIssue("Lokasjoner", int(row["_row"]), "plasser", message))
     return issues
 

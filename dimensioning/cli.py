@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +19,14 @@ from .api import solve
 from .case import load_case
 from .errors import DimensioningError
 from .examples import drammen
-from .io_template import write_template
+from .io_excel import read_workbook
+from .io_template import write_sweep_template, write_template
 from .labels import number, percent
 from .report import write_excel
+from .report.sweep_report import write_sweep_excel, write_sweep_figures
 from .results import Result
+from .scenarios import read_scenarios
+from .sweep import sweep
 
 DEFAULT_REPORT_DIR = Path("reports")
 
@@ -76,15 +82,116 @@ def solve_command(input_path: Path | None, out_path: Path | None) -> None:
 
 @main.command("template")
 @click.argument("out_path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--sweep", "sweep_template", is_flag=True, help="Skriv et eksempel på en scenariofil i stedet.")
 @click.option("--overskriv", is_flag=True, help="Overskriv filen hvis den finnes.")
 @_handle_errors
-def template_command(out_path: Path, overskriv: bool) -> None:
-    """Skriv en inndatamal (kopi av Drammen-caset) til OUT_PATH for utfylling."""
+def template_command(out_path: Path, sweep_template: bool, overskriv: bool) -> None:
+    """Skriv en inndatamal (kopi av Drammen-caset) eller en scenariofil til OUT_PATH."""
     if out_path.exists() and not overskriv:
         msg = f"{out_path} finnes allerede. Bruk --overskriv eller et annet filnavn."
         raise ValueError(msg)
-    write_template(drammen(), out_path)
-    click.echo(f"Inndatamal skrevet til {out_path}")
+    if sweep_template:
+        write_sweep_template(out_path)
+        click.echo(f"Eksempel på scenariofil skrevet til {out_path}")
+    else:
+        write_template(drammen(), out_path)
+        click.echo(f"Inndatamal skrevet til {out_path}")
+
+
+@main.command("sweep")
+@click.argument("scenarios_path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--base", "base_path", type=click.Path(path_type=Path), help="Inndatafil (standard: Drammen).")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Resultatfil (standard: reports/<scenariofil>-resultat.xlsx). Figurene legges ved siden av.",
+)
+@click.option("--jobs", type=click.IntRange(min=1), help="Antall prosesser (standard: alle kjerner).")
+@click.option("--scheduler", help="Adressen til en Dask-scheduler (kjør på en klynge i stedet).")
+@_handle_errors
+def sweep_command(
+    scenarios_path: Path,
+    base_path: Path | None,
+    out_path: Path | None,
+    jobs: int | None,
+    scheduler: str | None,
+) -> None:
+    """Løs hvert scenario i SCENARIOS_PATH (arkene Scenarier og Rutenett) og skriv én rad per scenario."""
+    base = read_base_tables(base_path)
+    scenarios = read_scenarios(scenarios_path, base)
+    out_path = out_path or DEFAULT_REPORT_DIR / f"{scenarios_path.stem}-resultat.xlsx"
+    journal = out_path.with_name(out_path.name + ".delvis.jsonl")
+    with progress_bar(len(scenarios)) as update:
+        try:
+            run = sweep(base, scenarios, jobs=jobs, journal=journal, scheduler=scheduler, progress=update)
+        except KeyboardInterrupt:
+            click.echo(
+                f"Avbrutt. Ferdige scenarier er lagret i {journal}; kjør samme kommando igjen for å fortsette.",
+                err=True,
+            )
+            sys.exit(130)
+    write_sweep_excel(run.table, scenarios, out_path)
+    figures = write_sweep_figures(run.table, scenarios, out_path.parent, out_path.stem)
+    journal.unlink(missing_ok=True)
+    infeasible = int((run.table["status"] != "optimal").sum())
+    click.echo(
+        f"{len(scenarios)} scenarier ({run.resumed} hentet fra et avbrutt kjør, {run.solved} løst nå), "
+        f"{infeasible} uten løsning."
+    )
+    click.echo(f"Resultater skrevet til {out_path}")
+    for figure in figures:
+        click.echo(f"Figur: {figure}")
+
+
+def read_base_tables(path: Path | None) -> dict:
+    """Raw tables of the base workbook (validated once here, so a broken base fails early)."""
+    from .case import case_from_tables
+    from .examples import drammen_path
+
+    path = path or drammen_path()
+    tables = read_workbook(path)
+    case_from_tables(tables, name=path.stem, source=str(path))
+    return tables
+
+
+@contextlib.contextmanager
+def progress_bar(total: int) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar: scenarios done, rate and time left (quiet when not a terminal)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        TextColumn("Scenarier"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("igjen"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True)) as progress:
+        task = progress.add_task("sweep", total=total, rate="")
+        started = time.perf_counter()
+        first: list[int] = []
+
+        def update(done: int, _total: int) -> None:
+            if not first:
+                first.append(done)
+            elapsed = time.perf_counter() - started
+            solved = done - first[0]
+            rate = f"{number(solved / elapsed, 1)} per s" if elapsed > 0 and solved else ""
+            progress.update(task, completed=done, rate=rate)
+
+        yield update
 
 
 def _print_summary(result: Result) -> None:

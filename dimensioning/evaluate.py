@@ -146,8 +146,4 @@ def _staffing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
     frame["_order"] = [order[(s, t)] for s, t in zip(frame["site"], frame["bed_type"], strict=True)]
     skill_rank = {s: i for i, s in enumerate(case.skills.index)}
     frame["_skill"] = frame["skill"].map(skill_rank)
-    return (
-        frame.sort_values(["_order", "_skill"])
-        .drop(columns=["_order", "_skill"])[columns]
-        .reset_index(drop=True)
-    )
+    return frame.sort_values(["_order", "_skill"]).drop(columns=["_order", "_skill"])[columns].reset_index(drop=True)

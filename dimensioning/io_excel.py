@@ -164,9 +164,7 @@ def style_table(sheet: Any, headers: list[str], widths: dict[str, float] | None 
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(sheet.max_row, 1)}"
     for index, header in enumerate(headers, start=1):
         letter = get_column_letter(index)
-        longest = max(
-            [len(str(header))] + [len(_shown(c.value)) for c in sheet[letter][1:200] if c.value is not None]
-        )
+        longest = max([len(str(header))] + [len(_shown(c.value)) for c in sheet[letter][1:200] if c.value is not None])
         width = (widths or {}).get(header, min(max(10, longest + 2), 60))
         sheet.column_dimensions[letter].width = width
 

@@ -49,10 +49,7 @@ def violation_message(
     where = f" ({where})" if where else ""
     if detail:
         explanation = f"lokasjonen mangler {detail}"
-    return (
-        f"{label}{where}: {number(value)} {unit}, skal være {SENSE_WORDS[sense]} "
-        f"{number(bound)} – {explanation}"
-    )
+    return f"{label}{where}: {number(value)} {unit}, skal være {SENSE_WORDS[sense]} {number(bound)} – {explanation}"
 
 
 def number(value: float, decimals: int = 0) -> str:

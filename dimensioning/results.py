@@ -52,9 +52,7 @@ class Result:
 
         def stack(attribute: str) -> pd.DataFrame:
             frames = [
-                getattr(e, attribute).assign(alternative=e.name)[
-                    ["alternative", *getattr(e, attribute).columns]
-                ]
+                getattr(e, attribute).assign(alternative=e.name)[["alternative", *getattr(e, attribute).columns]]
                 for e in evaluations
             ]
             return pd.concat(frames, ignore_index=True)

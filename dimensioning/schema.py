@@ -133,9 +133,7 @@ class BedTypeRow(_Row):
     needs_pool: YesNo = column("krever_basseng", "Krever basseng", default=False)
     needs_training_hall: YesNo = column("krever_treningssal", "Krever treningssal", default=False)
     needs_doctor_office: YesNo = column("krever_legekontor", "Krever legekontor", default=False)
-    needs_relatives_overnight: YesNo = column(
-        "krever_overnatting", "Krever overnatting for pårørende", default=False
-    )
+    needs_relatives_overnight: YesNo = column("krever_overnatting", "Krever overnatting for pårørende", default=False)
     min_unit_beds: Count = column(
         "min_enhet", "Minste enhet hvis typen finnes ved en lokasjon", unit="senger", default=0
     )
@@ -146,9 +144,7 @@ class BedTypeRow(_Row):
         default=None,
         ge=1,
     )
-    cost_per_turned_away: Number = column(
-        "kostnad_per_avvist", "Kostnad for én avvist pasient", unit="kr", ge=0
-    )
+    cost_per_turned_away: Number = column("kostnad_per_avvist", "Kostnad for én avvist pasient", unit="kr", ge=0)
     source: Text = column("kilde", "Kilde og begrunnelse", default="")
 
 
@@ -169,9 +165,7 @@ class PolicyRow(_Row):
     site: Name = column("lokasjon", "Lokasjon")
     bed_type: Name = column("plasstype", "Plasstype")
     min_beds: Count = column("min", "Minst så mange senger", unit="senger", default=0)
-    max_beds: Count | None = column(
-        "maks", "Høyst så mange senger (tom = ingen grense)", unit="senger", default=None
-    )
+    max_beds: Count | None = column("maks", "Høyst så mange senger (tom = ingen grense)", unit="senger", default=None)
     source: Text = column("kilde", "Kilde eller vedtak", default="")
 
 

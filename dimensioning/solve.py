@@ -83,12 +83,13 @@ class SolveStatus:
         }[self.termination]
 
 
-def run_solver(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveStatus:
+def run_solver(m: pyo.ConcreteModel, options: SolveOptions | None = None, solver: Highs | None = None) -> SolveStatus:
     """Solve a built model with HiGHS and load the solution into it.
 
     Args:
         m: A model from :func:`~dimensioning.model.build_model`.
         options: Solver settings.
+        solver: A persistent HiGHS interface to reuse (sweeps: it sends only what changed).
 
     Returns:
         The status; the model's variables hold the solution unless infeasible.
@@ -97,7 +98,7 @@ def run_solver(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> Sol
         SolverError: If HiGHS is missing or stops without a solution for another reason.
     """
     options = options or SolveOptions()
-    solver = Highs()
+    solver = solver or Highs()
     if not solver.available():
         msg = "Løseren HiGHS (pakken highspy) er ikke installert."
         raise SolverError(msg)
@@ -135,9 +136,7 @@ def run_solver(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> Sol
     bound = float(results.objective_bound) if results.objective_bound is not None else objective
     gap = abs(objective - bound) / max(abs(objective), 1e-9)
     termination = (
-        Termination.OPTIMAL
-        if condition == TerminationCondition.convergenceCriteriaSatisfied
-        else Termination.FEASIBLE
+        Termination.OPTIMAL if condition == TerminationCondition.convergenceCriteriaSatisfied else Termination.FEASIBLE
     )
     LOGGER.info("HiGHS %s: %s, objective %.2f, gap %.2e", version, condition.name, objective, gap)
     return SolveStatus(termination, objective, bound, gap, runtime, f"HiGHS {version}")

@@ -41,10 +41,7 @@ def test_drammen_facts(drammen_case):
     assert per_type["KAD"] == 8
     assert per_type["Rehabilitering"] == 12
     director = drammen_case.alternatives.query("alternative == 'Kommunedirektøren (2024)'")
-    assert (
-        director.set_index(["site", "bed_type"])["beds"].to_dict()[("Drammen helsehus", "KAD")]
-        == 10
-    )
+    assert director.set_index(["site", "bed_type"])["beds"].to_dict()[("Drammen helsehus", "KAD")] == 10
     # every default has a source
     assert (drammen_case.bed_types["source"].str.len() > 20).all()
     assert (drammen_case.sites["source"].str.len() > 5).all()
@@ -69,10 +66,7 @@ def test_wrong_type_negative_and_missing_values_are_located():
         .replace("Vanlig,200,14,0.5,0.8", "Vanlig,200,14,,0.8")
     )
     issues = issues_of(Plasstyper=bad)
-    assert (
-        "ark «Plasstyper», rad 2, kolonne «innleggelser_per_aar»: må være et tall, fikk «mange»"
-        in issues
-    )
+    assert "ark «Plasstyper», rad 2, kolonne «innleggelser_per_aar»: må være et tall, fikk «mange»" in issues
     assert any("rad 2, kolonne «liggetid_dager»: må være større enn 0" in i for i in issues)
     assert "ark «Plasstyper», rad 3, kolonne «maks_avvisning»: mangler verdi" in issues
 
@@ -80,9 +74,7 @@ def test_wrong_type_negative_and_missing_values_are_located():
 def test_bad_yes_no_and_unknown_column():
     bad = SMALL["Lokasjoner"].replace("A,6,6,0,0,1,ja,ja", "A,6,6,0,0,1,kanskje,ja")
     issues = issues_of(Lokasjoner=bad)
-    assert issues == [
-        "ark «Lokasjoner», rad 2, kolonne «basseng»: må være «ja» eller «nei», fikk «kanskje»"
-    ]
+    assert issues == ["ark «Lokasjoner», rad 2, kolonne «basseng»: må være «ja» eller «nei», fikk «kanskje»"]
     misspelt = SMALL["Lokasjoner"].replace("basseng", "bassen")
     issues = issues_of(Lokasjoner=misspelt)
     assert "ark «Lokasjoner», rad 1, kolonne «bassen»: ukjent kolonne (sjekk stavemåten)" in issues
@@ -101,35 +93,22 @@ def test_missing_sheet_and_missing_required_column():
 def test_duplicates_unknown_names_and_cross_checks():
     duplicated = SMALL["Lokasjoner"] + "A,4,4,0,0,0,nei,nei\n"
     issues = issues_of(Lokasjoner=duplicated)
-    assert (
-        "ark «Lokasjoner», rad 4, kolonne «lokasjon»: «A» står allerede i rad 2 (duplikat)"
-        in issues
-    )
+    assert "ark «Lokasjoner», rad 4, kolonne «lokasjon»: «A» står allerede i rad 2 (duplikat)" in issues
     alternatives = "alternativ,lokasjon,plasstype,plasser\nI dag,C,Akutt,3\nI dag,A,Akut,2\n"
     issues = issues_of(Alternativer=alternatives)
-    assert any(
-        i.startswith("ark «Alternativer», rad 2, kolonne «lokasjon»: «C» finnes ikke")
-        for i in issues
-    )
-    assert any(
-        i.startswith("ark «Alternativer», rad 3, kolonne «plasstype»: «Akut» finnes ikke")
-        for i in issues
-    )
+    assert any(i.startswith("ark «Alternativer», rad 2, kolonne «lokasjon»: «C» finnes ikke") for i in issues)
+    assert any(i.startswith("ark «Alternativer», rad 3, kolonne «plasstype»: «Akut» finnes ikke") for i in issues)
     shares = SMALL["Bemanning"].replace("0.6", "0.7")
     assert issues_of(Bemanning=shares) == [
         "ark «Bemanning», kolonne «andel»: andelene summerer til 1,1, men skal summere til 1"
     ]
     params = "navn,verdi\ntotalt_antall_plaser,10\n"
     issues = issues_of(Parametre=params)
-    assert issues[0].startswith(
-        "ark «Parametre», rad 2, kolonne «navn»: ukjent parameter «totalt_antall_plaser»"
-    )
+    assert issues[0].startswith("ark «Parametre», rad 2, kolonne «navn»: ukjent parameter «totalt_antall_plaser»")
 
 
 def test_all_problems_reported_at_once():
-    bad_types = (
-        SMALL["Plasstyper"].replace("Akutt,300", "Akutt,x").replace("Vanlig,200", "Vanlig,y")
-    )
+    bad_types = SMALL["Plasstyper"].replace("Akutt,300", "Akutt,x").replace("Vanlig,200", "Vanlig,y")
     bad_sites = SMALL["Lokasjoner"].replace("B,6,", "B,-6,")
     issues = issues_of(Plasstyper=bad_types, Lokasjoner=bad_sites)
     assert len(issues) == 3

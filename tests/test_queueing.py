@@ -63,9 +63,7 @@ def test_erlang_b_known_values_to_four_decimals():
 
 
 def test_stable_for_ten_thousand_beds_and_load():
-    big = q.erlang_b(
-        np.array([10_000, 10_000, 100, 9_000]), np.array([10_000.0, 100.0, 10_000.0, 10_000.0])
-    )
+    big = q.erlang_b(np.array([10_000, 10_000, 100, 9_000]), np.array([10_000.0, 100.0, 10_000.0, 10_000.0]))
     assert np.all(np.isfinite(big))
     assert big[0] == pytest.approx(exact_erlang_b(10_000, 10_000.0), rel=1e-9)
     assert big[1] == 0.0  # underflows gracefully, true value ~1e-14000
@@ -113,9 +111,7 @@ def test_erlang_c_known_values():
     assert float(q.erlang_c(3, 3.5)) == 1.0
 
 
-def simulate_loss_system(
-    c: int, arrivals_per_day: float, los_mean: float, days: float, seed: int
-) -> float:
+def simulate_loss_system(c: int, arrivals_per_day: float, los_mean: float, days: float, seed: int) -> float:
     """Blocking share of an M/G/c/c system with lognormal stays (CV 1), by event simulation."""
     rng = np.random.default_rng(seed)
     sigma2 = np.log(2.0)  # CV 1

@@ -20,9 +20,7 @@ def test_beds_and_blocking_per_type(drammen_result):
     assert got["alternative"].tolist() == expected["alternative"].tolist()
     assert got["bed_type"].tolist() == expected["bed_type"].tolist()
     assert got["beds"].tolist() == expected["beds"].tolist()
-    assert got["blocking_prob"].to_numpy() == pytest.approx(
-        expected["blocking_prob"].to_numpy(), abs=1e-6
-    )
+    assert got["blocking_prob"].to_numpy() == pytest.approx(expected["blocking_prob"].to_numpy(), abs=1e-6)
 
 
 def test_costs_per_alternative(drammen_result):
@@ -33,9 +31,7 @@ def test_costs_per_alternative(drammen_result):
         ("turned_away_per_year", 1e-3),
         ("staff_fte", 1e-3),
     ):
-        assert got[column].to_numpy() == pytest.approx(
-            expected[column].to_numpy(), abs=tolerance
-        ), column
+        assert got[column].to_numpy() == pytest.approx(expected[column].to_numpy(), abs=tolerance), column
     assert got["broken_rules"].tolist() == expected["broken_rules"].tolist()
     # the optimum is the cheapest, and breaks nothing
     assert got["total_cost_nok"].idxmin() == drammen_result.optimum_name

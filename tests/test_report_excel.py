@@ -75,15 +75,11 @@ def test_staffing_and_violations_sheets(report, drammen_result):
     assert fte == pytest.approx(drammen_result.costs.at[0, "staff_fte"], rel=1e-12)
     violations = rows(workbook["Regelbrudd"])
     assert len(violations) - 1 == len(drammen_result.violations)
-    assert any(
-        "Krav til avvisning (KAD): 10 senger, skal være minst 11" in r[7] for r in violations[1:]
-    )
+    assert any("Krav til avvisning (KAD): 10 senger, skal være minst 11" in r[7] for r in violations[1:])
 
 
 def test_assumptions_echo_every_input_with_source(report):
-    text = [
-        str(v) for r in rows(load_workbook(report)["Forutsetninger"]) for v in r if v is not None
-    ]
+    text = [str(v) for r in rows(load_workbook(report)["Forutsetninger"]) for v in r if v is not None]
     assert "kilde" in text
     assert any("Helsedirektoratet" in t for t in text)
     assert any("5,30 sykepleierårsverk per enhet" in t for t in text)

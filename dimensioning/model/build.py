@@ -65,9 +65,7 @@ def locate(keys: tuple[str, ...] | list[str], sites: set[str], types: set[str]) 
     }
 
 
-def constraint_violations(
-    case: Case, allocation: pd.DataFrame, model: pyo.ConcreteModel | None = None
-) -> pd.DataFrame:
+def constraint_violations(case: Case, allocation: pd.DataFrame, model: pyo.ConcreteModel | None = None) -> pd.DataFrame:
     """Which restrictions a given allocation breaks, by how much, evaluated by the model itself.
 
     The model is built as for a solve, the beds are fixed to the allocation (a unit exists where

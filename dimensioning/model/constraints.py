@@ -21,9 +21,7 @@ from .params import ModelData
 Rule = Callable[[pyo.ConcreteModel, ModelData], None]
 
 
-def _soft(
-    m: pyo.ConcreteModel, family: str, key: tuple[str, ...], lhs: object, sense: str, rhs: object
-) -> object:
+def _soft(m: pyo.ConcreteModel, family: str, key: tuple[str, ...], lhs: object, sense: str, rhs: object) -> object:
     """Build ``lhs (sense) rhs``; in elastic mode add a penalised slack for this family and key.
 
     The unnormalised terms are recorded in ``m.terms[family, key]`` so that a breach can be
@@ -228,31 +226,27 @@ def add_blocking_target_constraints(m: pyo.ConcreteModel, data: ModelData) -> No
     m.res_blocking_target = pyo.Constraint(types, rule=rule, doc="Blocking at most maks_avvisning")
 
 
-def add_turned_away_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_bed_step_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
     r"""Exact linearisation of the patients turned away per year, :math:`L_t(c) = \lambda_t B(c, a_t)`.
 
-    :math:`L_t` is convex and decreasing in the integer :math:`c` (Erlang B is convex in the number
-    of servers), so the chords between consecutive integers give
+    The pooled beds are split into unit steps :math:`\delta_{t,k} \in [0, 1]`:
 
     .. math::
-        z_t \ge L_t(k) + \bigl(L_t(k+1) - L_t(k)\bigr)(c_t - k) \quad \forall t, k = 0..C-1
+        \sum_{k=0}^{C-1} \delta_{t,k} = c_t, \qquad
+        z_t = L_t(0) + \sum_k \bigl(L_t(k+1) - L_t(k)\bigr)\, \delta_{t,k}
 
-    and, since :math:`z_t` is minimised, :math:`z_t = L_t(c_t)` exactly at every integer
-    :math:`c_t` (not a sampled approximation). Units: patients per year. Never relaxed.
-    Only chords over the range :math:`c_t` can take are built (see :func:`chord_range`), and
-    chords where the curve is flat below 1e-9 patients are dropped (they cannot bind). In sweep
-    mode every chord is built, since the feasible range moves with the parameters.
+    :math:`L_t` is convex and decreasing in the integer :math:`c` (Erlang B is convex in the
+    number of servers), so the step gains :math:`L_t(k+1) - L_t(k)` increase with *k*. A minimising
+    objective with :math:`k^{away}_t > 0` therefore fills the steps in order, and at every integer
+    :math:`c_t` the sum is :math:`L_t(c_t)` exactly (not a sampled approximation). The curve enters
+    only through objective coefficients, so a sweep changes demand without touching the matrix.
+    Units: beds (steps), patients per year (:math:`z_t`). Never relaxed.
     """
-    curve = data.turned_away_curve
-    segments = {t: chord_range(data, t, elastic=m.elastic or m.sweep) for t in data.bed_types}
 
-    def rule(m: pyo.ConcreteModel, t: str, k: int) -> object:
-        if k not in segments[t] or (not m.sweep and curve[t][k] < 1e-9):
-            return pyo.Constraint.Skip
-        level, slope = m.p_chord_level[t, k], m.p_chord_slope[t, k]
-        return m.turned_away[t] >= level + slope * (m.beds_of_type[t] - k)
+    def rule(m: pyo.ConcreteModel, t: str) -> object:
+        return sum(m.step[t, k] for k in m.K) == m.beds_of_type[t]
 
-    m.def_turned_away = pyo.Constraint(m.T, m.K, rule=rule, doc="Turned away per year (chords)")
+    m.def_bed_steps = pyo.Constraint(m.T, rule=rule, doc="Steps add up to the pooled beds")
 
 
 def add_staffing_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -300,22 +294,6 @@ def _types_where(m: pyo.ConcreteModel, data: ModelData, applies: Callable[[str],
     return [t for t in data.bed_types if m.sweep or applies(t)]
 
 
-def chord_range(data: ModelData, bed_type: str, *, elastic: bool) -> range:
-    r"""Segments ``k`` whose chords are needed: those covering every value :math:`c_t` can take.
-
-    With the blocking targets and the fixed total, :math:`c^{min}_t \le c_t \le
-    N - \sum_{u \ne t} c^{min}_u`; in elastic mode both bounds may be broken, so every
-    segment ``0..C-1`` is kept.
-    """
-    last = data.max_beds_per_type - 1
-    if elastic:
-        return range(0, last + 1)
-    low = min(data.min_beds_for_target[bed_type], last)
-    others = sum(v for t, v in data.min_beds_for_target.items() if t != bed_type)
-    high = min(max(data.total_beds - others, low + 1), last + 1)
-    return range(low, high)
-
-
 # Families in build order: (name, function, relaxable).
 FAMILIES: tuple[tuple[str, Rule, bool], ...] = (
     ("total_beds", add_total_beds_constraints, True),
@@ -328,7 +306,7 @@ FAMILIES: tuple[tuple[str, Rule, bool], ...] = (
     ("max_sites", add_max_sites_constraints, True),
     ("policy", add_policy_constraints, True),
     ("blocking_target", add_blocking_target_constraints, True),
-    ("turned_away", add_turned_away_constraints, False),
+    ("bed_steps", add_bed_step_constraints, False),
     ("staffing", add_staffing_constraints, False),
     ("moved", add_moved_constraints, False),
 )

@@ -27,11 +27,7 @@ SLACK_PENALTY_NOK = 1e9
 def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
     """Declare cost expressions and the objective (see the module docstring for the formula)."""
     m.e_staff_cost = pyo.Expression(
-        expr=sum(
-            m.p_other_cost_per_bed[t] * m.x[s, t] + m.p_nurse_cost * m.nurse_fte[s, t]
-            for s in m.S
-            for t in m.T
-        ),
+        expr=sum(m.p_other_cost_per_bed[t] * m.x[s, t] + m.p_nurse_cost * m.nurse_fte[s, t] for s in m.S for t in m.T),
         doc="Yearly staffing cost, NOK",
     )
     m.e_turned_away_cost = pyo.Expression(

@@ -17,6 +17,7 @@ from ..case import Case
 from ..schema import NURSE_SKILL
 
 Pair = tuple[str, str]
+STEP_GAIN_CUTOFF = 1e-9
 
 
 @dataclass(frozen=True)
@@ -95,15 +96,19 @@ class ModelData:
             tuple(sorted(self.reference_beds.items())),
         )
 
-    def chord_coefficients(self) -> tuple[dict[tuple[str, int], float], dict[tuple[str, int], float]]:
-        r"""Level :math:`L_t(k)` and slope :math:`L_t(k+1) - L_t(k)` of every chord of the curves."""
-        level, slope = {}, {}
+    def step_gains(self) -> dict[tuple[str, int], float]:
+        r"""Change in patients turned away per year from the (k+1)-th bed, :math:`L_t(k+1) - L_t(k)`.
+
+        Gains smaller than ``STEP_GAIN_CUTOFF`` patients per year are set to 0, which keeps the
+        solver free of meaningless tiny coefficients (far out in the tail of the curve).
+        """
+        gains = {}
         for t in self.bed_types:
-            curve = self.turned_away_curve[t]
-            for k in range(self.max_beds_per_type):
-                level[t, k] = float(curve[k])
-                slope[t, k] = float(curve[k + 1] - curve[k])
-        return level, slope
+            diff = np.diff(self.turned_away_curve[t])
+            diff[np.abs(diff) < STEP_GAIN_CUTOFF] = 0.0
+            for k, value in enumerate(diff):
+                gains[t, k] = float(value)
+        return gains
 
 
 FACILITY_NEEDS = (
@@ -140,9 +145,7 @@ def model_data(case: Case, reference_alternative: str | None = None) -> ModelDat
     forbidden: dict[Pair, list[str]] = {}
     for s in names_s:
         for t in names_t:
-            missing = [
-                label for need, has, label in FACILITY_NEEDS if types.at[t, need] and not sites.at[s, has]
-            ]
+            missing = [label for need, has, label in FACILITY_NEEDS if types.at[t, need] and not sites.at[s, has]]
             if missing:
                 forbidden[(s, t)] = missing
 
@@ -158,9 +161,7 @@ def model_data(case: Case, reference_alternative: str | None = None) -> ModelDat
         bed_types=names_t,
         total_beds=case.settings.total_beds,
         site_beds={s: int(sites.at[s, "beds"]) for s in names_s},
-        single_rooms={
-            s: int(sites.at[s, "single_rooms_bath"] + sites.at[s, "single_rooms_no_bath"]) for s in names_s
-        },
+        single_rooms={s: int(sites.at[s, "single_rooms_bath"] + sites.at[s, "single_rooms_no_bath"]) for s in names_s},
         bath_rooms={s: int(sites.at[s, "single_rooms_bath"]) for s in names_s},
         screened_rooms={s: int(sites.at[s, "screened_rooms"]) for s in names_s},
         forbidden_pairs=forbidden,
@@ -202,7 +203,6 @@ def _reference(case: Case, name: str | None) -> dict[Pair, int]:
 
 def param_values(data: ModelData) -> dict[str, object]:
     """Values of every mutable parameter, keyed by component name (scalars or dicts by index)."""
-    level, slope = data.chord_coefficients()
     n_sites = len(data.sites)
     return {
         "p_total_beds": data.total_beds,
@@ -214,16 +214,14 @@ def param_values(data: ModelData) -> dict[str, object]:
         "p_min_unit": data.min_unit_beds,
         "p_max_sites": {t: n_sites if k is None else k for t, k in data.max_sites.items()},
         "p_policy_min": {pair: data.policy_min.get(pair, 0) for pair in _policy_pairs(data)},
-        "p_policy_max": {
-            pair: data.policy_max.get(pair, data.max_beds_per_type) for pair in _policy_pairs(data)
-        },
+        "p_policy_max": {pair: data.policy_max.get(pair, data.max_beds_per_type) for pair in _policy_pairs(data)},
         "p_cost_turned_away": data.cost_per_turned_away,
         "p_other_cost_per_bed": data.other_cost_per_bed,
         "p_nurse_fte_per_bed": data.nurse_fte_per_bed,
         "p_nurse_cost": data.nurse_cost_per_fte,
         "p_min_nurse_fte": data.min_nurse_fte,
-        "p_chord_level": level,
-        "p_chord_slope": slope,
+        "p_turned_away_at_zero": {t: float(data.turned_away_curve[t][0]) for t in data.bed_types},
+        "p_step_gain": data.step_gains(),
     }
 
 
@@ -256,14 +254,12 @@ def add_params(m: pyo.ConcreteModel, data: ModelData) -> None:
         ("p_nurse_fte_per_bed", (m.T,), real, "Nurse FTE per bed (pleiefaktor x share)"),
         ("p_nurse_cost", (), real, "Yearly NOK per nurse FTE"),
         ("p_min_nurse_fte", (), real, "Minimum nurse FTE per unit"),
-        ("p_chord_level", (m.T, m.K), real, "Turned away per year at k beds, L_t(k)"),
-        ("p_chord_slope", (m.T, m.K), anyreal, "L_t(k+1) - L_t(k), patients per year per bed"),
+        ("p_turned_away_at_zero", (m.T,), real, "Turned away per year with no beds, L_t(0)"),
+        ("p_step_gain", (m.T, m.K), anyreal, "L_t(k+1) - L_t(k), patients per year per bed"),
     )
     values = param_values(data)
     for name, index, domain, doc in specs:
-        m.add_component(
-            name, pyo.Param(*index, initialize=values[name], within=domain, mutable=True, doc=doc)
-        )
+        m.add_component(name, pyo.Param(*index, initialize=values[name], within=domain, mutable=True, doc=doc))
 
 
 def update_params(m: pyo.ConcreteModel, data: ModelData) -> None:

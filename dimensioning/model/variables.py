@@ -12,8 +12,10 @@ def add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     - ``x[s,t]`` (integer, beds): beds of type *t* at site *s*.
     - ``y[s,t]`` (binary): 1 if type *t* has a unit at site *s*.
-    - ``turned_away[t]`` (patients/year): expected patients of type *t* turned away,
-      :math:`\lambda_t B(c_t, a_t)` at the chosen pooled bed count :math:`c_t = \sum_s x_{s,t}`.
+    - ``step[t,k]`` in [0, 1]: use of the (k+1)-th bed of type *t*; ``sum_k step[t,k] = c_t``.
+    - ``turned_away[t]`` (expression, patients/year): :math:`\lambda_t B(c_t, a_t)` through the
+      steps, :math:`L_t(0) + \sum_k (L_t(k+1) - L_t(k))\, \delta_{t,k}` (see the constraint
+      family ``def_bed_steps`` for why this is exact).
     - ``nurse_fte[s,t]`` (FTE): nurse FTE of the unit, at least the proportional share and at
       least the minimum per unit.
     - ``moved[s,t]`` (beds): :math:`|x_{s,t} - x^{ref}_{s,t}|`, for the tie-break.
@@ -25,11 +27,14 @@ def add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     bounds = (0, data.max_beds_per_type)
     m.x = pyo.Var(m.S, m.T, within=pyo.NonNegativeIntegers, bounds=bounds, doc="Beds")
     m.y = pyo.Var(m.S, m.T, within=pyo.Binary, doc="Unit exists")
-    m.turned_away = pyo.Var(m.T, within=pyo.NonNegativeReals, doc="Patients turned away per year")
+    m.step = pyo.Var(m.T, m.K, bounds=(0, 1), doc="Use of the (k+1)-th bed of the type")
     m.nurse_fte = pyo.Var(m.S, m.T, within=pyo.NonNegativeReals, doc="Nurse FTE per unit")
     m.moved = pyo.Var(m.S, m.T, within=pyo.NonNegativeReals, doc="Beds moved from reference")
     if m.elastic:
         m.slack = pyo.Var(pyo.Any, dense=False, within=pyo.NonNegativeReals, doc="Elastic slack")
-    m.beds_of_type = pyo.Expression(
-        m.T, rule=lambda m, t: sum(m.x[s, t] for s in m.S), doc="Pooled beds per type c_t"
+    m.beds_of_type = pyo.Expression(m.T, rule=lambda m, t: sum(m.x[s, t] for s in m.S), doc="Pooled beds per type c_t")
+    m.turned_away = pyo.Expression(
+        m.T,
+        rule=lambda m, t: m.p_turned_away_at_zero[t] + sum(m.p_step_gain[t, k] * m.step[t, k] for k in m.K),
+        doc="Patients turned away per year, L_t(c_t)",
     )

@@ -1,0 +1,199 @@
+"""Sweep output: one workbook row per scenario, and PNG figures against the swept parameters.
+
+Reads only the sweep table (and the scenarios), never the model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from openpyxl import Workbook  # noqa: E402
+from openpyxl.styles import Font  # noqa: E402
+
+from ..io_excel import HEADER_FILL, save_workbook, style_table, write_bytes_atomic  # noqa: E402
+from ..scenarios import Scenario  # noqa: E402
+
+FIXED_HEADERS = {
+    "scenario": ("Scenario", None),
+    "status": ("Status", None),
+    "konflikt": ("Konflikt (hvis ingen løsning)", None),
+    "total_cost_nok": ("Samlet kostnad (kr/år)", "#,##0"),
+    "staffing_cost_nok": ("Bemanningskostnad (kr/år)", "#,##0"),
+    "turned_away_cost_nok": ("Kostnad avviste (kr/år)", "#,##0"),
+    "turned_away_per_year": ("Avviste pasienter per år", "0.0"),
+    "staff_fte": ("Årsverk i pleien", "0.0"),
+}
+PREFIXES = {
+    "endring: ": ("Endring: ", None),
+    "fte: ": ("Årsverk: ", "0.0"),
+    "beds: ": ("Senger: ", "0"),
+    "blocking: ": ("Andel avvist: ", "0.0%"),
+    "occupancy: ": ("Belegg: ", "0.0%"),
+}
+
+
+def header_of(column: str) -> tuple[str, str | None]:
+    """Bokmål header and number format of a sweep-table column."""
+    if column in FIXED_HEADERS:
+        return FIXED_HEADERS[column]
+    for prefix, (label, fmt) in PREFIXES.items():
+        if column.startswith(prefix):
+            return label + column[len(prefix) :], fmt
+    return column, None
+
+
+def write_sweep_excel(table: pd.DataFrame, scenarios: list[Scenario], path: str | Path) -> Path:
+    """Write the sweep workbook: ``Resultater`` (one row per scenario) and ``Scenarier``."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Resultater"
+    columns = list(table.columns)
+    headers = [header_of(c)[0] for c in columns]
+    sheet.append(headers)
+    formats = [header_of(c)[1] for c in columns]
+    for record in table.itertuples(index=False):
+        sheet.append([_plain(v) for v in record])
+    for j, fmt in enumerate(formats, start=1):
+        if fmt:
+            for row in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
+                row[0].number_format = fmt
+    style_table(sheet, headers, widths={"Konflikt (hvis ingen løsning)": 60})
+    listing = workbook.create_sheet("Scenarier")
+    listing.append(["Scenario", "Endring", "Verdi"])
+    for scenario in scenarios:
+        if not scenario.values:
+            listing.append([scenario.name, "(ingen endring)", None])
+        for override, value in scenario.values:
+            listing.append([scenario.name, override.header, value])
+    style_table(listing, ["Scenario", "Endring", "Verdi"])
+    for cell in listing[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+    return save_workbook(workbook, path)
+
+
+def _plain(value: object) -> object:
+    """NaN as an empty cell; numpy scalars as Python numbers."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def swept_parameters(table: pd.DataFrame) -> list[str]:
+    """Change columns that are numeric and take more than one value (the sweep's axes)."""
+    axes = []
+    for column in table.columns:
+        if not column.startswith("endring: "):
+            continue
+        values = pd.to_numeric(table[column], errors="coerce")
+        if values.notna().all() and values.nunique() > 1:
+            axes.append(column)
+    return axes
+
+
+def write_sweep_figures(table: pd.DataFrame, scenarios: list[Scenario], folder: str | Path, stem: str) -> list[Path]:
+    """PNG figures of cost and patients turned away against the swept parameters.
+
+    The named scenarios (sheet ``Scenarier``) get a bar chart of cost; the grid (``Rutenett``)
+    gets line plots for one swept parameter (cost, patients turned away, beds per type) or heat
+    maps for two.
+    """
+    folder = Path(folder)
+    is_grid = pd.Series([s.row is None for s in scenarios], index=table.index)
+    figures: list[tuple[str, plt.Figure]] = []
+    named = table[~is_grid & (table["status"] == "optimal")]
+    if not named.empty:
+        figures.append(("scenarier", _bars(named)))
+    grid = table[is_grid]
+    axes = swept_parameters(grid) if not grid.empty else []
+    if len(axes) == 1:
+        figures += _line_figures(grid[grid["status"] == "optimal"], axes[0])
+    elif len(axes) == 2:
+        figures += _heatmaps(grid, axes[0], axes[1])
+    paths = []
+    for name, figure in figures:
+        paths.append(save_png(figure, folder / f"{stem}-{name}.png"))
+    return paths
+
+
+def save_png(figure: plt.Figure, path: Path) -> Path:
+    """Save a figure as PNG atomically, without a timestamp, and close it."""
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=150, metadata={"Software": None})
+    plt.close(figure)
+    return write_bytes_atomic(buffer.getvalue(), path)
+
+
+def _label(column: str) -> str:
+    """Axis label of a change column."""
+    return header_of(column)[0].removeprefix("Endring: ")
+
+
+def _line_figures(table: pd.DataFrame, axis: str) -> list[tuple[str, plt.Figure]]:
+    """Cost and turned away against one parameter; beds per type against it."""
+    data = table.assign(_x=pd.to_numeric(table[axis])).sort_values("_x")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
+    left.plot(data["_x"], data["total_cost_nok"] / 1e6, marker="o", color="black")
+    left.set_ylabel("Samlet kostnad (mill. kr/år)")
+    right.plot(data["_x"], data["turned_away_per_year"], marker="s", color="tab:red")
+    right.set_ylabel("Avviste pasienter per år")
+    for ax in (left, right):
+        ax.set_xlabel(_label(axis))
+        ax.grid(alpha=0.3)
+    fig.suptitle("Kostnad og avviste pasienter")
+    beds_columns = [c for c in data.columns if c.startswith("beds: ") and " / " not in c]
+    fig2, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    markers = "os^vD<>p*h"
+    for i, column in enumerate(beds_columns):
+        ax.plot(data["_x"], data[column], marker=markers[i % len(markers)], label=column.removeprefix("beds: "))
+    ax.set_xlabel(_label(axis))
+    ax.set_ylabel("Senger")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    ax.set_title("Senger per plasstype")
+    return [("kostnad", fig), ("senger", fig2)]
+
+
+def _heatmaps(table: pd.DataFrame, first: str, second: str) -> list[tuple[str, plt.Figure]]:
+    """Heat maps of cost and turned away over a two-parameter grid (blank where infeasible)."""
+    figures = []
+    for column, title, name in (
+        ("total_cost_nok", "Samlet kostnad (mill. kr/år)", "kostnad"),
+        ("turned_away_per_year", "Avviste pasienter per år", "avviste"),
+    ):
+        values = pd.to_numeric(table.get(column), errors="coerce")
+        if column == "total_cost_nok":
+            values = values / 1e6
+        frame = pd.DataFrame({"x": pd.to_numeric(table[first]), "y": pd.to_numeric(table[second]), "v": values})
+        grid = frame.pivot_table(index="y", columns="x", values="v", aggfunc="first", dropna=False)
+        fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
+        image = ax.imshow(grid.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
+        ax.set_xticks(range(len(grid.columns)), [f"{v:g}".replace(".", ",") for v in grid.columns], rotation=45)
+        ax.set_yticks(range(len(grid.index)), [f"{v:g}".replace(".", ",") for v in grid.index])
+        ax.set_xlabel(_label(first))
+        ax.set_ylabel(_label(second))
+        fig.colorbar(image, ax=ax, label=title)
+        ax.set_title(f"{title} (hvitt = ingen løsning)")
+        figures.append((name, fig))
+    return figures
+
+
+def _bars(table: pd.DataFrame) -> plt.Figure:
+    """Cost per scenario, when the scenarios are not a grid."""
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(table) + 1.5), layout="constrained")
+    ax.barh(table["scenario"], table["total_cost_nok"] / 1e6, color="tab:blue", hatch="//", edgecolor="black")
+    ax.invert_yaxis()
+    ax.set_xlabel("Samlet kostnad (mill. kr/år)")
+    ax.set_title("Kostnad per scenario (scenarier uten løsning er utelatt)")
+    ax.grid(axis="x", alpha=0.3)
+    return fig

@@ -1,0 +1,265 @@
+"""What-if scenarios as data: overrides of input cells, read from a scenario workbook.
+
+Syntax of an override column header (sheet ``Scenarier``, or ``parameter`` in ``Rutenett``)::
+
+    Ark:nøkkel:kolonne            set the cell, e.g.  Plasstyper:KAD:maks_avvisning
+    Ark:*:kolonne                 set the column in every row, e.g.  Plasstyper:*:pleiefaktor
+    Ark:nøkkel:kolonne (faktor)   multiply the cell, e.g.  Plasstyper:*:innleggelser_per_aar (faktor)
+    Foringer:lokasjon/plasstype:min    a row of a two-key sheet
+
+``nøkkel`` is the row's name in the sheet's first column (``lokasjon``, ``plasstype``,
+``fagkategori``, ``navn``). Short names (aliases) exist for the common questions, see
+:data:`ALIASES`. The ``Rutenett`` sheet has rows ``parameter, fra, til, steg`` (or ``verdier``
+separated by ``;``); every combination of its rows becomes a scenario.
+
+Scenarios change raw input cells and are then validated exactly as ``dimension solve`` validates a
+workbook, so a scenario is the same as editing the input by hand.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError, ValidationIssue
+from .io_excel import RawTables, read_workbook
+from .schema import SHEET_BY_NAME, columns_of
+
+SCENARIO_SHEET = "Scenarier"
+GRID_SHEET = "Rutenett"
+NAME_COLUMN = "scenario"
+FACTOR_SUFFIX = "(faktor)"
+
+ALIASES: dict[str, str] = {
+    "vekst_etterspørsel": "Plasstyper:*:innleggelser_per_aar (faktor)",
+    "pleiefaktor": "Plasstyper:*:pleiefaktor",
+    "totalt_antall_plasser": "Parametre:totalt_antall_plasser:verdi",
+    "liggetid (faktor)": "Plasstyper:*:liggetid_dager (faktor)",
+}
+EDITABLE_SHEETS = ("Lokasjoner", "Plasstyper", "Bemanning", "Foringer", "Parametre")
+
+
+@dataclass(frozen=True)
+class Override:
+    """One addressed input value.
+
+    Attributes:
+        header: The column header as written by the user (alias or full syntax).
+        sheet: Input sheet.
+        key: Row key (``*`` = every row; ``a/b`` for two-key sheets).
+        column: Column header in that sheet.
+        factor: Multiply the cell instead of setting it.
+    """
+
+    header: str
+    sheet: str
+    key: str
+    column: str
+    factor: bool
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of overrides.
+
+    Attributes:
+        name: Scenario name (unique).
+        values: ``(override, value)`` pairs, in column order.
+        row: Excel row in ``Scenarier`` (None for grid points).
+    """
+
+    name: str
+    values: tuple[tuple[Override, Any], ...]
+    row: int | None = None
+
+    @property
+    def changes(self) -> dict[str, Any]:
+        """Override header to value, for reports."""
+        return {override.header: value for override, value in self.values}
+
+
+def parse_override(header: str, base: RawTables) -> Override | str:
+    """Parse a column header into an :class:`Override`, or return a bokmål error message."""
+    text = ALIASES.get(header.strip(), header.strip())
+    factor = text.endswith(FACTOR_SUFFIX)
+    if factor:
+        text = text[: -len(FACTOR_SUFFIX)].strip()
+    parts = text.split(":")
+    if len(parts) != 3:
+        known = ", ".join(ALIASES)
+        return f"forstår ikke «{header}»: skriv Ark:nøkkel:kolonne (eller et kortnavn: {known})"
+    sheet, key, column = (p.strip() for p in parts)
+    if sheet not in EDITABLE_SHEETS:
+        return f"arket «{sheet}» kan ikke endres i et scenario (kan: {', '.join(EDITABLE_SHEETS)})"
+    spec = SHEET_BY_NAME[sheet]
+    headers = dict(columns_of(spec.row_model)).values()
+    key_headers = [dict(columns_of(spec.row_model))[k] for k in spec.keys]
+    if column not in headers or column in key_headers or column == "kilde":
+        return f"arket «{sheet}» har ingen kolonne «{column}» som kan endres"
+    if key != "*" and not _matching_rows(base.get(sheet, []), key_headers, key):
+        return f"fant ingen rad «{key}» i arket «{sheet}»"
+    return Override(header=header.strip(), sheet=sheet, key=key, column=column, factor=factor)
+
+
+def _matching_rows(rows: list, key_headers: list[str], key: str) -> list[int]:
+    """Indices of raw rows whose key cells equal ``key`` (``a/b`` for two keys)."""
+    wanted = [k.strip() for k in key.split("/")] if len(key_headers) > 1 else [key.strip()]
+    found = []
+    for index, (_excel_row, cells) in enumerate(rows):
+        values = [" ".join(str(cells.get(h, "")).split()) for h in key_headers]
+        if values == wanted:
+            found.append(index)
+    return found
+
+
+def apply(base: RawTables, scenario: Scenario) -> RawTables:
+    """Return new raw tables with the scenario's overrides applied; ``base`` is not changed."""
+    tables = dict(base)
+    for override, value in scenario.values:
+        spec = SHEET_BY_NAME[override.sheet]
+        key_headers = [dict(columns_of(spec.row_model))[k] for k in spec.keys]
+        rows = copy.deepcopy(tables[override.sheet])
+        indices = (
+            [i for i, (r, _) in enumerate(rows) if r > 1]
+            if override.key == "*"
+            else _matching_rows(rows, key_headers, override.key)
+        )
+        for index in indices:
+            cells = rows[index][1]
+            if override.factor:
+                old = _number(cells.get(override.column))
+                cells[override.column] = None if old is None else old * float(value)
+            else:
+                cells[override.column] = value
+        tables[override.sheet] = rows
+    return tables
+
+
+def _number(value: Any) -> float | None:
+    """A cell as a float (decimal comma accepted), None if blank or not a number."""
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    try:
+        return float(str(value).strip().replace(",", "."))
+    except ValueError:
+        return None
+
+
+def read_scenarios(path: str | Path, base: RawTables) -> list[Scenario]:
+    """Read ``Scenarier`` and ``Rutenett`` from a scenario workbook; every problem is reported at once.
+
+    Raises:
+        InputError: Naming the sheet, row and column of each bad reference or value.
+    """
+    tables = read_workbook(path)
+    issues: list[ValidationIssue] = []
+    if SCENARIO_SHEET not in tables and GRID_SHEET not in tables:
+        message = f"arbeidsboken må ha arket «{SCENARIO_SHEET}» eller «{GRID_SHEET}»"
+        raise InputError(str(path), [ValidationIssue(SCENARIO_SHEET, None, None, message)])
+    scenarios = _explicit(tables.get(SCENARIO_SHEET, []), base, issues)
+    scenarios += _grid(tables.get(GRID_SHEET, []), base, issues)
+    names = [s.name for s in scenarios]
+    for scenario in scenarios:
+        if names.count(scenario.name) > 1 and scenario.row is not None:
+            message = f"scenarionavnet «{scenario.name}» er brukt flere ganger"
+            issues.append(ValidationIssue(SCENARIO_SHEET, scenario.row, NAME_COLUMN, message))
+    if not scenarios and not issues:
+        issues.append(ValidationIssue(SCENARIO_SHEET, None, None, "fant ingen scenarier"))
+    if issues:
+        raise InputError(str(path), issues)
+    return scenarios
+
+
+def _explicit(rows: list, base: RawTables, issues: list[ValidationIssue]) -> list[Scenario]:
+    """Scenarios from the ``Scenarier`` sheet: a name column and override columns."""
+    if not rows:
+        return []
+    headers = list(dict.fromkeys(h for _, cells in rows for h in cells))
+    if NAME_COLUMN not in headers:
+        issues.append(ValidationIssue(SCENARIO_SHEET, 1, NAME_COLUMN, "kolonnen mangler"))
+        return []
+    overrides: dict[str, Override] = {}
+    for header in headers:
+        if header == NAME_COLUMN:
+            continue
+        parsed = parse_override(header, base)
+        if isinstance(parsed, str):
+            issues.append(ValidationIssue(SCENARIO_SHEET, 1, header, parsed))
+        else:
+            overrides[header] = parsed
+    scenarios = []
+    for excel_row, cells in rows:
+        if excel_row == 1:
+            continue
+        name = cells.get(NAME_COLUMN)
+        if name is None or not str(name).strip():
+            issues.append(ValidationIssue(SCENARIO_SHEET, excel_row, NAME_COLUMN, "mangler navn"))
+            continue
+        values = []
+        for header, override in overrides.items():
+            value = cells.get(header)
+            if value is None:
+                continue
+            if override.factor and _number(value) is None:
+                message = f"en faktor må være et tall, fikk «{value}»"
+                issues.append(ValidationIssue(SCENARIO_SHEET, excel_row, header, message))
+                continue
+            values.append((override, _number(value) if override.factor else value))
+        scenarios.append(Scenario(" ".join(str(name).split()), tuple(values), excel_row))
+    return scenarios
+
+
+def _grid(rows: list, base: RawTables, issues: list[ValidationIssue]) -> list[Scenario]:
+    """Scenarios from ``Rutenett``: the product of every row's values, in row order."""
+    axes: list[tuple[Override, list[float]]] = []
+    for excel_row, cells in rows:
+        if excel_row == 1:
+            continue
+        header = cells.get("parameter")
+        parsed = parse_override(str(header or ""), base)
+        if isinstance(parsed, str):
+            issues.append(ValidationIssue(GRID_SHEET, excel_row, "parameter", parsed))
+            continue
+        values = _grid_values(cells, excel_row, issues)
+        if values:
+            axes.append((parsed, values))
+    if not axes:
+        return []
+    scenarios = []
+    width = len(str(int(np.prod([len(v) for _, v in axes]))))
+    for number, combination in enumerate(itertools.product(*(v for _, v in axes)), start=1):
+        values = tuple((override, value) for (override, _), value in zip(axes, combination, strict=True))
+        scenarios.append(Scenario(f"Rutenett {number:0{width}d}", values))
+    return scenarios
+
+
+def _grid_values(cells: dict, excel_row: int, issues: list[ValidationIssue]) -> list[float]:
+    """The values of one grid row: ``verdier`` (a ``;`` list) or ``fra, til, steg``."""
+    listed = cells.get("verdier")
+    if listed is not None:
+        parts = [p for p in re.split(r";", str(listed)) if p.strip()]
+        values = [_number(p) for p in parts]
+        if any(v is None for v in values) or not values:
+            message = f"verdier må være tall skilt med semikolon, fikk «{listed}»"
+            issues.append(ValidationIssue(GRID_SHEET, excel_row, "verdier", message))
+            return []
+        return [float(v) for v in values]
+    start, stop, step = (_number(cells.get(c)) for c in ("fra", "til", "steg"))
+    for column, value in (("fra", start), ("til", stop), ("steg", step)):
+        if value is None:
+            issues.append(ValidationIssue(GRID_SHEET, excel_row, column, "mangler tall"))
+            return []
+    if step <= 0 or stop < start:
+        message = "steg må være større enn 0 og til minst like stor som fra"
+        issues.append(ValidationIssue(GRID_SHEET, excel_row, "steg", message))
+        return []
+    count = int(np.floor((stop - start) / step + 1e-9)) + 1
+    return [round(start + i * step, 10) for i in range(count)]
