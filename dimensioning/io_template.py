@@ -50,6 +50,7 @@ SWEEP_EXAMPLE_GRID = [
 def write_sweep_template(path: str | Path) -> Path:
     """Write an example scenario workbook (``Scenarier``, ``Rutenett`` and ``Les meg``)."""
     from openpyxl import Workbook
+    from openpyxl.styles import Font
 
     from .io_excel import save_workbook, style_table
     from .scenarios import ALIASES
@@ -77,7 +78,7 @@ def write_sweep_template(path: str | Path) -> Path:
     lines += [f"  {alias} = {target}" for alias, target in ALIASES.items()]
     for line in lines:
         readme.append([line])
-    readme["A1"].font = readme["A1"].font.copy(bold=True, size=14)
+    readme["A1"].font = Font(bold=True, size=14)
     readme.column_dimensions["A"].width = 120
     sheet = workbook.create_sheet("Scenarier")
     sheet.append(SWEEP_EXAMPLE_COLUMNS)
