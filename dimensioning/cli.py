@@ -23,10 +23,8 @@ from .io_excel import read_workbook
 from .io_template import write_sweep_template, write_template
 from .labels import number, percent
 from .report import write_excel
-from .report.sweep_report import write_sweep_excel, write_sweep_figures
 from .results import Result
 from .scenarios import read_scenarios
-from .sweep import sweep
 
 DEFAULT_REPORT_DIR = Path("reports")
 
@@ -118,6 +116,10 @@ def sweep_command(
     scheduler: str | None,
 ) -> None:
     """Løs hvert scenario i SCENARIOS_PATH (arkene Scenarier og Rutenett) og skriv én rad per scenario."""
+    # imported here: matplotlib and the process pool are not needed by `dimension solve`
+    from .report.sweep_report import write_sweep_excel, write_sweep_figures
+    from .sweep import sweep
+
     base = read_base_tables(base_path)
     scenarios = read_scenarios(scenarios_path, base)
     out_path = out_path or DEFAULT_REPORT_DIR / f"{scenarios_path.stem}-resultat.xlsx"

@@ -9,7 +9,7 @@ import pyomo.environ as pyo
 import pytest
 
 from dimensioning import InfeasibleError, evaluate, solve
-from dimensioning.model import FAMILIES, build_model, constraint_violations
+from dimensioning.model import FAMILIES, build_model, constraint_violations, model_data
 from dimensioning.solve import run_solver
 
 from .conftest import SMALL, small_case
@@ -68,10 +68,8 @@ def test_mip_equals_brute_force(policy):
 
 def test_objective_equals_evaluated_cost_plus_tie_break(drammen_result):
     status, costs = drammen_result.status, drammen_result.costs.iloc[0]
-    moved = drammen_result.comparison.pivot_table(
-        index=["site", "bed_type"], columns="alternative", values="beds", aggfunc="sum"
-    )
-    tie_break = (moved[drammen_result.optimum_name] - moved[drammen_result.alternatives[1]]).abs().sum()
+    weights = model_data(drammen_result.case).tie_break_weight
+    tie_break = sum(weights[r.site, r.bed_type] * r.beds for r in drammen_result.allocation.itertuples())
     assert status.objective_nok == pytest.approx(costs["total_cost_nok"] + tie_break, abs=1e-3)
     assert status.gap == pytest.approx(0.0, abs=1e-9)
 
@@ -166,3 +164,12 @@ def test_every_family_builds_and_has_a_docstring_formula():
     } <= names
     for _name, function, _relaxable in FAMILIES:
         assert ".. math::" in (function.__doc__ or ""), function.__name__
+
+
+def test_tie_break_weights_never_tie(drammen_case):
+    import numpy as np
+
+    weights = model_data(drammen_case).tie_break_weight
+    values = np.array(list(weights.values()))
+    assert len(set(values)) == len(values)
+    assert np.exp(values[:5]).round().tolist() == [2, 3, 5, 7, 11]

@@ -23,12 +23,10 @@ class BuildOptions:
         elastic: Add penalised slack to every restriction family (to explain infeasibility).
         sweep: Build every constraint a parameter change could need, so that later data with
             the same ``structure_key`` only updates parameters (:func:`update_params`).
-        reference_alternative: Alternative used by the tie-break (default: the first one).
     """
 
     elastic: bool = False
     sweep: bool = False
-    reference_alternative: str | None = None
 
 
 def build_model(case: Case | ModelData, options: BuildOptions | None = None) -> pyo.ConcreteModel:
@@ -42,7 +40,7 @@ def build_model(case: Case | ModelData, options: BuildOptions | None = None) -> 
         The Pyomo model, not yet solved. ``m.data`` holds the :class:`ModelData`.
     """
     options = options or BuildOptions()
-    data = case if isinstance(case, ModelData) else model_data(case, options.reference_alternative)
+    data = case if isinstance(case, ModelData) else model_data(case)
     m = pyo.ConcreteModel(name="korttidsplasser")
     m.elastic = options.elastic
     m.sweep = options.sweep

@@ -270,25 +270,6 @@ def add_staffing_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.def_nurse_minimum = pyo.Constraint(m.S, m.T, rule=minimum, doc="Minimum nurse FTE per unit")
 
 
-def add_moved_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
-    r"""Beds moved relative to the reference split (today's), for the tie-break.
-
-    .. math:: d_{s,t} \ge x_{s,t} - x^{ref}_{s,t}, \quad d_{s,t} \ge x^{ref}_{s,t} - x_{s,t}
-
-    Units: beds. Never relaxed.
-    """
-    ref = data.reference_beds
-
-    def up(m: pyo.ConcreteModel, s: str, t: str) -> object:
-        return m.moved[s, t] >= m.x[s, t] - ref.get((s, t), 0)
-
-    def down(m: pyo.ConcreteModel, s: str, t: str) -> object:
-        return m.moved[s, t] >= ref.get((s, t), 0) - m.x[s, t]
-
-    m.def_moved_up = pyo.Constraint(m.S, m.T, rule=up, doc="Beds moved, upward")
-    m.def_moved_down = pyo.Constraint(m.S, m.T, rule=down, doc="Beds moved, downward")
-
-
 def _types_where(m: pyo.ConcreteModel, data: ModelData, applies: Callable[[str], bool]) -> list[str]:
     """Types where a family applies; in sweep mode all types (parameters may change later)."""
     return [t for t in data.bed_types if m.sweep or applies(t)]
@@ -308,7 +289,6 @@ FAMILIES: tuple[tuple[str, Rule, bool], ...] = (
     ("blocking_target", add_blocking_target_constraints, True),
     ("bed_steps", add_bed_step_constraints, False),
     ("staffing", add_staffing_constraints, False),
-    ("moved", add_moved_constraints, False),
 )
 
 # Names of the res_ components whose breach is reported to the planner.

@@ -3,14 +3,18 @@ r"""Objective of the allocation model: yearly cost in NOK, with a documented tie
 .. math::
     \min \; \underbrace{\sum_{s,t} \bigl(k^{other}_t x_{s,t} + k^{nurse} n_{s,t}\bigr)}_{\text{staffing}}
     + \underbrace{\sum_t k^{away}_t z_t}_{\text{patients turned away}}
-    + \epsilon \sum_{s,t} d_{s,t} + \rho \sum \text{slack}
+    + \epsilon \sum_{s,t} w_{s,t} x_{s,t} + \rho \sum \text{slack}
 
 - :math:`k^{other}_t = \phi_t \sum_{g \ne nurse} \sigma_g k_g`: non-nurse staff cost per bed.
 - :math:`k^{nurse}`: cost per nurse FTE; :math:`n_{s,t}` nurse FTE of the unit.
 - :math:`k^{away}_t`: ``kostnad_per_avvist``; :math:`z_t` patients turned away per year.
-- Tie-break :math:`\epsilon = 1` NOK per bed moved from the reference split (today's): among
-  allocations of equal cost the one closest to today wins. It is 7-8 orders of magnitude below
-  the cost terms, so it never trades against a real krone.
+- Tie-break :math:`\epsilon = 1` NOK per bed times :math:`w_{s,t} = \ln p_i`, where the (site, type)
+  pair is the i-th in workbook order (sites first) and :math:`p_i` the i-th prime. Among
+  allocations of equal cost the one with beds at pairs listed earlier wins, so a planner can list
+  preferred sites first. Unique factorisation makes the weights rationally independent, so two
+  different allocations never tie. The whole term is at most about 700 NOK a year, 5-6 orders of
+  magnitude below the cost terms. (A tie-break on beds moved from today's split was tried first:
+  it made the MIP 2.6 times slower, see the commit history.)
 - :math:`\rho = 10^9` NOK per unit of slack, in elastic mode only.
 """
 
@@ -20,7 +24,7 @@ import pyomo.environ as pyo
 
 from .params import ModelData
 
-TIE_BREAK_NOK_PER_BED_MOVED = 1.0
+TIE_BREAK_NOK_PER_BED = 1.0
 SLACK_PENALTY_NOK = 1e9
 
 
@@ -34,9 +38,10 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
         expr=sum(m.p_cost_turned_away[t] * m.turned_away[t] for t in m.T),
         doc="Yearly cost of patients turned away, NOK",
     )
+    weights = data.tie_break_weight
     m.e_tie_break = pyo.Expression(
-        expr=TIE_BREAK_NOK_PER_BED_MOVED * sum(m.moved[s, t] for s in m.S for t in m.T),
-        doc="Tie-break: beds moved from the reference split",
+        expr=TIE_BREAK_NOK_PER_BED * sum(weights[s, t] * m.x[s, t] for s in m.S for t in m.T),
+        doc="Tie-break: prefer pairs listed earlier, with prime-log weights",
     )
     total = m.e_staff_cost + m.e_turned_away_cost + m.e_tie_break
     if m.elastic:

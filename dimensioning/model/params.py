@@ -47,7 +47,8 @@ class ModelData:
         nurse_cost_per_fte: Yearly NOK per nurse FTE.
         min_nurse_fte: Minimum nurse FTE per unit.
         policy_min, policy_max: Policy bounds per ``(site, type)``.
-        reference_beds: Beds per ``(site, type)`` of the reference alternative (tie-break).
+        tie_break_weight: Tie-break weight per ``(site, type)``: the natural logarithm of the
+            i-th prime for the i-th pair in workbook order (see the objective).
     """
 
     sites: list[str]
@@ -73,7 +74,7 @@ class ModelData:
     min_nurse_fte: float
     policy_min: dict[Pair, int]
     policy_max: dict[Pair, int]
-    reference_beds: dict[Pair, int]
+    tie_break_weight: dict[Pair, float]
 
     @property
     def pairs(self) -> list[Pair]:
@@ -93,7 +94,6 @@ class ModelData:
             tuple(self.needs_screened),
             tuple(sorted(self.policy_min)),
             tuple(sorted(self.policy_max)),
-            tuple(sorted(self.reference_beds.items())),
         )
 
     def step_gains(self) -> dict[tuple[str, int], float]:
@@ -119,13 +119,11 @@ FACILITY_NEEDS = (
 )
 
 
-def model_data(case: Case, reference_alternative: str | None = None) -> ModelData:
+def model_data(case: Case) -> ModelData:
     """Precompute the model's data from a case.
 
     Args:
         case: The validated case.
-        reference_alternative: Alternative whose split breaks ties (default: the first one in
-            ``Alternativer``, by convention today's split).
 
     Returns:
         The model data.
@@ -180,7 +178,7 @@ def model_data(case: Case, reference_alternative: str | None = None) -> ModelDat
         min_nurse_fte=case.settings.min_nurse_fte_per_unit,
         policy_min=policy_min,
         policy_max=policy_max,
-        reference_beds=_reference(case, reference_alternative),
+        tie_break_weight=_prime_log_weights([(s, t) for s in names_s for t in names_t]),
     )
 
 
@@ -191,14 +189,19 @@ def _optional_int(value: object) -> int | None:
     return int(value)
 
 
-def _reference(case: Case, name: str | None) -> dict[Pair, int]:
-    """Beds per (site, type) of the reference alternative, or empty if there is none."""
-    alternatives = case.alternatives
-    if alternatives.empty:
-        return {}
-    name = name or case.alternative_names[0]
-    chosen = alternatives[alternatives["alternative"] == name]
-    return {(r.site, r.bed_type): int(r.beds) for r in chosen.itertuples()}
+def _prime_log_weights(pairs: list[Pair]) -> dict[Pair, float]:
+    r"""Weight :math:`\ln p_i` for the i-th pair, :math:`p_i` the i-th prime.
+
+    By unique factorisation :math:`\sum_i d_i \ln p_i = 0` for integers :math:`d_i` only if every
+    :math:`d_i = 0`, so two different allocations never have the same tie-break value.
+    """
+    primes: list[int] = []
+    candidate = 2
+    while len(primes) < len(pairs):
+        if all(candidate % p for p in primes if p * p <= candidate):
+            primes.append(candidate)
+        candidate += 1
+    return {pair: float(np.log(p)) for pair, p in zip(pairs, primes, strict=True)}
 
 
 def param_values(data: ModelData) -> dict[str, object]:

@@ -18,7 +18,6 @@ def add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
       family ``def_bed_steps`` for why this is exact).
     - ``nurse_fte[s,t]`` (FTE): nurse FTE of the unit, at least the proportional share and at
       least the minimum per unit.
-    - ``moved[s,t]`` (beds): :math:`|x_{s,t} - x^{ref}_{s,t}|`, for the tie-break.
     - ``slack[...]`` (elastic mode only): created on demand by relaxed constraint families.
 
     Beds are bounded by the largest bed count only: the site's capacity is a constraint
@@ -29,7 +28,6 @@ def add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.y = pyo.Var(m.S, m.T, within=pyo.Binary, doc="Unit exists")
     m.step = pyo.Var(m.T, m.K, bounds=(0, 1), doc="Use of the (k+1)-th bed of the type")
     m.nurse_fte = pyo.Var(m.S, m.T, within=pyo.NonNegativeReals, doc="Nurse FTE per unit")
-    m.moved = pyo.Var(m.S, m.T, within=pyo.NonNegativeReals, doc="Beds moved from reference")
     if m.elastic:
         m.slack = pyo.Var(pyo.Any, dense=False, within=pyo.NonNegativeReals, doc="Elastic slack")
     m.beds_of_type = pyo.Expression(m.T, rule=lambda m, t: sum(m.x[s, t] for s in m.S), doc="Pooled beds per type c_t")
