@@ -153,14 +153,33 @@ def load_case(path: str | Path | None = None) -> Case:
     return case_from_tables(tables, name=path.stem, source=str(path))
 
 
-def case_from_tables(tables: RawTables, name: str = "case", source: str = "inndata") -> Case:
+def case_from_tables(tables: RawTables, name: str = "case", source: str = "inndata", cache: dict | None = None) -> Case:
     """Validate raw tables (as read from a workbook) into a :class:`Case`.
+
+    Args:
+        tables: Raw rows per sheet.
+        name: Case name.
+        source: Where the tables came from (for messages).
+        cache: Optional dict kept between calls (sweeps): a sheet whose raw rows are the very same
+            object as last time is not validated again.
 
     Raises:
         InputError: With every problem found.
     """
     issues: list[ValidationIssue] = []
-    frames = {spec.name: _validate_sheet(spec, tables, issues) for spec in SHEETS}
+    frames = {}
+    for spec in SHEETS:
+        rows = tables.get(spec.name)
+        cached = cache.get(spec.name) if cache is not None else None
+        if cached is not None and rows is not None and cached[0] is rows:
+            frames[spec.name] = cached[1]
+            issues += cached[2]
+            continue
+        sheet_issues: list[ValidationIssue] = []
+        frames[spec.name] = _validate_sheet(spec, tables, sheet_issues)
+        issues += sheet_issues
+        if cache is not None and rows is not None:
+            cache[spec.name] = (rows, frames[spec.name], sheet_issues)
     broken = {issue.sheet for issue in issues}
     for sheets_read, check in _CROSS_CHECKS:
         # a check runs when the sheets it reads are clean, so every problem is reported at once

@@ -195,7 +195,7 @@ def conflicting_families(case: Case, options: SolveOptions | None = None) -> lis
     Returns:
         Family names (as in :data:`~dimensioning.model.constraints.RELAXABLE_FAMILIES`).
     """
-    m = build_model(case)
+    m = build_model(case, BuildOptions(derived_bounds=False))
     present = [f for f in RELAXABLE_FAMILIES if hasattr(m, f"res_{f}")]
     needed = []
     for family in present:

@@ -58,12 +58,14 @@ class ScenarioSolver:
         self._model = None
         self._solver = None
         self._key: tuple | None = None
+        self._validated: dict = {}
         self.builds = 0
 
     def solve(self, scenario: Scenario) -> dict[str, Any]:
         """Solve one scenario and return its flat result row (see :func:`result_row`)."""
         try:
-            case = case_from_tables(apply(self.base, scenario), name=scenario.name, source=scenario.name)
+            tables = apply(self.base, scenario)
+            case = case_from_tables(tables, name=scenario.name, source=scenario.name, cache=self._validated)
         except InputError as error:
             return _failed_row(scenario, STATUS_BAD_INPUT, "; ".join(str(i) for i in error.issues))
         data = model_data(case)

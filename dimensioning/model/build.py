@@ -21,11 +21,15 @@ class BuildOptions:
 
     Attributes:
         elastic: Add penalised slack to every restriction family (to explain infeasibility).
+        derived_bounds: Fix the bed steps that the blocking targets and the total already decide
+            (faster). Off when families are switched off one by one to find a conflict, since the
+            bounds carry those families' consequences.
         sweep: Build every constraint a parameter change could need, so that later data with
             the same ``structure_key`` only updates parameters (:func:`update_params`).
     """
 
     elastic: bool = False
+    derived_bounds: bool = True
     sweep: bool = False
 
 
@@ -44,6 +48,7 @@ def build_model(case: Case | ModelData, options: BuildOptions | None = None) -> 
     m = pyo.ConcreteModel(name="korttidsplasser")
     m.elastic = options.elastic
     m.sweep = options.sweep
+    m.derived_bounds = options.derived_bounds and not options.elastic
     m.terms = {}
     m.data = data
     add_sets(m, data)

@@ -26,7 +26,12 @@ def add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     bounds = (0, data.max_beds_per_type)
     m.x = pyo.Var(m.S, m.T, within=pyo.NonNegativeIntegers, bounds=bounds, doc="Beds")
     m.y = pyo.Var(m.S, m.T, within=pyo.Binary, doc="Unit exists")
-    m.step = pyo.Var(m.T, m.K, bounds=(0, 1), doc="Use of the (k+1)-th bed of the type")
+
+    def step_bounds(m: pyo.ConcreteModel, t: str, k: int) -> tuple[object, object]:
+        # without derived bounds (elastic mode, conflict search) every step stays free
+        return (m.p_step_lb[t, k], m.p_step_ub[t, k]) if m.derived_bounds else (0, 1)
+
+    m.step = pyo.Var(m.T, m.K, bounds=step_bounds, doc="Use of the (k+1)-th bed of the type")
     m.nurse_fte = pyo.Var(m.S, m.T, within=pyo.NonNegativeReals, doc="Nurse FTE per unit")
     if m.elastic:
         m.slack = pyo.Var(pyo.Any, dense=False, within=pyo.NonNegativeReals, doc="Elastic slack")
