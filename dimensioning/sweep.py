@@ -72,6 +72,14 @@ class ScenarioSolver:
         if self._model is None or data.structure_key != self._key:
             self._model = build_model(data, BuildOptions(sweep=True))
             self._solver = self._highs_class()
+            # the model's shape is fixed for this key: skip the scans for new or removed components
+            updates = self._solver.config.auto_updates
+            updates.check_for_new_or_removed_constraints = False
+            updates.check_for_new_or_removed_vars = False
+            updates.check_for_new_or_removed_params = False
+            updates.check_for_new_objective = False
+            updates.update_constraints = False
+            updates.update_named_expressions = False
             self._key = data.structure_key
             self.builds += 1
         else:
@@ -125,9 +133,26 @@ def _failed_row(scenario: Scenario, status: str, message: str) -> dict[str, Any]
 
 
 def _solve_chunk(base: RawTables, scenarios: list[Scenario], options: SolveOptions) -> list[tuple[str, dict]]:
-    """Worker task: solve a chunk of scenarios with one reused model."""
+    """Task: solve a chunk of scenarios with one reused model (Dask and in-process runs)."""
     solver = ScenarioSolver(base, options)
     return [(s.name, solver.solve(s)) for s in scenarios]
+
+
+# One solver per worker process of the local pool, so the built model and the persistent HiGHS
+# interface survive from chunk to chunk. This state lives only in pool worker processes.
+_WORKER_SOLVER: ScenarioSolver | None = None
+
+
+def _init_worker(base: RawTables, options: SolveOptions) -> None:
+    """Pool initializer: create the worker's solver once."""
+    global _WORKER_SOLVER  # noqa: PLW0603 - per-process worker state, see above
+    _WORKER_SOLVER = ScenarioSolver(base, options)
+
+
+def _solve_chunk_in_worker(scenarios: list[Scenario]) -> list[tuple[str, dict]]:
+    """Pool task: solve a chunk with the worker's long-lived solver."""
+    assert _WORKER_SOLVER is not None
+    return [(s.name, _WORKER_SOLVER.solve(s)) for s in scenarios]
 
 
 def fingerprint(base: RawTables, scenario: Scenario, options: SolveOptions) -> str:
@@ -197,13 +222,14 @@ def sweep(
     if progress:
         progress(len(rows), total)
     workers = max(1, jobs or os.cpu_count() or 1)
-    size = chunk_size or max(1, min(25, -(-len(todo) // (workers * 4)) if todo else 1))
+    size = chunk_size or max(1, min(10, -(-len(todo) // (workers * 4)) if todo else 1))
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
     with _JournalWriter(journal) as writer:
         for finished in _run_chunks(base, chunks, options, workers, scheduler):
             for name, row in finished:
                 rows[name] = row
                 writer.write(prints[name], row)
+            writer.sync()
             if progress:
                 progress(len(rows), total)
     table = pd.DataFrame([rows[s.name] for s in scenarios])
@@ -222,8 +248,8 @@ def _run_chunks(
         for chunk in chunks:
             yield _solve_chunk(base, chunk, options)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_solve_chunk, base, chunk, options) for chunk in chunks]
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(base, options)) as pool:
+            futures = [pool.submit(_solve_chunk_in_worker, chunk) for chunk in chunks]
             try:
                 for future in as_completed(futures):
                     yield future.result()
@@ -269,7 +295,7 @@ def _read_journal(path: str | Path, wanted: set[str]) -> dict[str, dict]:
 
 
 class _JournalWriter:
-    """Appends one JSON line per finished scenario and syncs it to disk."""
+    """Appends one JSON line per finished scenario; synced to disk after every chunk."""
 
     def __init__(self, path: str | Path | None) -> None:
         self.path = Path(path) if path else None
@@ -284,6 +310,10 @@ class _JournalWriter:
     def write(self, fingerprint_: str, row: dict) -> None:
         if self.handle:
             self.handle.write(json.dumps({"fingerprint": fingerprint_, "row": row}, ensure_ascii=False) + "\n")
+
+    def sync(self) -> None:
+        """Flush and fsync after each finished chunk: a kill loses at most the chunk under way."""
+        if self.handle:
             self.handle.flush()
             os.fsync(self.handle.fileno())
 
