@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from .case import case_from_tables
-from .errors import InfeasibleError, InputError, SolverError
+from .errors import DimensioningError, InfeasibleError, InputError, SolverError
 from .evaluate import evaluate
 from .io_excel import RawTables
 from .labels import FAMILY_LABELS
@@ -263,8 +263,12 @@ def _run_on_dask(
     base: RawTables, chunks: list[list[Scenario]], options: SolveOptions, scheduler: Any
 ) -> Iterable[list[tuple[str, dict]]]:
     """Run the chunks on a Dask distributed cluster (the scheduler does the job handling)."""
-    from distributed import Client
-    from distributed import as_completed as dask_completed
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError as error:
+        msg = "Kjøring på en Dask-klynge krever pakken distributed: pip install 'dimensioning[cluster]'."
+        raise DimensioningError(msg) from error
 
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
