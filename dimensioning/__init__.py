@@ -16,7 +16,7 @@ from .errors import DimensioningError, InfeasibleError, InputError, SolverError,
 from .evaluate import Evaluation, evaluate
 from .examples import drammen
 from .io_template import write_template
-from .report import write_excel
+from .report import write_excel, write_pdf
 from .results import Result
 from .solve import SolveOptions, SolveStatus, Termination
 
@@ -38,6 +38,7 @@ __all__ = [
     "load_case",
     "solve",
     "write_excel",
+    "write_pdf",
     "write_template",
 ]
 __version__ = "0.1.0"

@@ -78,6 +78,35 @@ def solve_command(input_path: Path | None, out_path: Path | None) -> None:
     click.echo(f"Rapport skrevet til {out_path}")
 
 
+@main.command("report")
+@click.argument("input_path", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--sweep",
+    "sweep_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Resultatfil fra dimension sweep: gir et kapittel om følsomhet.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Mappe for PDF og figurer (standard: reports/<case>-rapport).",
+)
+@_handle_errors
+def report_command(input_path: Path | None, sweep_path: Path | None, out_dir: Path | None) -> None:
+    """Lag rapporten til hovedutvalget (PDF og PNG-figurer) fra INPUT (standard: Drammen)."""
+    from .report import write_pdf
+    from .report.sweep_report import read_sweep_table
+
+    case = load_case(input_path) if input_path else drammen()
+    sweep_table = read_sweep_table(sweep_path) if sweep_path else None
+    result = solve(case)
+    out_dir = out_dir or DEFAULT_REPORT_DIR / f"{case.name}-rapport"
+    written = write_pdf(result, out_dir, sweep_table)
+    click.echo(f"Rapport skrevet til {written['rapport']}")
+    click.echo(f"{len(written) - 1} figurer (PNG) i {out_dir}")
+
+
 @main.command("template")
 @click.argument("out_path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--sweep", "sweep_template", is_flag=True, help="Skriv et eksempel på en scenariofil i stedet.")

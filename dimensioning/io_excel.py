@@ -221,6 +221,7 @@ def write_bytes_atomic(data: bytes, path: str | Path) -> Path:
             temp.write(data)
             temp.flush()
             os.fsync(temp.fileno())
+        Path(temp_name).chmod(0o644)  # mkstemp makes 0600; outputs are ordinary readable files
         Path(temp_name).replace(path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)

@@ -4,4 +4,12 @@ from __future__ import annotations
 
 from .excel import write_excel
 
-__all__ = ["write_excel"]
+
+def write_pdf(result, folder, sweep_table=None):  # noqa: ANN001, ANN201 - thin lazy wrapper
+    """Write the committee report (PDF and PNG figures); see :func:`.pdf.write_pdf`."""
+    from .pdf import write_pdf as _write_pdf
+
+    return _write_pdf(result, folder, sweep_table)
+
+
+__all__ = ["write_excel", "write_pdf"]

@@ -48,6 +48,33 @@ def header_of(column: str) -> tuple[str, str | None]:
     return column, None
 
 
+def read_sweep_table(path: str | Path) -> pd.DataFrame:
+    """Read the ``Resultater`` sheet of a sweep workbook back into the sweep table (English columns)."""
+    from ..io_excel import read_workbook
+
+    tables = read_workbook(path)
+    if "Resultater" not in tables:
+        from ..errors import InputError, ValidationIssue
+
+        issue = ValidationIssue("Resultater", None, None, "arket mangler: er dette en fil fra dimension sweep?")
+        raise InputError(str(path), [issue])
+    inverse = {label: key for key, (label, _fmt) in FIXED_HEADERS.items()}
+    rows = []
+    for _row, cells in tables["Resultater"]:
+        rows.append({_column_of(h, inverse): v for h, v in cells.items()})
+    return pd.DataFrame(rows)
+
+
+def _column_of(header: str, inverse: dict[str, str]) -> str:
+    """Sweep-table column of a bokmål header (inverse of :func:`header_of`)."""
+    if header in inverse:
+        return inverse[header]
+    for prefix, (label, _fmt) in PREFIXES.items():
+        if header.startswith(label):
+            return prefix + header[len(label) :]
+    return header
+
+
 def write_sweep_excel(table: pd.DataFrame, scenarios: list[Scenario], path: str | Path) -> Path:
     """Write the sweep workbook: ``Resultater`` (one row per scenario) and ``Scenarier``."""
     workbook = Workbook()

@@ -1,0 +1,432 @@
+"""The committee report (hovedutvalget): an A4 PDF in bokmål, from a Result only.
+
+Layout with reportlab's platypus (paragraphs, tables and figures flow over pages; matplotlib's
+PdfPages cannot set tables and running text). Fonts: DejaVu Sans from matplotlib's own data, so
+every Norwegian letter and the thin space used as thousands separator print correctly.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    Image,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from ..case import case_tables
+from ..io_excel import write_bytes_atomic
+from ..labels import FAMILY_LABELS, number, percent
+from ..results import Result
+from . import plots
+
+FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
+TEXT_WIDTH = 170 * mm
+
+
+def _register_fonts() -> None:
+    """Register DejaVu Sans (regular and bold) from matplotlib's bundled fonts."""
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    pdfmetrics.registerFont(TTFont(FONT, str(folder / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(folder / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    """Paragraph styles of the report."""
+    base = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=13, alignment=TA_LEFT, spaceAfter=4)
+    return {
+        "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=18, leading=22, spaceAfter=6),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=10, textColor=colors.HexColor("#444444")),
+        "h1": ParagraphStyle(
+            "h1", parent=base, fontName=FONT_BOLD, fontSize=13, leading=17, spaceBefore=8, spaceAfter=6
+        ),
+        "body": base,
+        "bullet": ParagraphStyle("bullet", parent=base, leftIndent=10, bulletIndent=0),
+        "small": ParagraphStyle("small", parent=base, fontSize=7, leading=8.6, spaceAfter=0),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9, spaceAfter=0),
+        "caption": ParagraphStyle("caption", parent=base, fontSize=8, textColor=colors.HexColor("#444444")),
+    }
+
+
+def write_pdf(result: Result, folder: str | Path, sweep_table: pd.DataFrame | None = None) -> dict[str, Path]:
+    """Write the report as ``rapport.pdf`` and every figure as PNG into ``folder``.
+
+    Args:
+        result: A solved and evaluated case.
+        folder: Output folder (created if missing).
+        sweep_table: Optional sweep result (one row per scenario) for the sensitivity section.
+
+    Returns:
+        Paths by name: ``"rapport"`` for the PDF and one entry per figure.
+    """
+    _register_fonts()
+    folder = Path(folder)
+    figures = plots.write_figures(result, folder, sweep_table)
+    styles = _styles()
+    story: list = []
+    story += _summary(result, styles)
+    story += _allocation_section(result, styles, figures)
+    story += _comparison_section(result, styles)
+    story += _small_units_section(result, styles, figures)
+    story += _staffing_section(result, styles, figures)
+    if sweep_table is not None:
+        story += _sensitivity_section(sweep_table, styles, figures)
+    story += _assumptions_section(result, styles)
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title="Dimensjonering av korttidsplasser",
+        author="dimensioning",
+        invariant=1,
+    )
+    document.build(story, onFirstPage=_footer, onLaterPages=_footer)
+    pdf = write_bytes_atomic(buffer.getvalue(), folder / "rapport.pdf")
+    return {"rapport": pdf, **figures}
+
+
+def _footer(canvas: object, document: object) -> None:
+    """Page number and source line at the foot of every page."""
+    canvas.saveState()
+    canvas.setFont(FONT, 7)
+    canvas.setFillColor(colors.HexColor("#666666"))
+    canvas.drawString(20 * mm, 10 * mm, "Dimensjonering av korttidsplasser – laget med dimensioning")
+    canvas.drawRightString(A4[0] - 20 * mm, 10 * mm, f"Side {document.page}")
+    canvas.restoreState()
+
+
+def _figure(path: Path, width: float = TEXT_WIDTH) -> Image:
+    """A PNG scaled to the text width, keeping its aspect ratio."""
+    image = Image(str(path))
+    ratio = image.imageHeight / image.imageWidth
+    image.drawWidth, image.drawHeight = width, width * ratio
+    return image
+
+
+def _table(rows: list[list], widths: list[float] | None = None, header_rows: int = 1, font_size: float = 7.5) -> Table:
+    """A compact table with a shaded header and thin rules."""
+    table = Table(rows, colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT, font_size),
+                ("FONT", (0, 0), (-1, header_rows - 1), FONT_BOLD, font_size),
+                ("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.HexColor("#dde6f0")),
+                ("LINEBELOW", (0, header_rows - 1), (-1, header_rows - 1), 0.6, colors.black),
+                ("LINEBELOW", (0, header_rows), (-1, -1), 0.2, colors.HexColor("#bbbbbb")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (1, header_rows), (-1, -1), "RIGHT"),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+            ]
+        )
+    )
+    return table
+
+
+def decision_name(result: Result) -> str:
+    """The alternative the recommendation is compared with: the last one in the workbook."""
+    return result.alternatives[-1]
+
+
+def key_sentences(result: Result) -> list[str]:
+    """Three to five sentences a politician can repeat, computed from the result."""
+    case, optimum = result.case, result.optimum_name
+    costs = result.costs.set_index("alternative")
+    queue = result.queueing.set_index(["alternative", "bed_type"])
+    decision = decision_name(result) if len(result.alternatives) > 1 else None
+    sentences = [
+        f"Modellen fordeler {case.settings.total_beds} korttidsplasser slik at summen av bemanningskostnad og "
+        f"kostnaden ved avviste pasienter blir lavest mulig: {number(costs.at[optimum, 'total_cost_nok'] / 1e6, 1)} "
+        "mill. kr per år, uten å bryte noen av kravene."
+    ]
+    if decision:
+        saving = costs.at[decision, "total_cost_nok"] - costs.at[optimum, "total_cost_nok"]
+        fewer = costs.at[decision, "turned_away_per_year"] - costs.at[optimum, "turned_away_per_year"]
+        sentences.append(
+            f"Sammenlignet med «{decision}» sparer den {number(saving / 1e6, 1)} mill. kr per år og avviser "
+            f"{number(fewer)} færre pasienter per år."
+        )
+        gaps = []
+        for bed_type in case.bed_type_names:
+            a, b = int(queue.at[(decision, bed_type), "beds"]), int(queue.at[(optimum, bed_type), "beds"])
+            if abs(a - b) >= 2:
+                gaps.append((abs(a - b), bed_type, a, b))
+        for _, bed_type, a, b in sorted(gaps, reverse=True)[:2]:
+            sentences.append(
+                f"{bed_type}: {a} senger avviser {percent(queue.at[(decision, bed_type), 'blocking_prob'], 0)} av "
+                f"pasientene; {b} senger avviser {percent(queue.at[(optimum, bed_type), 'blocking_prob'], 0)}."
+            )
+    sentences.append(
+        f"Små enheter er dyre: hver enhet trenger minst {number(case.settings.min_nurse_fte_per_unit, 1)} "
+        "sykepleierårsverk for å ha sykepleier på hver vakt, uansett hvor mange senger den har."
+    )
+    return sentences[:5]
+
+
+def _summary(result: Result, styles: dict) -> list:
+    """Page 1: the recommendation, its cost, and the sentences to repeat."""
+    case = result.case
+    optimum = result.optimum_name
+    story = [
+        Paragraph("Korttidsplasser: anbefalt fordeling", styles["title"]),
+        Paragraph(
+            f"Sak til hovedutvalget · case «{case.name}» · {case.settings.total_beds} plasser ved "
+            f"{len(case.site_names)} lokasjoner · løst {result.status.label_nb} med {result.status.solver}",
+            styles["subtitle"],
+        ),
+        Spacer(1, 4 * mm),
+        Paragraph("Dette bør du vite", styles["h1"]),
+    ]
+    story += [Paragraph(s, styles["bullet"], bulletText="•") for s in key_sentences(result)]
+    story.append(Paragraph("Anbefaling: senger per plasstype og lokasjon", styles["h1"]))
+    table = result.allocation.pivot(index="site", columns="bed_type", values="beds").reindex(
+        index=case.site_names, columns=case.bed_type_names
+    )
+    rows = [["Lokasjon", *[_cell_text(plots.short_name(t), right=True) for t in case.bed_type_names], "Sum"]]
+    for site, values in table.iterrows():
+        rows.append([site, *[number(v) for v in values], number(values.sum())])
+    rows.append(["Sum", *[number(v) for v in table.sum()], number(table.to_numpy().sum())])
+    widths = [52 * mm] + [(TEXT_WIDTH - 52 * mm) / (len(case.bed_type_names) + 1)] * (len(case.bed_type_names) + 1)
+    story.append(_table(rows, widths, font_size=8))
+    costs = result.costs.set_index("alternative")
+    story.append(Spacer(1, 3 * mm))
+    story.append(
+        Paragraph(
+            f"Årlig kostnad for anbefalingen: <b>{number(costs.at[optimum, 'total_cost_nok'] / 1e6, 1)} mill. kr</b> "
+            f"(bemanning {number(costs.at[optimum, 'staffing_cost_nok'] / 1e6, 1)} mill. kr, "
+            f"{number(costs.at[optimum, 'staff_fte'], 1)} årsverk; avviste pasienter "
+            f"{number(costs.at[optimum, 'turned_away_cost_nok'] / 1e6, 1)} mill. kr).",
+            styles["body"],
+        )
+    )
+    story.append(
+        Paragraph(
+            "Tallene bygger på forutsetningene bakerst i rapporten. Der dokumentene ikke gir tall, er verdiene "
+            "merket som antakelser og kan endres i inndatafilen.",
+            styles["caption"],
+        )
+    )
+    return story
+
+
+def _cell_text(text: str, right: bool = False) -> Paragraph:
+    """A header cell that wraps between words."""
+    style = ParagraphStyle("hc", fontName=FONT_BOLD, fontSize=7, leading=8.5, alignment=2 if right else 0)
+    return Paragraph(text, style)
+
+
+def _allocation_section(result: Result, styles: dict, figures: dict[str, Path]) -> list:
+    """The split of beds for every alternative, and the yearly cost of each."""
+    return [
+        PageBreak(),
+        Paragraph("Fordeling av korttidsplasser", styles["h1"]),
+        Paragraph(
+            "Senger per plasstype, fordelt på lokasjon, for dagens fordeling, anbefalingene og modellens "
+            "optimale fordeling. Alle alternativene har samme totale antall plasser.",
+            styles["body"],
+        ),
+        _figure(figures["fordeling"]),
+        Spacer(1, 3 * mm),
+        Paragraph("Årlig kostnad per alternativ", styles["h1"]),
+        _figure(figures["kostnad"]),
+        Paragraph(
+            "Kostnad for avviste pasienter: antall avviste per år ganget med kostnaden per avvist pasient "
+            "(for eksempel døgn som utskrivningsklar på sykehus til statens døgnpris).",
+            styles["caption"],
+        ),
+    ]
+
+
+def comparison_rows(result: Result) -> list[list[str]]:
+    """The comparison table as text rows (alternatives as columns); also used by the tests."""
+    names = result.alternatives
+    case = result.case
+    queue = result.queueing.set_index(["alternative", "bed_type"])
+    costs = result.costs.set_index("alternative")
+    fte = result.staffing.groupby(["alternative", "skill"])["fte"].sum()
+    rows = [["", *names]]
+    rows.append(["Senger per plasstype", *[""] * len(names)])
+    for t in case.bed_type_names:
+        rows.append([f"  {t}", *[number(queue.at[(n, t), "beds"]) for n in names]])
+    rows.append(["Andel avvist", *[""] * len(names)])
+    for t in case.bed_type_names:
+        rows.append([f"  {t}", *[percent(queue.at[(n, t), "blocking_prob"]) for n in names]])
+    rows.append(["Belegg", *[""] * len(names)])
+    for t in case.bed_type_names:
+        rows.append([f"  {t}", *[percent(queue.at[(n, t), "occupancy_share"]) for n in names]])
+    rows.append(["Årsverk", *[""] * len(names)])
+    for skill in case.skills.index:
+        rows.append([f"  {skill}", *[number(fte.get((n, skill), 0.0), 1) for n in names]])
+    rows.append(["Avviste pasienter per år", *[number(costs.at[n, "turned_away_per_year"]) for n in names]])
+    rows.append(["Kostnad (mill. kr/år)", *[number(costs.at[n, "total_cost_nok"] / 1e6, 1) for n in names]])
+    rows.append(["Regelbrudd", *[number(costs.at[n, "broken_rules"]) for n in names]])
+    return rows
+
+
+def _comparison_section(result: Result, styles: dict) -> list:
+    """The four alternatives side by side, then the rules each breaks."""
+    rows = comparison_rows(result)
+    names = result.alternatives
+    rows[0] = ["", *[_cell_text(n, right=True) for n in names]]
+    widths = [44 * mm] + [(TEXT_WIDTH - 44 * mm) / len(names)] * len(names)
+    table = _table(rows, widths)
+    section_rows = [i for i, r in enumerate(rows) if i and r[1] == ""]
+    table.setStyle(TableStyle([("FONT", (0, i), (0, i), FONT_BOLD, 7.5) for i in section_rows]))
+    story = [PageBreak(), Paragraph("Sammenligning av alternativene", styles["h1"]), table, Spacer(1, 4 * mm)]
+    story.append(Paragraph("Regler som brytes", styles["h1"]))
+    violations = result.violations
+    for name in names[1:]:
+        broken = violations[violations["alternative"] == name]
+        if broken.empty:
+            story.append(Paragraph(f"<b>{name}</b>: bryter ingen regler.", styles["body"]))
+            continue
+        story.append(Paragraph(f"<b>{name}</b>:", styles["body"]))
+        story += [Paragraph(m, styles["bullet"], bulletText="–") for m in broken["message_nb"]]
+    return story
+
+
+def _small_units_section(result: Result, styles: dict, figures: dict[str, Path]) -> list:
+    """The Erlang curves per type, with a worked example in words."""
+    case = result.case
+    queue = result.queueing.set_index(["alternative", "bed_type"])
+    examples = []
+    for bed_type in case.bed_type_names:
+        used = sorted({int(queue.at[(n, bed_type), "beds"]) for n in result.alternatives} - {0})
+        if len(used) >= 2:
+            low, high = used[0], used[-1]
+            load = float(case.load_beds[bed_type])
+            from .. import queueing
+
+            examples.append(
+                f"{bed_type} (belastning {number(load, 1)} senger): med {low} senger avvises "
+                f"{percent(float(queueing.erlang_b(low, load)), 0)} og belegget er "
+                f"{percent(float(queueing.occupancy(low, load)), 0)}; med {high} senger avvises "
+                f"{percent(float(queueing.erlang_b(high, load)), 0)}, men belegget faller til "
+                f"{percent(float(queueing.occupancy(high, load)), 0)}."
+            )
+    return [
+        PageBreak(),
+        Paragraph("Hvorfor små enheter er dyre", styles["h1"]),
+        Paragraph(
+            "Pasienter kommer ikke jevnt. En enhet må ha ledige senger for toppene, og jo mindre enheten er, "
+            "desto større del av sengene må stå tomme i snitt for å holde avvisningen nede. Kurvene viser, for "
+            "hver plasstype og dens etterspørsel, andelen pasienter som avvises (heltrukket) og belegget "
+            "(stiplet) mot antall senger (Erlangs tapsformel). Merkene viser hvor alternativene ligger; "
+            "den prikkete linjen er kravet til avvisning.",
+            styles["body"],
+        ),
+        _figure(figures["sma-enheter"]),
+        *[Paragraph(e, styles["bullet"], bulletText="•") for e in examples[:4]],
+    ]
+
+
+def _staffing_section(result: Result, styles: dict, figures: dict[str, Path]) -> list:
+    """FTE per site and skill group, with the minimum-nurse effect explained."""
+    case = result.case
+    return [
+        KeepTogether(
+            [
+                Paragraph("Bemanning", styles["h1"]),
+                Paragraph(
+                    f"Pleiefaktoren gir årsverk per seng, fordelt på faggrupper etter fagandelen. Hver enhet må "
+                    f"i tillegg ha minst {number(case.settings.min_nurse_fte_per_unit, 2)} sykepleierårsverk "
+                    "(en sykepleier på hver vakt hele året). Det skraverte feltet er sykepleiere som trengs "
+                    "utover fagandelen fordi enheten er liten.",
+                    styles["body"],
+                ),
+                _figure(figures["bemanning"]),
+            ]
+        )
+    ]
+
+
+def _sensitivity_section(table: pd.DataFrame, styles: dict, figures: dict[str, Path]) -> list:
+    """Cost and patients turned away against the swept parameters."""
+    story = [PageBreak(), Paragraph("Følsomhet", styles["h1"])]
+    names = [n for n in figures if n.startswith("folsomhet")]
+    infeasible = int((table["status"] != "optimal").sum())
+    story.append(
+        Paragraph(
+            f"Beregnet for {len(table)} scenarier ({infeasible} uten gyldig løsning). Figurene viser snittet over "
+            "de andre parameterne for hver verdi av parameteren som varieres.",
+            styles["body"],
+        )
+    )
+    story += [_figure(figures[n], TEXT_WIDTH * 0.85) for n in names]
+    if not names:
+        story.append(Paragraph("Sveipet har ingen tallparameter som varierer.", styles["body"]))
+    return story
+
+
+def _assumptions_section(result: Result, styles: dict) -> list:
+    """Every input with its source, sheet by sheet."""
+    story = [PageBreak(), Paragraph("Forutsetninger og kilder", styles["h1"])]
+    story.append(
+        Paragraph(
+            "Alle tall modellen bruker, med kilde. «Antakelse» betyr at dokumentene ikke gir tallet; "
+            "verdien kan endres i inndatafilen. Dokumentnumrene (000-004) viser til sakspapirene.",
+            styles["body"],
+        )
+    )
+    cell = styles["small"]
+    for sheet, frame in case_tables(result.case).items():
+        if frame.empty or sheet == "Alternativer":
+            continue
+        columns = [c for c in frame.columns if c != "kilde"]
+        shown = columns[:5] if len(columns) > 6 else columns
+        story += [Paragraph(sheet, styles["h1"]), _input_table(frame, [*shown, "kilde"], cell)]
+        rest = [c for c in columns if c not in shown]
+        for first in range(0, len(rest), 6):
+            story += [Spacer(1, 2 * mm), _input_table(frame, [columns[0], *rest[first : first + 6]], cell)]
+    labels = "; ".join(f"{label}: {explanation}" for label, _unit, explanation in FAMILY_LABELS.values())
+    story += [Paragraph("Reglene modellen bruker", styles["h1"]), Paragraph(labels, styles["small"])]
+    return story
+
+
+def _input_table(frame: pd.DataFrame, columns: list[str], style: ParagraphStyle) -> Table:
+    """One block of an input sheet: the name column wide, ``kilde`` widest, the rest shared."""
+    rows = [[Paragraph(f"<b>{c.replace('_', ' ')}</b>", style) for c in columns]]
+    for record in frame.itertuples(index=False):
+        values = dict(zip(frame.columns, record, strict=True))
+        rows.append([Paragraph(_show(values.get(c)), style) for c in columns])
+    first, source = 32 * mm, (60 * mm if "kilde" in columns else 0)
+    middle = (TEXT_WIDTH - first - source) / max(1, len(columns) - 1 - (1 if source else 0))
+    widths = [first] + [middle] * (len(columns) - 1 - (1 if source else 0)) + ([source] if source else [])
+    return _table(rows, widths)
+
+
+def _show(value: object) -> str:
+    """A cell value in Norwegian notation."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nei"
+    if isinstance(value, float):
+        return number(value, 0) if value.is_integer() else f"{value:g}".replace(".", ",")
+    if isinstance(value, int):
+        return number(value)
+    return str(value).replace("&", "&amp;").replace("<", "&lt;")

@@ -1,0 +1,300 @@
+"""Figures for the committee report, from a :class:`~dimensioning.results.Result` only.
+
+Every figure uses the same colour and hatch per bed type (and per site), Norwegian labels and
+number formats, and reads in black-and-white print thanks to the hatches.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from .. import queueing  # noqa: E402
+from ..io_excel import write_bytes_atomic  # noqa: E402
+from ..labels import number  # noqa: E402
+from ..results import Result  # noqa: E402
+from ..schema import NURSE_SKILL  # noqa: E402
+
+FIGSIZE_IN = (7.0, 4.0)
+DPI = 200
+PALETTE = ["#1b6ca8", "#e07b00", "#2a9d4b", "#c0392b", "#7d4ea8", "#8c6d31", "#d45fa0", "#5f6f7f"]
+HATCHES = ["", "//", "..", "xx", "\\\\", "++", "oo", "--"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+
+plt.rcParams.update(
+    {
+        "font.size": 9,
+        "axes.titlesize": 10,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "hatch.linewidth": 0.6,
+        "axes.formatter.use_locale": False,
+    }
+)
+
+
+def style_of(names: list[str], name: str) -> dict[str, str]:
+    """Colour and hatch of one bed type or site, fixed by its position in the case."""
+    i = names.index(name) % len(PALETTE)
+    return {"color": PALETTE[i], "hatch": HATCHES[i]}
+
+
+def nb_axis(ax: plt.Axes, axis: str = "y", decimals: int = 0, percent: bool = False) -> None:
+    """Norwegian tick labels: decimal comma, thin-space thousands, optional percent."""
+    scale = 100.0 if percent else 1.0
+    suffix = " %" if percent else ""
+    formatter = FuncFormatter(lambda v, _pos: number(v * scale, decimals) + suffix)
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
+
+
+def save_figure(figure: plt.Figure, path: Path) -> Path:
+    """PNG at print quality, without a timestamp, written atomically; the figure is closed."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    plt.close(figure)
+    return write_bytes_atomic(buffer.getvalue(), path)
+
+
+def allocation_figure(result: Result) -> plt.Figure:
+    """Stacked bars per bed type, coloured by site, one panel per alternative."""
+    case = result.case
+    names = result.alternatives
+    sites, types = case.site_names, case.bed_type_names
+    fig, axes = plt.subplots(1, len(names), figsize=FIGSIZE_IN, sharey=True, layout="constrained")
+    axes = np.atleast_1d(axes)
+    top = result.comparison.groupby(["alternative", "bed_type"])["beds"].sum().max()
+    for ax, name in zip(axes, names, strict=True):
+        table = (
+            result.comparison[result.comparison["alternative"] == name]
+            .pivot_table(index="bed_type", columns="site", values="beds", aggfunc="sum")
+            .reindex(index=types, columns=sites, fill_value=0)
+        )
+        bottom = np.zeros(len(types))
+        for site in sites:
+            values = table[site].to_numpy(dtype=float)
+            ax.bar(
+                range(len(types)),
+                values,
+                bottom=bottom,
+                label=site,
+                edgecolor="black",
+                linewidth=0.4,
+                **style_of(sites, site),
+            )
+            bottom += values
+        for i, total in enumerate(bottom):
+            if total:
+                ax.text(i, total + top * 0.01, number(total), ha="center", va="bottom", fontsize=7)
+        ax.set_xticks(range(len(types)), [short_name(t) for t in types], rotation=60, ha="right", fontsize=7)
+        ax.set_title(_wrap(name), fontsize=8)
+        ax.set_ylim(0, top * 1.12)
+    axes[0].set_ylabel("Senger")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=7, frameon=False)
+    return fig
+
+
+def short_name(name: str) -> str:
+    """Short bed-type label for crowded axes and table headers."""
+    return name.replace("Forsterket (USK)", "USK").replace("Rehabilitering", "Rehab.")
+
+
+def _wrap(name: str, width: int = 18) -> str:
+    """Break a long title over lines."""
+    words, lines, line = name.split(), [], ""
+    for word in words:
+        if len(line) + len(word) + 1 > width and line:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "\n".join(lines)
+
+
+def erlang_figure(result: Result, bed_types: list[str] | None = None) -> plt.Figure:
+    """Why small units are expensive: share turned away and occupancy against beds, per type.
+
+    For each type the Erlang curves at its demand, with the alternatives marked on the curve.
+    """
+    case = result.case
+    types = bed_types or [t for t in case.bed_type_names if case.bed_types.at[t, "arrivals_per_year"] > 0]
+    columns = min(3, len(types))
+    rows = int(np.ceil(len(types) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(7.0, 2.3 * rows + 0.6), layout="constrained", squeeze=False)
+    names = result.alternatives
+    for ax, bed_type in zip(axes.flat, types, strict=False):
+        load = float(case.load_beds[bed_type])
+        beds_used = result.queueing[result.queueing["bed_type"] == bed_type].set_index("alternative")["beds"]
+        c_max = int(max(beds_used.max(), np.ceil(load * 1.6) + 3, 6))
+        beds = np.arange(1, c_max + 1)
+        blocking = queueing.erlang_b(beds, load)
+        occupancy = queueing.occupancy(beds, load)
+        ax.plot(beds, blocking, color="#c0392b", label="Andel avvist")
+        ax.plot(beds, occupancy, color="#1b6ca8", linestyle="--", label="Belegg")
+        target = float(case.bed_types.at[bed_type, "max_blocking"])
+        if target < 1:
+            ax.axhline(target, color="#c0392b", linewidth=0.6, linestyle=":")
+        for i, name in enumerate(names):
+            c = int(beds_used[name])
+            ax.plot(
+                [c],
+                [float(queueing.erlang_b(c, load))],
+                marker=MARKERS[i],
+                color="black",
+                markerfacecolor="white" if i else "black",
+                linestyle="none",
+                markersize=5,
+                label=name,
+            )
+        ax.set_title(f"{short_name(bed_type)}\nbelastning {number(load, 1)} senger", fontsize=8)
+        ax.set_ylim(0, 1)
+        ax.set_xlim(0, c_max)
+        nb_axis(ax, "y", 0, percent=True)
+        ax.set_xlabel("Senger", fontsize=7)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(types) :]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=7, frameon=False)
+    return fig
+
+
+def staffing_figure(result: Result) -> plt.Figure:
+    """FTE per site and skill group for the optimum, with the minimum-nurse top-up shown apart."""
+    case = result.case
+    staffing = result.staffing[result.staffing["alternative"] == result.optimum_name]
+    allocation = result.allocation.set_index(["site", "bed_type"])["beds"]
+    nurse_share = float(case.skills.at[NURSE_SKILL, "share"])
+    sites = [s for s in case.site_names if s in set(staffing["site"])]
+    skills = list(case.skills.index)
+    fig, ax = plt.subplots(figsize=FIGSIZE_IN, layout="constrained")
+    bottom = np.zeros(len(sites))
+    for skill in skills:
+        part = staffing[staffing["skill"] == skill]
+        if skill == NURSE_SKILL:
+            proportional = part.apply(
+                lambda r: (
+                    case.bed_types.at[r.bed_type, "care_fte_per_bed"] * nurse_share * allocation[r.site, r.bed_type]
+                ),
+                axis=1,
+            )
+            base = part.assign(fte=proportional).groupby("site")["fte"].sum().reindex(sites, fill_value=0)
+            extra = part.groupby("site")["fte"].sum().reindex(sites, fill_value=0) - base
+            ax.barh(sites, base, left=bottom, color=PALETTE[0], edgecolor="black", linewidth=0.4, label="Sykepleier")
+            bottom += base.to_numpy()
+            ax.barh(
+                sites,
+                extra,
+                left=bottom,
+                color="white",
+                edgecolor=PALETTE[0],
+                hatch="////",
+                linewidth=0.8,
+                label="Sykepleier utover fagandel (minstebemanning)",
+            )
+            bottom += extra.to_numpy()
+        else:
+            values = part.groupby("site")["fte"].sum().reindex(sites, fill_value=0)
+            ax.barh(
+                sites,
+                values,
+                left=bottom,
+                edgecolor="black",
+                linewidth=0.4,
+                label=skill.capitalize(),
+                **style_of(skills, skill),
+            )
+            bottom += values.to_numpy()
+    for i, total in enumerate(bottom):
+        ax.text(total + 0.3, i, number(total, 1), va="center", fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("Årsverk")
+    nb_axis(ax, "x", 0)
+    ax.set_title("Bemanning per lokasjon i optimal fordeling")
+    fig.legend(loc="outside lower center", ncol=2, fontsize=7, frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def cost_figure(result: Result) -> plt.Figure:
+    """Yearly cost per alternative: staffing and patients turned away, stacked."""
+    costs = result.costs.set_index("alternative").reindex(result.alternatives)
+    fig, ax = plt.subplots(figsize=(7.0, 3.0), layout="constrained")
+    labels = [_wrap(n, 24) for n in costs.index]
+    staff = costs["staffing_cost_nok"] / 1e6
+    away = costs["turned_away_cost_nok"] / 1e6
+    ax.barh(labels, staff, color=PALETTE[0], edgecolor="black", linewidth=0.4, label="Bemanning")
+    ax.barh(
+        labels,
+        away,
+        left=staff,
+        color="white",
+        edgecolor=PALETTE[3],
+        hatch="xx",
+        linewidth=0.6,
+        label="Avviste pasienter",
+    )
+    for i, total in enumerate(staff + away):
+        ax.text(total + 0.5, i, f"{number(total, 1)} mill. kr", va="center", fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("Mill. kr per år")
+    ax.set_xlim(0, float((staff + away).max()) * 1.18)
+    fig.legend(loc="outside lower center", ncol=2, fontsize=7, frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def sensitivity_figures(table: pd.DataFrame) -> dict[str, plt.Figure]:
+    """Cost and patients turned away against each swept numeric parameter of a sweep result."""
+    from .sweep_report import swept_parameters
+
+    ok = table[table["status"] == "optimal"]
+    figures = {}
+    for i, axis in enumerate(swept_parameters(table)):
+        data = ok.assign(_x=pd.to_numeric(ok[axis])).groupby("_x")[["total_cost_nok", "turned_away_per_year"]].mean()
+        fig, left = plt.subplots(figsize=FIGSIZE_IN, layout="constrained")
+        left.plot(data.index, data["total_cost_nok"] / 1e6, marker="o", color="black", label="Kostnad")
+        left.set_ylabel("Samlet kostnad (mill. kr/år, snitt)")
+        right = left.twinx()
+        right.plot(
+            data.index,
+            data["turned_away_per_year"],
+            marker="s",
+            linestyle="--",
+            color=PALETTE[3],
+            label="Avviste per år",
+        )
+        right.set_ylabel("Avviste pasienter per år (snitt)")
+        label = axis.removeprefix("endring: ")
+        left.set_xlabel(label)
+        left.set_title(f"Følsomhet: {label}")
+        nb_axis(left, "x", 2)
+        nb_axis(left, "y", 1)
+        lines = left.get_lines() + right.get_lines()
+        left.legend(lines, [line.get_label() for line in lines], loc="upper left", fontsize=7, frameon=False)
+        left.grid(alpha=0.3)
+        figures[f"folsomhet-{i + 1}"] = fig
+    return figures
+
+
+def write_figures(result: Result, folder: str | Path, sweep_table: pd.DataFrame | None = None) -> dict[str, Path]:
+    """Write every report figure as PNG; return their paths by name, in report order."""
+    folder = Path(folder)
+    figures = {
+        "fordeling": allocation_figure(result),
+        "kostnad": cost_figure(result),
+        "sma-enheter": erlang_figure(result),
+        "bemanning": staffing_figure(result),
+    }
+    if sweep_table is not None:
+        figures.update(sensitivity_figures(sweep_table))
+    return {name: save_figure(fig, folder / f"{name}.png") for name, fig in figures.items()}

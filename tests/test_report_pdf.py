@@ -1,0 +1,106 @@
+"""The committee report: pages and text of the PDF, the PNG figures, numbers equal to the result."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+from pypdf import PdfReader
+
+from dimensioning.cli import main
+from dimensioning.labels import number, percent
+from dimensioning.report import write_pdf
+from dimensioning.report.pdf import comparison_rows, key_sentences
+from dimensioning.report.plots import DPI, FIGSIZE_IN
+
+
+@pytest.fixture(scope="module")
+def report(drammen_result, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("rapport")
+    return write_pdf(drammen_result, folder)
+
+
+@pytest.fixture(scope="module")
+def text(report):
+    reader = PdfReader(report["rapport"])
+    return [page.extract_text() for page in reader.pages]
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.replace("\u2009", " ").split())
+
+
+def test_pages_and_sections(text):
+    assert 6 <= len(text) <= 12
+    assert "Korttidsplasser: anbefalt fordeling" in text[0]
+    joined = normalise(" ".join(text))
+    for heading in (
+        "Dette bør du vite",
+        "Fordeling av korttidsplasser",
+        "Sammenligning av alternativene",
+        "Hvorfor små enheter er dyre",
+        "Bemanning",
+        "Forutsetninger og kilder",
+    ):
+        assert heading in joined, heading
+    assert "Helsedirektoratet" in joined  # sources are printed
+    assert "Side 1" in text[0]
+
+
+def test_summary_sentences_use_the_results(drammen_result, text):
+    first = normalise(text[0])
+    sentences = key_sentences(drammen_result)
+    assert 3 <= len(sentences) <= 5
+    for sentence in sentences:
+        assert normalise(sentence)[:60] in first
+    cost = drammen_result.costs.iloc[0]["total_cost_nok"] / 1e6
+    assert f"{number(cost, 1)} mill. kr" in first
+
+
+def test_comparison_table_equals_the_result(drammen_result, text):
+    rows = comparison_rows(drammen_result)
+    names = drammen_result.alternatives
+    queue = drammen_result.queueing.set_index(["alternative", "bed_type"])
+    kad = next(r for r in rows if r[0] == "  KAD")
+    assert kad[1:] == [number(queue.at[(n, "KAD"), "beds"]) for n in names]
+    blocking = [r for r in rows if r[0] == "  KAD"][1]
+    assert blocking[1:] == [percent(queue.at[(n, "KAD"), "blocking_prob"]) for n in names]
+    costs = next(r for r in rows if r[0] == "Kostnad (mill. kr/år)")
+    assert costs[1:] == [number(c / 1e6, 1) for c in drammen_result.costs["total_cost_nok"]]
+    page = normalise(next(t for t in text if "Sammenligning av alternativene" in t))
+    assert " ".join(costs) in page
+    assert normalise(" ".join(blocking)) in page
+
+
+def test_every_figure_is_a_png_of_the_set_size(report):
+    expected = {"fordeling", "kostnad", "sma-enheter", "bemanning"}
+    assert expected <= set(report)
+    for name in expected:
+        with Image.open(report[name]) as image:
+            assert image.format == "PNG"
+            width, height = image.size
+            assert width == round(FIGSIZE_IN[0] * DPI), name
+            assert height >= 2.5 * DPI
+
+
+def test_cli_report_with_sweep(tmp_path):
+    runner = CliRunner()
+    scenarios = tmp_path / "s.xlsx"
+    assert runner.invoke(main, ["template", "--sweep", str(scenarios)]).exit_code == 0
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(scenarios)
+    workbook.remove(workbook["Scenarier"])
+    grid = workbook["Rutenett"]
+    grid.delete_rows(2, grid.max_row)
+    grid.append(["Plasstyper:Forsterket (USK):pleiefaktor", None, None, None, "0,75; 0,79; 0,85"])
+    workbook.save(scenarios)
+    sweep_out = tmp_path / "sweep.xlsx"
+    assert runner.invoke(main, ["sweep", str(scenarios), "--out", str(sweep_out), "--jobs", "1"]).exit_code == 0
+    out = tmp_path / "rapport"
+    result = runner.invoke(main, ["report", "--sweep", str(sweep_out), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "rapport.pdf").is_file()
+    assert (out / "folsomhet-1.png").is_file()
+    pages = [normalise(p.extract_text()) for p in PdfReader(out / "rapport.pdf").pages]
+    assert any("Følsomhet" in p and "Beregnet for 3 scenarier" in p for p in pages)
