@@ -85,6 +85,10 @@ class Case:
         alternatives: Named splits ``alternative, site, bed_type, beds`` (may be empty).
         parameters: The ``Parametre`` sheet as given (for the report's echo of inputs).
         settings: Scalar settings parsed from ``parameters``.
+        season: Monthly demand index per bed type (``Sesong``; may be empty: no season).
+        capacity: Holiday periods ``site, start, end, open_share`` (``Kapasitet``; may be empty).
+        peak_dimensioning: Meet the blocking target in the worst period (time-varying loads by
+            the modified offered load) instead of on average (``--dimensjonering topp``).
     """
 
     name: str
@@ -95,6 +99,9 @@ class Case:
     alternatives: pd.DataFrame
     parameters: pd.DataFrame
     settings: Settings
+    season: pd.DataFrame
+    capacity: pd.DataFrame
+    peak_dimensioning: bool = False
 
     @property
     def site_names(self) -> list[str]:
@@ -117,9 +124,21 @@ class Case:
         )
 
     @cached_property
+    def mol_loads(self) -> pd.DataFrame:
+        """Modified offered load per day (rows 0..364) and bed type, from ``Sesong``."""
+        from .seasons import mol_loads
+
+        return mol_loads(self)
+
+    @cached_property
     def min_beds_for_target(self) -> pd.Series:
-        """Smallest pooled bed count per type meeting its blocking target ``maks_avvisning``."""
-        beds = queueing.min_servers(self.load_beds.to_numpy(), self.bed_types["max_blocking"])
+        """Smallest pooled bed count per type meeting its blocking target ``maks_avvisning``.
+
+        On average (stationary load) by default; in the worst day of the year (peak modified
+        offered load) when ``peak_dimensioning`` is set.
+        """
+        load = self.mol_loads.max().reindex(self.bed_type_names) if self.peak_dimensioning else self.load_beds
+        beds = queueing.min_servers(load.to_numpy(), self.bed_types["max_blocking"])
         return pd.Series(beds, index=self.bed_types.index, name="min_beds_for_target")
 
     @property
@@ -206,6 +225,8 @@ def case_from_tables(tables: RawTables, name: str = "case", source: str = "innda
         alternatives=alternatives.reset_index(drop=True),
         parameters=parameters.reset_index(drop=True),
         settings=settings,
+        season=frames["Sesong"].set_index("bed_type") if not frames["Sesong"].empty else frames["Sesong"],
+        capacity=frames["Kapasitet"].reset_index(drop=True),
     )
 
 
@@ -315,6 +336,22 @@ def _check_references(frames: Frames, key: str) -> list[ValidationIssue]:
     return issues
 
 
+def _check_season_and_capacity(frames: Frames) -> list[ValidationIssue]:
+    """Types in Sesong and sites in Kapasitet must exist (a site may also be «alle»)."""
+    issues = []
+    types = set(frames["Plasstyper"]["bed_type"])
+    sites = set(frames["Lokasjoner"]["site"])
+    for _, row in frames["Sesong"].iterrows():
+        if row["bed_type"] not in types:
+            message = f"«{row['bed_type']}» finnes ikke i arket «Plasstyper»"
+            issues.append(ValidationIssue("Sesong", int(row["_row"]), "plasstype", message))
+    for _, row in frames["Kapasitet"].iterrows():
+        if row["site"] not in sites and str(row["site"]).lower() not in {"alle", "*"}:
+            message = f"«{row['site']}» finnes ikke i arket «Lokasjoner» (skriv «alle» for alle lokasjoner)"
+            issues.append(ValidationIssue("Kapasitet", int(row["_row"]), "lokasjon", message))
+    return issues
+
+
 def _check_sites(frames: Frames) -> list[ValidationIssue]:
     """Room counts, where given, must hold the site's beds."""
     issues = []
@@ -372,6 +409,7 @@ _CROSS_CHECKS: tuple[tuple[tuple[str, ...], Callable[[Frames], list[ValidationIs
         functools.partial(_check_references, key="bed_type"),
     ),
     (("Lokasjoner",), _check_sites),
+    (("Lokasjoner", "Plasstyper", "Sesong", "Kapasitet"), _check_season_and_capacity),
     (("Lokasjoner", "Plasstyper"), _check_bed_types),
     (("Bemanning",), _check_skills),
     (("Foringer",), _check_policies),
@@ -416,6 +454,13 @@ def case_tables(case: Case) -> dict[str, pd.DataFrame]:
         "Foringer": case.policies,
         "Parametre": case.parameters,
         "Alternativer": case.alternatives,
+        "Sesong": case.season.reset_index() if not case.season.empty else case.season,
+        "Kapasitet": case.capacity.assign(
+            start=[f"{d:02d}.{m:02d}" for d, m in case.capacity["start"]],
+            end=[f"{d:02d}.{m:02d}" for d, m in case.capacity["end"]],
+        )
+        if not case.capacity.empty
+        else case.capacity,
     }
     tables = {}
     for spec in SHEETS:

@@ -214,3 +214,63 @@ def _as_bed_counts(servers: np.ndarray) -> npt.NDArray[np.int64]:
         msg = "bed counts must be non-negative whole numbers"
         raise ValueError(msg)
     return c_float.astype(np.int64)
+
+
+def lognormal_params(mean: ArrayLike, cv: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """``(mu, sigma)`` of a lognormal with the given mean and coefficient of variation."""
+    mean_arr = np.asarray(mean, dtype=float)
+    sigma2 = np.log1p(np.asarray(cv, dtype=float) ** 2)
+    return np.log(mean_arr) - sigma2 / 2.0, np.sqrt(sigma2)
+
+
+def stay_survival(days: ArrayLike, los_days: float, cv: float = 1.0) -> FloatArray:
+    """``P(S > u)`` of a lognormal length of stay with the given mean and coefficient of variation."""
+    from scipy.stats import lognorm
+
+    u = np.asarray(days, dtype=float)
+    mu, sigma = lognormal_params(los_days, cv)
+    return lognorm.sf(u, s=float(sigma), scale=float(np.exp(mu)))
+
+
+def modified_offered_load(
+    arrivals_per_day: ArrayLike, survival: ArrayLike, step_days: float = 1.0, cycles: int = 3
+) -> FloatArray:
+    r"""Offered load over time for time-varying arrivals (the infinite-server mean).
+
+    .. math:: m(t) = \int_0^\infty \lambda(t - u)\, P(S > u)\, du
+
+    (Eick, Massey and Whitt 1993). ``arrivals_per_day`` is one cycle (e.g. one year on a daily grid)
+    that repeats; the cycle is repeated ``cycles`` times before ``t`` so the start-up has died out.
+    In the modified-offered-load approximation (Jennings, Mandelbaum, Massey and Whitt 1996) the
+    blocking at time ``t`` is ``B(c, m(t))``.
+
+    Args:
+        arrivals_per_day: Arrival rate on each grid step of one cycle (patients per day).
+        survival: ``P(S > u)`` at ``u = 0, step, 2 step, ...`` (any length; truncated at the tail).
+        step_days: Grid step in days.
+        cycles: Cycles of history used for the convolution.
+
+    Returns:
+        ``m`` on the same grid as ``arrivals_per_day`` (beds): the mean over each step, taking the
+        rate as constant within a step.
+    """
+    rate = np.asarray(arrivals_per_day, dtype=float)
+    surv = np.asarray(survival, dtype=float)
+    n = rate.size
+    history = np.tile(rate, cycles + 1)
+    # midpoint rule: weight of lag k is the mean survival over [k, k+1) steps
+    weights = 0.5 * (surv[:-1] + surv[1:]) * step_days if surv.size > 1 else surv * step_days
+    weights = weights[: history.size]
+    # rates are constant within a step: full[i] is m at the end of step i; return the step mean
+    full = np.convolve(history, weights)[: history.size]
+    return 0.5 * (full[-n - 1 : -1] + full[-n:])
+
+
+def period_blocking(servers: ArrayLike, loads: ArrayLike, weights: ArrayLike) -> FloatArray:
+    """Arrival-weighted mean blocking over periods: ``sum_p w_p B(c_p, a_p) / sum_p w_p``.
+
+    With ``a_p`` the load of each period (stationary independent period-by-period, SIPP) or the
+    modified offered load at each time point (MOL), and ``c_p`` the beds open in that period.
+    """
+    c, a, w = np.broadcast_arrays(np.asarray(servers), np.asarray(loads, dtype=float), np.asarray(weights, dtype=float))
+    return np.sum(w * erlang_b(c, a), axis=-1) / np.sum(w, axis=-1)

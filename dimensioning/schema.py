@@ -145,6 +145,15 @@ class BedTypeRow(_Row):
         ge=1,
     )
     cost_per_turned_away: Number = column("kostnad_per_avvist", "Kostnad for én avvist pasient", unit="kr", ge=0)
+    los_cv: Number = column(
+        "liggetid_cv", "Variasjonskoeffisient for liggetiden (lognormal; brukes i simuleringen)", default=1.0, gt=0
+    )
+    reserved: YesNo = column(
+        "reservert", "Sengene lånes ikke ut til andre pasientgrupper (unntak fra ledig seng-prinsippet)", default=False
+    )
+    may_overflow: YesNo = column(
+        "kan_bruke_andre", "Pasienten kan få en ledig seng av en annen type når egne senger er fulle", default=False
+    )
     source: Text = column("kilde", "Kilde og begrunnelse", default="")
 
 
@@ -185,6 +194,62 @@ class AlternativeRow(_Row):
     site: Name = column("lokasjon", "Lokasjon")
     bed_type: Name = column("plasstype", "Plasstype")
     beds: Count = column("plasser", "Senger", unit="senger")
+    source: Text = column("kilde", "Kilde", default="")
+
+
+MONTHS = ("jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "des")
+
+
+def _month_field(month: str) -> Any:
+    """One month's demand index (1 = the yearly mean)."""
+    return column(month, f"Etterspørselsindeks i {month} (1 = årssnitt)", unit="indeks", default=1.0, gt=0)
+
+
+class SeasonRow(_Row):
+    """Sheet ``Sesong`` (optional): monthly demand index per bed type; normalised to mean 1."""
+
+    bed_type: Name = column("plasstype", "Plasstype")
+    jan: Number = _month_field("jan")
+    feb: Number = _month_field("feb")
+    mar: Number = _month_field("mar")
+    apr: Number = _month_field("apr")
+    mai: Number = _month_field("mai")
+    jun: Number = _month_field("jun")
+    jul: Number = _month_field("jul")
+    aug: Number = _month_field("aug")
+    sep: Number = _month_field("sep")
+    okt: Number = _month_field("okt")
+    nov: Number = _month_field("nov")
+    des: Number = _month_field("des")
+    source: Text = column("kilde", "Kilde", default="")
+
+
+def _parse_day_month(value: Any) -> Any:
+    """A recurring date as ``dd.mm`` text or an Excel date; returns ``(day, month)``."""
+    if hasattr(value, "day") and hasattr(value, "month"):
+        return (value.day, value.month)
+    text = str(value).strip()
+    parts = text.replace("/", ".").split(".")
+    try:
+        day, month = int(parts[0]), int(parts[1])
+        import datetime
+
+        datetime.date(2023, month, day)  # validates the day exists in a non-leap year
+    except (ValueError, IndexError) as error:
+        raise PydanticCustomError("dato", "må være en dato som dd.mm, fikk «{value}»", {"value": text}) from error
+    return (day, month)
+
+
+DayMonth = Annotated[tuple[int, int], BeforeValidator(_parse_day_month)]
+
+
+class CapacityRow(_Row):
+    """Sheet ``Kapasitet`` (optional): periods each year when fewer beds are open (holidays)."""
+
+    site: Name = column("lokasjon", "Lokasjon, eller «alle»")
+    start: DayMonth = column("fra", "Første dag (dd.mm)", unit="dato")
+    end: DayMonth = column("til", "Siste dag (dd.mm); før «fra» betyr over nyttår", unit="dato")
+    open_share: Number = column("andel_aapne", "Andel av sengene som er åpne", unit="andel 0-1", ge=0, le=1)
     source: Text = column("kilde", "Kilde", default="")
 
 
@@ -231,10 +296,12 @@ SHEETS: tuple[SheetSpec, ...] = (
         ("alternative", "site", "bed_type"),
         "Fordelinger som sammenlignes med optimum",
     ),
+    SheetSpec("Sesong", SeasonRow, ("bed_type",), "Etterspørsel per måned (sesong)"),
+    SheetSpec("Kapasitet", CapacityRow, ("site", "start"), "Perioder med færre åpne senger (ferier)"),
 )
 SHEET_BY_NAME = {spec.name: spec for spec in SHEETS}
 NURSE_SKILL = "sykepleier"
-OPTIONAL_SHEETS = frozenset({"Foringer", "Alternativer"})
+OPTIONAL_SHEETS = frozenset({"Foringer", "Alternativer", "Sesong", "Kapasitet"})
 
 
 def columns_of(row_model: type[_Row]) -> list[tuple[str, str]]:

@@ -1,0 +1,80 @@
+"""Seasons and holiday closures on a daily grid of one (non-leap) year. Pure pandas/numpy.
+
+The ``Sesong`` sheet gives a monthly demand index per bed type; it is normalised so the yearly
+mean stays ``innleggelser_per_aar``. The ``Kapasitet`` sheet gives recurring periods when only a
+share of a site's beds are open (summer, Christmas, Easter).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+import pandas as pd
+
+from . import queueing
+from .schema import MONTHS
+
+DAYS = 365
+_FIRST = datetime.date(2023, 1, 1)
+MONTH_OF_DAY = np.array([(_FIRST + datetime.timedelta(days=d)).month - 1 for d in range(DAYS)])
+ALL_SITES = {"alle", "*"}
+
+
+def day_of_year(day_month: tuple[int, int]) -> int:
+    """Index 0..364 of a (day, month) in a non-leap year."""
+    day, month = day_month
+    return (datetime.date(2023, month, day) - _FIRST).days
+
+
+def demand_index(season: pd.DataFrame, bed_types: list[str]) -> pd.DataFrame:
+    """Daily demand index per bed type (rows: days 0..364), with mean 1 over the year."""
+    columns = {}
+    for t in bed_types:
+        monthly = season.loc[t, list(MONTHS)].to_numpy(dtype=float) if t in season.index else np.ones(len(MONTHS))
+        daily = monthly[MONTH_OF_DAY]
+        columns[t] = daily / daily.mean()
+    return pd.DataFrame(columns)
+
+
+def arrivals_per_day(case: object) -> pd.DataFrame:
+    """Arrival rate per day and bed type over one year (``lambda_t / 365 * index_t(day)``)."""
+    index = demand_index(case.season, case.bed_type_names)
+    yearly = case.bed_types["arrivals_per_year"].reindex(case.bed_type_names).to_numpy(dtype=float)
+    return index * (yearly / DAYS)
+
+
+def open_share(capacity: pd.DataFrame, sites: list[str]) -> pd.DataFrame:
+    """Share of each site's beds open on each day (the smallest share of overlapping periods)."""
+    share = pd.DataFrame(1.0, index=range(DAYS), columns=sites)
+    for row in capacity.itertuples():
+        start, end = day_of_year(row.start), day_of_year(row.end)
+        days = np.arange(start, end + 1) if end >= start else np.r_[np.arange(start, DAYS), np.arange(0, end + 1)]
+        targets = sites if str(row.site).lower() in ALL_SITES else [row.site]
+        for site in targets:
+            share.loc[days, site] = np.minimum(share.loc[days, site].to_numpy(), row.open_share)
+    return share
+
+
+def mol_loads(case: object, horizon_days: int = 2000) -> pd.DataFrame:
+    """Modified offered load per day and bed type (lognormal stays with the type's CV)."""
+    rates = arrivals_per_day(case)
+    lags = np.arange(0, horizon_days + 1, dtype=float)
+    loads = {}
+    for t in case.bed_type_names:
+        los = float(case.bed_types.at[t, "los_days"])
+        cv = float(case.bed_types.at[t, "los_cv"])
+        survival = queueing.stay_survival(lags, los, cv)
+        loads[t] = queueing.modified_offered_load(rates[t].to_numpy(), survival)
+    return pd.DataFrame(loads)
+
+
+def beds_open_per_day(case: object, allocation: pd.DataFrame) -> pd.DataFrame:
+    """Pooled beds open per day and bed type: each site's beds times its open share, rounded down."""
+    share = open_share(case.capacity, case.site_names)
+    beds = allocation.pivot_table(index="site", columns="bed_type", values="beds", aggfunc="sum")
+    beds = beds.reindex(index=case.site_names, columns=case.bed_type_names, fill_value=0).fillna(0)
+    total = np.zeros((DAYS, len(case.bed_type_names)), dtype=int)
+    for site in case.site_names:
+        total += np.floor(np.outer(share[site].to_numpy(), beds.loc[site].to_numpy()) + 1e-9).astype(int)
+    return pd.DataFrame(total, columns=case.bed_type_names)
