@@ -16,6 +16,7 @@ from .case import Case
 from .labels import violation_message
 from .model import constraint_violations
 from .schema import NURSE_SKILL
+from .seasons import time_varying_blocking
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,11 @@ class Evaluation:
     Attributes:
         name: Name of the allocation (alternative).
         allocation: ``site, bed_type, beds`` for every pair (zeros included), in case order.
-        queueing: Per bed type: ``load_beds, beds, blocking_prob, max_blocking, occupancy_share,
-            arrivals_per_year, turned_away_per_year, turned_away_cost_nok``.
+        queueing: Per bed type: ``load_beds, beds, blocking_prob`` (stationary Erlang B),
+            ``blocking_mol`` (yearly mean with seasons, modified offered load),
+            ``blocking_worst_month``, ``max_blocking, occupancy_share, arrivals_per_year,
+            turned_away_per_year, turned_away_cost_nok`` (the last two on the stationary basis, or
+            on the seasonal basis under peak dimensioning).
         staffing: Per unit and skill group: ``site, bed_type, skill, fte, cost_nok``.
         costs: One row: ``beds, staff_fte, staffing_cost_nok, turned_away_per_year,
             turned_away_cost_nok, total_cost_nok, broken_rules``.
@@ -96,7 +100,10 @@ def _queueing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
     load = case.load_beds.reindex(case.bed_type_names)
     blocking = queueing.erlang_b(beds.to_numpy(), load.to_numpy())
     arrivals = types["arrivals_per_year"].to_numpy(dtype=float)
-    turned_away = arrivals * blocking
+    varying = time_varying_blocking(case, beds).reindex(case.bed_type_names)
+    # the cost basis follows the dimensioning mode, as the MIP objective does
+    basis = varying["blocking_mol"].to_numpy() if case.peak_dimensioning else blocking
+    turned_away = arrivals * basis
     return pd.DataFrame(
         {
             "bed_type": case.bed_type_names,
@@ -104,6 +111,8 @@ def _queueing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
             "beds": beds.to_numpy(dtype=int),
             "min_beds_for_target": case.min_beds_for_target.to_numpy(),
             "blocking_prob": blocking,
+            "blocking_mol": varying["blocking_mol"].to_numpy(),
+            "blocking_worst_month": varying["blocking_worst_month"].to_numpy(),
             "max_blocking": types["max_blocking"].to_numpy(dtype=float),
             "occupancy_share": queueing.occupancy(beds.to_numpy(), load.to_numpy()),
             "arrivals_per_year": arrivals,

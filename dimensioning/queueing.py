@@ -12,10 +12,13 @@ layer turns these numbers into parameters before any model object exists.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
 DAYS_PER_YEAR = 365.0
+_ERFC = np.frompyfunc(math.erfc, 1, 1)
 
 ArrayLike = npt.ArrayLike
 FloatArray = npt.NDArray[np.float64]
@@ -224,12 +227,16 @@ def lognormal_params(mean: ArrayLike, cv: ArrayLike) -> tuple[FloatArray, FloatA
 
 
 def stay_survival(days: ArrayLike, los_days: float, cv: float = 1.0) -> FloatArray:
-    """``P(S > u)`` of a lognormal length of stay with the given mean and coefficient of variation."""
-    from scipy.stats import lognorm
+    """``P(S > u)`` of a lognormal length of stay with the given mean and coefficient of variation.
 
+    ``P(S > u) = erfc((ln u - mu) / (sigma sqrt 2)) / 2``, with ``math.erfc`` (no scipy import on the
+    solve path).
+    """
     u = np.asarray(days, dtype=float)
     mu, sigma = lognormal_params(los_days, cv)
-    return lognorm.sf(u, s=float(sigma), scale=float(np.exp(mu)))
+    with np.errstate(divide="ignore"):
+        z = (np.log(u) - mu) / (sigma * np.sqrt(2.0))
+    return 0.5 * _ERFC(z).astype(float)
 
 
 def modified_offered_load(

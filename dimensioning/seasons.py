@@ -78,3 +78,36 @@ def beds_open_per_day(case: object, allocation: pd.DataFrame) -> pd.DataFrame:
     for site in case.site_names:
         total += np.floor(np.outer(share[site].to_numpy(), beds.loc[site].to_numpy()) + 1e-9).astype(int)
     return pd.DataFrame(total, columns=case.bed_type_names)
+
+
+def time_varying_blocking(case: object, beds: pd.Series) -> pd.DataFrame:
+    """Blocking per bed type over the year by the modified offered load (pooled beds, no closures).
+
+    Returns columns ``blocking_mol`` (arrival-weighted yearly mean) and ``blocking_worst_month``
+    (the highest monthly arrival-weighted blocking), indexed by bed type.
+    """
+    rates = arrivals_per_day(case)
+    loads = case.mol_loads
+    rows = {}
+    for t in case.bed_type_names:
+        c = int(beds.get(t, 0))
+        daily = queueing.erlang_b(np.full(DAYS, c), loads[t].to_numpy())
+        weight = rates[t].to_numpy()
+        monthly = pd.Series(daily * weight).groupby(MONTH_OF_DAY).sum() / pd.Series(weight).groupby(MONTH_OF_DAY).sum()
+        rows[t] = {
+            "blocking_mol": float((daily * weight).sum() / weight.sum()) if weight.sum() > 0 else 0.0,
+            "blocking_worst_month": float(monthly.max()) if weight.sum() > 0 else 0.0,
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def turned_away_curves(case: object, max_beds: int) -> dict[str, np.ndarray]:
+    """Patients turned away per year at ``0..max_beds`` pooled beds, by the modified offered load.
+
+    ``sum_d lambda_d B(c, m_d)``: a sum of functions convex in ``c``, so still convex.
+    """
+    rates = arrivals_per_day(case)
+    loads = case.mol_loads
+    return {
+        t: queueing.erlang_b_table(max_beds, loads[t].to_numpy()) @ rates[t].to_numpy() for t in case.bed_type_names
+    }

@@ -131,9 +131,13 @@ def model_data(case: Case) -> ModelData:
     sites, types = case.sites, case.bed_types
     names_s, names_t = case.site_names, case.bed_type_names
     max_beds = int(max(case.settings.total_beds, sites["beds"].sum()))
-    load = case.load_beds
-    table = queueing.erlang_b_table(max_beds, load.to_numpy())
-    curve = {t: types.at[t, "arrivals_per_year"] * table[:, i] for i, t in enumerate(names_t)}
+    if case.peak_dimensioning:
+        from ..seasons import turned_away_curves
+
+        curve = turned_away_curves(case, max_beds)
+    else:
+        table = queueing.erlang_b_table(max_beds, case.load_beds.to_numpy())
+        curve = {t: types.at[t, "arrivals_per_year"] * table[:, i] for i, t in enumerate(names_t)}
 
     skills = case.skills
     nurse_share = float(skills.at[NURSE_SKILL, "share"])

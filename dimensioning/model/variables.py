@@ -38,6 +38,6 @@ def add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.beds_of_type = pyo.Expression(m.T, rule=lambda m, t: sum(m.x[s, t] for s in m.S), doc="Pooled beds per type c_t")
     m.turned_away = pyo.Expression(
         m.T,
-        rule=lambda m, t: m.p_turned_away_at_zero[t] + sum(m.p_step_gain[t, k] * m.step[t, k] for k in m.K),
+        rule=lambda m, t: m.p_turned_away_at_zero[t] + pyo.quicksum(m.p_step_gain[t, k] * m.step[t, k] for k in m.K),
         doc="Patients turned away per year, L_t(c_t)",
     )
