@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import click
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
 from .api import solve
-from .case import load_case
+from .case import Case, load_case
 from .errors import DimensioningError
 from .examples import drammen
 from .io_excel import read_workbook
@@ -51,6 +52,21 @@ def _handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--debug", is_flag=True, help="Vis full feilsporing.")(wrapper)
 
 
+dimensioning_option = click.option(
+    "--dimensjonering",
+    type=click.Choice(["snitt", "topp"]),
+    default="snitt",
+    show_default=True,
+    help="snitt: avvisningskravet gjelder i snitt over året; topp: også i den travleste perioden (sesong).",
+)
+
+
+def _load(input_path: Path | None, dimensjonering: str = "snitt") -> Case:
+    """The case from INPUT (or the bundled Drammen case), with the dimensioning mode set."""
+    case = load_case(input_path) if input_path else drammen()
+    return case.replace(peak_dimensioning=dimensjonering == "topp")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Dimensjonering av korttidsplasser: køteori og optimering (MIP med HiGHS)."""
@@ -64,10 +80,11 @@ def main() -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Excel-rapporten som skrives (standard: reports/<case>-resultat.xlsx).",
 )
+@dimensioning_option
 @_handle_errors
-def solve_command(input_path: Path | None, out_path: Path | None) -> None:
+def solve_command(input_path: Path | None, out_path: Path | None, dimensjonering: str) -> None:
     """Finn optimal fordeling og sammenlign med alternativene i INPUT (standard: Drammen)."""
-    case = load_case(input_path) if input_path else drammen()
+    case = _load(input_path, dimensjonering)
     result = solve(case)
     out_path = out_path or DEFAULT_REPORT_DIR / f"{case.name}-resultat.xlsx"
     if input_path is not None and out_path.resolve() == input_path.resolve():
@@ -92,19 +109,179 @@ def solve_command(input_path: Path | None, out_path: Path | None) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Mappe for PDF og figurer (standard: reports/<case>-rapport).",
 )
+@dimensioning_option
 @_handle_errors
-def report_command(input_path: Path | None, sweep_path: Path | None, out_dir: Path | None) -> None:
+def report_command(input_path: Path | None, sweep_path: Path | None, out_dir: Path | None, dimensjonering: str) -> None:
     """Lag rapporten til hovedutvalget (PDF og PNG-figurer) fra INPUT (standard: Drammen)."""
     from .report import write_pdf
     from .report.sweep_report import read_sweep_table
 
-    case = load_case(input_path) if input_path else drammen()
+    case = _load(input_path, dimensjonering)
     sweep_table = read_sweep_table(sweep_path) if sweep_path else None
     result = solve(case)
     out_dir = out_dir or DEFAULT_REPORT_DIR / f"{case.name}-rapport"
     written = write_pdf(result, out_dir, sweep_table)
     click.echo(f"Rapport skrevet til {written['rapport']}")
     click.echo(f"{len(written) - 1} figurer (PNG) i {out_dir}")
+
+
+simulation_options = [
+    click.option(
+        "--years",
+        "years",
+        type=click.FloatRange(min=0.1),
+        default=10.0,
+        show_default=True,
+        help="Simulerte år (etter ett års innsvingning).",
+    ),
+    click.option(
+        "--replications",
+        "replications",
+        type=click.IntRange(min=2),
+        default=20,
+        show_default=True,
+        help="Antall uavhengige gjentak (for konfidensintervall).",
+    ),
+    click.option("--seed", "seed", type=int, default=2024, show_default=True, help="Startverdi for tilfeldige tall."),
+    click.option("--jobs", "jobs", type=click.IntRange(min=1), help="Antall prosesser (standard: alle kjerner)."),
+]
+
+
+def with_simulation_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Shared options of the simulation commands, defined once."""
+    for option in reversed(simulation_options):
+        command = option(command)
+    return command
+
+
+def _allocation_for(case: Case, name: str | None) -> tuple[str, Any]:
+    """The allocation to simulate: a named alternative, or the optimum."""
+    if name:
+        rows = case.alternatives[case.alternatives["alternative"] == name]
+        if rows.empty:
+            known = ", ".join(case.alternative_names)
+            msg = f"Fant ikke alternativet «{name}» (kjente: {known})."
+            raise ValueError(msg)
+        return name, rows[["site", "bed_type", "beds"]]
+    result = solve(case)
+    return result.optimum_name, result.allocation
+
+
+@main.command("simulate")
+@click.argument("input_path", required=False, type=click.Path(path_type=Path))
+@click.option("--alternativ", "alternative", help="Alternativ fra arket Alternativer (standard: optimal fordeling).")
+@click.option(
+    "--ledig-seng",
+    "lift",
+    multiple=True,
+    help="Plasstype som sammenlignes med ledig seng-prinsippet (standard: alle reserverte).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Mappe for Excel og figurer (standard: reports/<case>-simulering).",
+)
+@with_simulation_options
+@dimensioning_option
+@_handle_errors
+def simulate_command(
+    input_path: Path | None,
+    alternative: str | None,
+    lift: tuple[str, ...],
+    out_dir: Path | None,
+    years: float,
+    replications: int,
+    seed: int,
+    jobs: int | None,
+    dimensjonering: str,
+) -> None:
+    """Simuler en fordeling med sesong, ferier og ledig seng-prinsippet (95 % konfidensintervall)."""
+    from .report.simulation_report import monthly_figure, write_simulation_excel, write_simulation_figures
+    from .simulate import SimulationOptions, compare_reservation, simulate
+
+    case = _load(input_path, dimensjonering)
+    name, allocation = _allocation_for(case, alternative)
+    options = SimulationOptions(years=years, replications=replications, seed=seed, jobs=jobs)
+    reserved = [t for t in case.bed_type_names if case.bed_types.at[t, "reserved"]]
+    lift_types = list(lift) or reserved
+    unknown = [t for t in lift_types if t not in case.bed_type_names]
+    if unknown:
+        msg = f"Ukjent plasstype i --ledig-seng: {', '.join(unknown)}."
+        raise ValueError(msg)
+    started = time.perf_counter()
+    result = simulate(case, allocation, options)
+    comparison = compare_reservation(case, allocation, lift_types, options) if lift_types else None
+    elapsed = time.perf_counter() - started
+    out_dir = out_dir or DEFAULT_REPORT_DIR / f"{case.name}-simulering"
+    sheets = {"Per plasstype": result.per_type, "Per måned": result.per_month, "Per lokasjon": result.per_site}
+    if comparison is not None:
+        sheets["Reservert mot ledig seng"] = comparison
+    path = write_simulation_excel(sheets, out_dir / "simulering.xlsx")
+    figures = write_simulation_figures(
+        {"simulert-avvisning-per-maaned": monthly_figure(result.per_month, case.bed_type_names)}, out_dir
+    )
+    table = Table(title=f"Simulering av «{name}»: {number(years, 0)} år × {replications} gjentak")
+    for header in ("Plasstype", "Andel avvist", "I annen seng", "Belegg"):
+        table.add_column(header, justify="right" if header != "Plasstype" else "left")
+    for row in result.per_type.itertuples():
+        table.add_row(
+            row.bed_type,
+            f"{percent(row.blocking)} ± {percent(row.blocking_ci)}",
+            percent(row.overflow_share),
+            "-" if np.isnan(row.occupancy) else percent(row.occupancy),
+        )
+    Console(width=120).print(table)
+    click.echo(f"{number(result.events)} hendelser på {number(elapsed, 1)} s. Resultater: {path}; figur: {figures[0]}")
+
+
+@main.command("check")
+@click.argument("input_path", required=False, type=click.Path(path_type=Path))
+@click.option("--alternativ", "alternative", help="Alternativ fra arket Alternativer (standard: optimal fordeling).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Mappe for Excel og figur (standard: reports/<case>-sjekk).",
+)
+@with_simulation_options
+@dimensioning_option
+@_handle_errors
+def check_command(
+    input_path: Path | None,
+    alternative: str | None,
+    out_dir: Path | None,
+    years: float,
+    replications: int,
+    seed: int,
+    jobs: int | None,
+    dimensjonering: str,
+) -> None:
+    """Sammenlign analytisk avvisning (Erlang B og MOL) med simulert, for hver plasstype."""
+    from .report.simulation_report import check_figure, write_simulation_excel, write_simulation_figures
+    from .simulate import SimulationOptions, analytic_check
+
+    case = _load(input_path, dimensjonering)
+    name, allocation = _allocation_for(case, alternative)
+    options = SimulationOptions(years=years, replications=replications, seed=seed, jobs=jobs)
+    check = analytic_check(case, allocation, options)
+    out_dir = out_dir or DEFAULT_REPORT_DIR / f"{case.name}-sjekk"
+    path = write_simulation_excel({"Analytisk mot simulert": check}, out_dir / "sjekk.xlsx")
+    figures = write_simulation_figures({"analytisk-mot-simulert": check_figure(check)}, out_dir)
+    table = Table(title=f"Avvisning for «{name}»: analytisk mot simulert (uten overløp)")
+    for header in ("Plasstype", "Senger", "Erlang B", "MOL", "Simulert", "Simulert − MOL"):
+        table.add_column(header, justify="right" if header != "Plasstype" else "left")
+    for row in check.itertuples():
+        table.add_row(
+            row.bed_type,
+            str(row.beds),
+            percent(row.erlang_b),
+            percent(row.mol),
+            f"{percent(row.simulated)} ± {percent(row.simulated_ci)}",
+            percent(row.difference_mol),
+        )
+    Console(width=120).print(table)
+    click.echo(f"Resultater: {path}; figur: {figures[0]}")
 
 
 @main.command("template")

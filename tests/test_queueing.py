@@ -141,3 +141,28 @@ def test_erlang_b_matches_simulation_with_lognormal_stays():
     shares = [simulate_loss_system(c, lam, los, 40_000, seed) for seed in range(4)]
     mean, half = np.mean(shares), 2.0 * np.std(shares, ddof=1) / np.sqrt(len(shares)) + 0.002
     assert abs(mean - float(q.erlang_b(c, 5.0))) < half
+
+
+def test_modified_offered_load_matches_the_sinusoidal_closed_form():
+    # M_t/M/inf with lambda(t) = a + b sin(w t) and exponential stays (rate mu):
+    # m(t) = a/mu + b/(mu^2 + w^2) (mu sin wt - w cos wt)  (Eick, Massey and Whitt 1993)
+    los, a, b = 10.0, 2.0, 1.0
+    mu, w = 1 / los, 2 * np.pi / 365
+    t = np.arange(365) + 0.5
+    survival = np.exp(-np.arange(0, 3000) / los)
+    m = q.modified_offered_load(a + b * np.sin(w * t), survival)
+    exact = a / mu + b / (mu**2 + w**2) * (mu * np.sin(w * t) - w * np.cos(w * t))
+    assert m == pytest.approx(exact, rel=2e-3)
+    # MOL blocking of a constant load equals the stationary Erlang B
+    flat = q.modified_offered_load(np.full(365, 0.5), survival)
+    assert flat == pytest.approx(np.full(365, 5.0), rel=2e-3)
+    assert float(q.period_blocking(9, flat, np.ones(365))) == pytest.approx(float(q.erlang_b(9, 5.0)), rel=1e-2)
+
+
+def test_lognormal_survival_matches_scipy():
+    from scipy.stats import lognorm
+
+    days = np.array([0.0, 0.5, 3.0, 10.0, 40.0])
+    mu, sigma = q.lognormal_params(10.0, 0.8)
+    expected = lognorm.sf(days, s=float(sigma), scale=float(np.exp(mu)))
+    assert q.stay_survival(days, 10.0, 0.8) == pytest.approx(expected, abs=1e-12)
