@@ -190,6 +190,8 @@ def _queueing(sheet: Worksheet, result: Result) -> None:
         Col("beds", "Senger c", COUNT),
         Col("min_beds_for_target", "Minste antall senger for kravet", COUNT),
         Col("blocking_prob", "Andel avvist B(c, a)", SHARE),
+        Col("blocking_mol", "Andel avvist med sesong (MOL)", SHARE),
+        Col("blocking_worst_month", "Andel avvist verste måned (MOL)", SHARE),
         Col("max_blocking", "Krav: maks andel avvist", SHARE),
         Col("occupancy_share", "Belegg a(1-B)/c", SHARE),
         Col("turned_away_per_year", "Avviste per år", FTE),
