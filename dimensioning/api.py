@@ -15,9 +15,7 @@ from .solve import (
     SolveStatus,
     Termination,
     allocation_from_model,
-    conflicting_families,
-    explain_infeasibility,
-    infeasible_error,
+    diagnose_infeasible,
     run_solver,
 )
 
@@ -41,8 +39,7 @@ def solve(case: Case, options: SolveOptions | None = None) -> Result:
     m = build_model(case)
     status = run_solver(m, options)
     if status.termination is Termination.INFEASIBLE:
-        conflicts = explain_infeasibility(case, options)
-        raise infeasible_error(case, conflicts, conflicting_families(case, options))
+        raise diagnose_infeasible(case, options)
     optimum = allocation_from_model(m)
     # the solved model is reused to check every plan against the rules (values are overwritten)
     evaluations = [evaluate(case, optimum, OPTIMUM, checker=m)]

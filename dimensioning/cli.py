@@ -167,6 +167,25 @@ def _allocation_for(case: Case, name: str | None) -> tuple[str, Any]:
     return result.optimum_name, result.allocation
 
 
+def _simulation_setup(
+    input_path: Path | None, alternative: str | None, dimensjonering: str, **simulation: Any
+) -> tuple[Case, str, Any, Any]:
+    """Case, allocation (named alternative or optimum) and options shared by simulate and check."""
+    from .simulate import SimulationOptions
+
+    case = _load(input_path, dimensjonering)
+    name, allocation = _allocation_for(case, alternative)
+    return case, name, allocation, SimulationOptions(**simulation)
+
+
+def _table(title: str, headers: tuple[str, ...]) -> Table:
+    """A terminal table: the first column left-aligned, numbers right-aligned."""
+    table = Table(title=title)
+    for i, header in enumerate(headers):
+        table.add_column(header, justify="left" if i == 0 else "right")
+    return table
+
+
 @main.command("simulate")
 @click.argument("input_path", required=False, type=click.Path(path_type=Path))
 @click.option("--alternativ", "alternative", help="Alternativ fra arket Alternativer (standard: optimal fordeling).")
@@ -198,11 +217,11 @@ def simulate_command(
 ) -> None:
     """Simuler en fordeling med sesong, ferier og ledig seng-prinsippet (95 % konfidensintervall)."""
     from .report.simulation_report import monthly_figure, write_simulation_excel, write_simulation_figures
-    from .simulate import SimulationOptions, compare_reservation, simulate
+    from .simulate import compare_reservation, simulate
 
-    case = _load(input_path, dimensjonering)
-    name, allocation = _allocation_for(case, alternative)
-    options = SimulationOptions(years=years, replications=replications, seed=seed, jobs=jobs)
+    case, name, allocation, options = _simulation_setup(
+        input_path, alternative, dimensjonering, years=years, replications=replications, seed=seed, jobs=jobs
+    )
     reserved = [t for t in case.bed_type_names if case.bed_types.at[t, "reserved"]]
     lift_types = list(lift) or reserved
     unknown = [t for t in lift_types if t not in case.bed_type_names]
@@ -221,9 +240,10 @@ def simulate_command(
     figures = write_simulation_figures(
         {"simulert-avvisning-per-maaned": monthly_figure(result.per_month, case.bed_type_names)}, out_dir
     )
-    table = Table(title=f"Simulering av «{name}»: {number(years, 0)} år × {replications} gjentak")
-    for header in ("Plasstype", "Andel avvist", "I annen seng", "Belegg"):
-        table.add_column(header, justify="right" if header != "Plasstype" else "left")
+    table = _table(
+        f"Simulering av «{name}»: {number(years, 0)} år × {replications} gjentak",
+        ("Plasstype", "Andel avvist", "I annen seng", "Belegg"),
+    )
     for row in result.per_type.itertuples():
         table.add_row(
             row.bed_type,
@@ -259,18 +279,19 @@ def check_command(
 ) -> None:
     """Sammenlign analytisk avvisning (Erlang B og MOL) med simulert, for hver plasstype."""
     from .report.simulation_report import check_figure, write_simulation_excel, write_simulation_figures
-    from .simulate import SimulationOptions, analytic_check
+    from .simulate import analytic_check
 
-    case = _load(input_path, dimensjonering)
-    name, allocation = _allocation_for(case, alternative)
-    options = SimulationOptions(years=years, replications=replications, seed=seed, jobs=jobs)
+    case, name, allocation, options = _simulation_setup(
+        input_path, alternative, dimensjonering, years=years, replications=replications, seed=seed, jobs=jobs
+    )
     check = analytic_check(case, allocation, options)
     out_dir = out_dir or DEFAULT_REPORT_DIR / f"{case.name}-sjekk"
     path = write_simulation_excel({"Analytisk mot simulert": check}, out_dir / "sjekk.xlsx")
     figures = write_simulation_figures({"analytisk-mot-simulert": check_figure(check)}, out_dir)
-    table = Table(title=f"Avvisning for «{name}»: analytisk mot simulert (uten overløp)")
-    for header in ("Plasstype", "Senger", "Erlang B", "MOL", "Simulert", "Simulert − MOL"):
-        table.add_column(header, justify="right" if header != "Plasstype" else "left")
+    table = _table(
+        f"Avvisning for «{name}»: analytisk mot simulert (uten overløp)",
+        ("Plasstype", "Senger", "Erlang B", "MOL", "Simulert", "Simulert − MOL"),
+    )
     for row in check.itertuples():
         table.add_row(
             row.bed_type,

@@ -233,3 +233,8 @@ def infeasible_error(case: Case, conflicts: pd.DataFrame, families: list[str]) -
     ]
     lines += [f"  - {message}" for message in conflicts["message_nb"]]
     return InfeasibleError("\n".join(lines), conflicts, families)
+
+
+def diagnose_infeasible(case: Case, options: SolveOptions | None = None) -> InfeasibleError:
+    """The bokmål error for an infeasible case: elastic slack plus a minimal conflicting set."""
+    return infeasible_error(case, explain_infeasibility(case, options), conflicting_families(case, options))

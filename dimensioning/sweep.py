@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from .case import case_from_tables
-from .errors import DimensioningError, InfeasibleError, InputError, SolverError
+from .errors import DimensioningError, InputError, SolverError
 from .evaluate import evaluate
 from .io_excel import RawTables
 from .labels import FAMILY_LABELS
@@ -32,9 +32,7 @@ from .solve import (
     SolveOptions,
     Termination,
     allocation_from_model,
-    conflicting_families,
-    explain_infeasibility,
-    infeasible_error,
+    diagnose_infeasible,
     run_solver,
 )
 
@@ -89,10 +87,9 @@ class ScenarioSolver:
         except SolverError as error:
             return _failed_row(scenario, STATUS_ERROR, str(error))
         if status.termination is Termination.INFEASIBLE:
-            conflicts = explain_infeasibility(case, self.options)
-            error: InfeasibleError = infeasible_error(case, conflicts, conflicting_families(case, self.options))
+            error = diagnose_infeasible(case, self.options)
             families = ", ".join(FAMILY_LABELS[f][0] for f in error.families)
-            details = "; ".join(conflicts["message_nb"])
+            details = "; ".join(error.conflicts["message_nb"])
             return _failed_row(scenario, STATUS_INFEASIBLE, f"Krav i konflikt: {families}. {details}")
         allocation = allocation_from_model(self._model)
         evaluation = evaluate(case, allocation, scenario.name, checker=self._model)
