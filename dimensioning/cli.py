@@ -290,13 +290,14 @@ def check_command(
     figures = write_simulation_figures({"analytisk-mot-simulert": check_figure(check)}, out_dir)
     table = _table(
         f"Avvisning for «{name}»: analytisk mot simulert (uten overløp)",
-        ("Plasstype", "Senger", "Erlang B", "MOL", "Simulert", "Simulert − MOL"),
+        ("Plasstype", "Senger", "Erlang B", "SIPP", "MOL", "Simulert", "Simulert − MOL"),
     )
     for row in check.itertuples():
         table.add_row(
             row.bed_type,
             str(row.beds),
             percent(row.erlang_b),
+            percent(row.sipp),
             percent(row.mol),
             f"{percent(row.simulated)} ± {percent(row.simulated_ci)}",
             percent(row.difference_mol),

@@ -342,7 +342,9 @@ def analytic_check(case: Case, allocation: pd.DataFrame, options: SimulationOpti
     The MOL column uses the beds open on each day (holiday closures) and the seasonal loads.
 
     Returns:
-        ``bed_type, beds, erlang_b, mol, simulated, simulated_ci, difference_mol`` per bed type.
+        ``bed_type, beds, erlang_b, sipp, mol, simulated, simulated_ci, difference_mol`` per bed
+        type. SIPP (stationary independent period-by-period) uses each month's own stationary load
+        ``lambda_month * L`` and the beds open each day; MOL lags the load by the length of stay.
     """
     options = options or SimulationOptions()
     from dataclasses import replace
@@ -355,11 +357,15 @@ def analytic_check(case: Case, allocation: pd.DataFrame, options: SimulationOpti
     rows = []
     for t in case.bed_type_names:
         mol = float(queueing.period_blocking(open_beds[t].to_numpy(), loads[t].to_numpy(), rates[t].to_numpy()))
+        monthly_rate = rates[t].groupby(MONTH_OF_DAY).transform("mean").to_numpy()
+        sipp_loads = monthly_rate * float(case.bed_types.at[t, "los_days"])
+        sipp = float(queueing.period_blocking(open_beds[t].to_numpy(), sipp_loads, rates[t].to_numpy()))
         rows.append(
             {
                 "bed_type": t,
                 "beds": int(beds[t]),
                 "erlang_b": float(queueing.erlang_b(int(beds[t]), float(case.load_beds[t]))),
+                "sipp": sipp,
                 "mol": mol,
                 "simulated": float(simulated.at[t, "blocking"]),
                 "simulated_ci": float(simulated.at[t, "blocking_ci"]),

@@ -123,6 +123,7 @@ def test_cli_simulate_and_check(tmp_path):
     )
     assert check.exit_code == 0, check.output
     assert "MOL" in check.output
+    assert "SIPP" in check.output
     bad = runner.invoke(main, ["simulate", "--alternativ", "Finnes ikke", "--years", "1"])
     assert bad.exit_code != 0
     assert "Fant ikke alternativet «Finnes ikke»" in bad.output

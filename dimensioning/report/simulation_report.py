@@ -31,6 +31,7 @@ HEADERS = {
     "occupancy_ci": ("± 95 % KI (belegg)", "0.0%"),
     "beds_lent_per_year": ("Egne senger lånt ut per år", "0.0"),
     "erlang_b": ("Erlang B (uten sesong)", "0.0%"),
+    "sipp": ("SIPP (måned for måned)", "0.0%"),
     "mol": ("MOL (sesong og ferier)", "0.0%"),
     "simulated": ("Simulert", "0.0%"),
     "simulated_ci": ("± 95 % KI", "0.0%"),
