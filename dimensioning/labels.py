@@ -31,7 +31,7 @@ FAMILY_LABELS: dict[str, tuple[str, str, str]] = {
     "blocking_target": (
         "Krav til avvisning",
         "senger",
-        "for få senger til at andelen avviste holder seg under maks_avvisning",
+        "andelen avviste pasienter skal holde seg under maks_avvisning",
     ),
 }
 

@@ -34,6 +34,7 @@ from .schema import SHEET_BY_NAME, columns_of
 SCENARIO_SHEET = "Scenarier"
 GRID_SHEET = "Rutenett"
 NAME_COLUMN = "scenario"
+GRID_NAME_PREFIX = "Rutenett "
 FACTOR_SUFFIX = "(faktor)"
 
 ALIASES: dict[str, str] = {
@@ -237,7 +238,7 @@ def _grid(rows: list, base: RawTables, issues: list[ValidationIssue]) -> list[Sc
     width = len(str(int(np.prod([len(v) for _, v in axes]))))
     for number, combination in enumerate(itertools.product(*(v for _, v in axes)), start=1):
         values = tuple((override, value) for (override, _), value in zip(axes, combination, strict=True))
-        scenarios.append(Scenario(f"Rutenett {number:0{width}d}", values))
+        scenarios.append(Scenario(f"{GRID_NAME_PREFIX}{number:0{width}d}", values))
     return scenarios
 
 

@@ -402,8 +402,11 @@ def _assumptions_section(result: Result, styles: dict) -> list:
         rest = [c for c in columns if c not in shown]
         for first in range(0, len(rest), 6):
             story += [Spacer(1, 2 * mm), _input_table(frame, [columns[0], *rest[first : first + 6]], cell)]
-    labels = "; ".join(f"{label}: {explanation}" for label, _unit, explanation in FAMILY_LABELS.values())
-    story += [Paragraph("Reglene modellen bruker", styles["h1"]), Paragraph(labels, styles["small"])]
+    story.append(Paragraph("Reglene modellen bruker", styles["h1"]))
+    story += [
+        Paragraph(f"<b>{label}</b>: {explanation}", styles["bullet"], bulletText="•")
+        for label, _unit, explanation in FAMILY_LABELS.values()
+    ]
     return story
 
 

@@ -255,12 +255,18 @@ def cost_figure(result: Result) -> plt.Figure:
 
 def sensitivity_figures(table: pd.DataFrame) -> dict[str, plt.Figure]:
     """Cost and patients turned away against each swept numeric parameter of a sweep result."""
-    from .sweep_report import swept_parameters
+    from .sweep_report import GRID_PREFIX, swept_parameters
 
+    grid = table["scenario"].astype(str).str.startswith(GRID_PREFIX)
+    if grid.any():  # a grid varies its parameters on purpose; named scenarios change several things at once
+        table = table[grid]
     ok = table[table["status"] == "optimal"]
     figures = {}
     for i, axis in enumerate(swept_parameters(table)):
-        data = ok.assign(_x=pd.to_numeric(ok[axis])).groupby("_x")[["total_cost_nok", "turned_away_per_year"]].mean()
+        rows = ok[ok[axis].notna()]
+        data = (
+            rows.assign(_x=pd.to_numeric(rows[axis])).groupby("_x")[["total_cost_nok", "turned_away_per_year"]].mean()
+        )
         fig, left = plt.subplots(figsize=FIGSIZE_IN, layout="constrained")
         left.plot(data.index, data["total_cost_nok"] / 1e6, marker="o", color="black", label="Kostnad")
         left.set_ylabel("Samlet kostnad (mill. kr/år, snitt)")
@@ -277,10 +283,11 @@ def sensitivity_figures(table: pd.DataFrame) -> dict[str, plt.Figure]:
         label = axis.removeprefix("endring: ")
         left.set_xlabel(label)
         left.set_title(f"Følsomhet: {label}")
-        nb_axis(left, "x", 2)
+        whole = bool(np.all(np.isclose(data.index, np.round(data.index))))
+        nb_axis(left, "x", 0 if whole else 2)
         nb_axis(left, "y", 1)
         lines = left.get_lines() + right.get_lines()
-        left.legend(lines, [line.get_label() for line in lines], loc="upper left", fontsize=7, frameon=False)
+        left.legend(lines, [line.get_label() for line in lines], loc="best", fontsize=7, framealpha=0.9)
         left.grid(alpha=0.3)
         figures[f"folsomhet-{i + 1}"] = fig
     return figures

@@ -17,7 +17,7 @@ from openpyxl import Workbook  # noqa: E402
 from openpyxl.styles import Font  # noqa: E402
 
 from ..io_excel import HEADER_FILL, save_workbook, style_table, write_bytes_atomic  # noqa: E402
-from ..scenarios import Scenario  # noqa: E402
+from ..scenarios import GRID_NAME_PREFIX, Scenario  # noqa: E402
 
 FIXED_HEADERS = {
     "scenario": ("Scenario", None),
@@ -29,6 +29,7 @@ FIXED_HEADERS = {
     "turned_away_per_year": ("Avviste pasienter per år", "0.0"),
     "staff_fte": ("Årsverk i pleien", "0.0"),
 }
+GRID_PREFIX = GRID_NAME_PREFIX  # grid scenarios are named "Rutenett 001", ...
 PREFIXES = {
     "endring: ": ("Endring: ", None),
     "fte: ": ("Årsverk: ", "0.0"),
@@ -115,13 +116,17 @@ def _plain(value: object) -> object:
 
 
 def swept_parameters(table: pd.DataFrame) -> list[str]:
-    """Change columns that are numeric and take more than one value (the sweep's axes)."""
+    """Change columns that are numeric where set and take more than one value (the sweep's axes).
+
+    A column may be blank in scenarios that do not change it (named scenarios beside a grid).
+    """
     axes = []
     for column in table.columns:
         if not column.startswith("endring: "):
             continue
-        values = pd.to_numeric(table[column], errors="coerce")
-        if values.notna().all() and values.nunique() > 1:
+        given = table[column].dropna()
+        values = pd.to_numeric(given, errors="coerce")
+        if len(given) > 1 and values.notna().all() and values.nunique() > 1:
             axes.append(column)
     return axes
 
