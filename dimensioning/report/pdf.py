@@ -275,6 +275,9 @@ def comparison_rows(result: Result) -> list[list[str]]:
     rows.append(["Andel avvist", *[""] * len(names)])
     for t in case.bed_type_names:
         rows.append([f"  {t}", *[percent(queue.at[(n, t), "blocking_prob"]) for n in names]])
+    rows.append(["Andel avvist med sesong (MOL)", *[""] * len(names)])
+    for t in case.bed_type_names:
+        rows.append([f"  {t}", *[percent(queue.at[(n, t), "blocking_mol"]) for n in names]])
     rows.append(["Belegg", *[""] * len(names)])
     for t in case.bed_type_names:
         rows.append([f"  {t}", *[percent(queue.at[(n, t), "occupancy_share"]) for n in names]])
@@ -292,7 +295,7 @@ def _comparison_section(result: Result, styles: dict) -> list:
     rows = comparison_rows(result)
     names = result.alternatives
     rows[0] = ["", *[_cell_text(n, right=True) for n in names]]
-    widths = [44 * mm] + [(TEXT_WIDTH - 44 * mm) / len(names)] * len(names)
+    widths = [38 * mm] + [(TEXT_WIDTH - 38 * mm) / len(names)] * len(names)
     table = _table(rows, widths)
     section_rows = [i for i, r in enumerate(rows) if i and r[1] == ""]
     table.setStyle(TableStyle([("FONT", (0, i), (0, i), FONT_BOLD, 7.5) for i in section_rows]))
