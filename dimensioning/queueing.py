@@ -236,7 +236,7 @@ def stay_survival(days: ArrayLike, los_days: float, cv: float = 1.0) -> FloatArr
     mu, sigma = lognormal_params(los_days, cv)
     with np.errstate(divide="ignore"):
         z = (np.log(u) - mu) / (sigma * np.sqrt(2.0))
-    return 0.5 * _ERFC(z).astype(float)
+    return 0.5 * np.asarray(_ERFC(z), dtype=float)
 
 
 def modified_offered_load(

@@ -8,6 +8,8 @@ share of a site's beds are open (summer, Christmas, Easter).
 from __future__ import annotations
 
 import datetime
+import functools
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -56,17 +58,41 @@ def open_share(capacity: pd.DataFrame, sites: list[str]) -> pd.DataFrame:
     return share
 
 
-def mol_loads(case: object, horizon_days: int = 2000) -> pd.DataFrame:
-    """Modified offered load per day and bed type (lognormal stays with the type's CV)."""
-    rates = arrivals_per_day(case)
-    lags = np.arange(0, horizon_days + 1, dtype=float)
+def mol_loads(case: object) -> pd.DataFrame:
+    """Modified offered load per day and bed type (lognormal stays with the type's CV).
+
+    The load is linear in the arrival rate, so it is computed once per (season shape, stay
+    distribution) for one arrival per year and scaled; sweeps that change demand or staffing
+    reuse it.
+    """
     loads = {}
     for t in case.bed_type_names:
-        los = float(case.bed_types.at[t, "los_days"])
-        cv = float(case.bed_types.at[t, "los_cv"])
-        survival = queueing.stay_survival(lags, los, cv)
-        loads[t] = queueing.modified_offered_load(rates[t].to_numpy(), survival)
+        monthly = (
+            tuple(float(v) for v in case.season.loc[t, list(MONTHS)])
+            if t in case.season.index
+            else (1.0,) * len(MONTHS)
+        )
+        unit = _unit_mol(monthly, float(case.bed_types.at[t, "los_days"]), float(case.bed_types.at[t, "los_cv"]))
+        loads[t] = unit * float(case.bed_types.at[t, "arrivals_per_year"])
     return pd.DataFrame(loads)
+
+
+@functools.lru_cache(maxsize=256)
+def _unit_mol(monthly: tuple[float, ...], los_days: float, cv: float) -> np.ndarray:
+    """MOL per day for one arrival per year with this season shape and stay distribution.
+
+    Lags run until the stay survival falls below 1e-12 (at most 20 years).
+    """
+    daily = np.asarray(monthly)[MONTH_OF_DAY]
+    rate = daily / daily.mean() / DAYS
+    horizon = int(los_days * 4)
+    while queueing.stay_survival(horizon, los_days, cv) > 1e-12 and horizon < 20 * DAYS:
+        horizon *= 2
+    survival = queueing.stay_survival(np.arange(0, horizon + 1, dtype=float), los_days, cv)
+    cycles = max(1, -(-horizon // DAYS))
+    result = queueing.modified_offered_load(rate, survival, cycles=cycles)
+    result.setflags(write=False)
+    return result
 
 
 def beds_open_per_day(case: object, allocation: pd.DataFrame) -> pd.DataFrame:
@@ -86,18 +112,18 @@ def time_varying_blocking(case: object, beds: pd.Series) -> pd.DataFrame:
     Returns columns ``blocking_mol`` (arrival-weighted yearly mean) and ``blocking_worst_month``
     (the highest monthly arrival-weighted blocking), indexed by bed type.
     """
-    rates = arrivals_per_day(case)
-    loads = case.mol_loads
-    rows = {}
-    for t in case.bed_type_names:
-        c = int(beds.get(t, 0))
-        daily = queueing.erlang_b(np.full(DAYS, c), loads[t].to_numpy())
-        weight = rates[t].to_numpy()
-        monthly = pd.Series(daily * weight).groupby(MONTH_OF_DAY).sum() / pd.Series(weight).groupby(MONTH_OF_DAY).sum()
-        rows[t] = {
-            "blocking_mol": float((daily * weight).sum() / weight.sum()) if weight.sum() > 0 else 0.0,
-            "blocking_worst_month": float(monthly.max()) if weight.sum() > 0 else 0.0,
-        }
+    types = case.bed_type_names
+    weight = arrivals_per_day(case).to_numpy()  # (365, T)
+    loads = case.mol_loads[types].to_numpy()
+    servers = np.broadcast_to(beds.reindex(types, fill_value=0).to_numpy(dtype=int), loads.shape)
+    daily = queueing.erlang_b(servers, loads)
+    blocked = np.stack([np.bincount(MONTH_OF_DAY, daily[:, i] * weight[:, i], 12) for i in range(len(types))], 1)
+    offered = np.stack([np.bincount(MONTH_OF_DAY, weight[:, i], 12) for i in range(len(types))], 1)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a type with no arrivals has no blocking
+        yearly = np.where(offered.sum(0) > 0, blocked.sum(0) / offered.sum(0), 0.0)
+        worst = np.where(offered.sum(0) > 0, np.nanmax(np.where(offered > 0, blocked / offered, np.nan), axis=0), 0.0)
+    rows = {t: {"blocking_mol": float(yearly[i]), "blocking_worst_month": float(worst[i])} for i, t in enumerate(types)}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 

@@ -34,8 +34,10 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
         expr=sum(m.p_other_cost_per_bed[t] * m.x[s, t] + m.p_nurse_cost * m.nurse_fte[s, t] for s in m.S for t in m.T),
         doc="Yearly staffing cost, NOK",
     )
+    # k_away_t z_t written with one parameter per step coefficient (cheap to update in sweeps)
     m.e_turned_away_cost = pyo.Expression(
-        expr=sum(m.p_cost_turned_away[t] * m.turned_away[t] for t in m.T),
+        expr=sum(m.p_cost_turned_away[t] * m.p_turned_away_at_zero[t] for t in m.T)
+        + pyo.quicksum(m.p_step_cost[t, k] * m.step[t, k] for t in m.T for k in m.K),
         doc="Yearly cost of patients turned away, NOK",
     )
     weights = data.tie_break_weight

@@ -211,6 +211,7 @@ def _prime_log_weights(pairs: list[Pair]) -> dict[Pair, float]:
 def param_values(data: ModelData) -> dict[str, object]:
     """Values of every mutable parameter, keyed by component name (scalars or dicts by index)."""
     n_sites = len(data.sites)
+    gains = data.step_gains()
     return {
         "p_total_beds": data.total_beds,
         "p_site_beds": data.site_beds,
@@ -228,17 +229,19 @@ def param_values(data: ModelData) -> dict[str, object]:
         "p_nurse_cost": data.nurse_cost_per_fte,
         "p_min_nurse_fte": data.min_nurse_fte,
         "p_turned_away_at_zero": {t: float(data.turned_away_curve[t][0]) for t in data.bed_types},
-        "p_step_gain": data.step_gains(),
-        **_step_bounds(data),
+        "p_step_gain": gains,
+        "p_step_cost": {key: data.cost_per_turned_away[key[0]] * gain for key, gain in gains.items()},
     }
 
 
-def _step_bounds(data: ModelData) -> dict[str, dict[tuple[str, int], int]]:
+def step_bounds(data: ModelData) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], int]]:
     r"""Bounds that fix the bed steps no feasible plan can change.
 
     The blocking target gives :math:`c_t \ge c^{min}_t`, so the first :math:`c^{min}_t` steps are 1;
     the fixed total gives :math:`c_t \le N - \sum_{u \ne t} c^{min}_u`, so later steps are 0.
-    Presolve then drops them, which halves HiGHS's time on the Drammen case.
+    Presolve then drops them, which halves HiGHS's time on the Drammen case. They are plain
+    variable bounds, not parameters: a sweep changes only the few that move (see
+    :func:`update_params`), which keeps the persistent solver's update cheap.
     """
     lower, upper = {}, {}
     total_min = sum(data.min_beds_for_target.values())
@@ -248,7 +251,7 @@ def _step_bounds(data: ModelData) -> dict[str, dict[tuple[str, int], int]]:
         for k in range(data.max_beds_per_type):
             lower[t, k] = int(k < low)
             upper[t, k] = int(k < max(high, low))
-    return {"p_step_lb": lower, "p_step_ub": upper}
+    return lower, upper
 
 
 def _policy_pairs(data: ModelData) -> list[Pair]:
@@ -282,20 +285,36 @@ def add_params(m: pyo.ConcreteModel, data: ModelData) -> None:
         ("p_min_nurse_fte", (), real, "Minimum nurse FTE per unit"),
         ("p_turned_away_at_zero", (m.T,), real, "Turned away per year with no beds, L_t(0)"),
         ("p_step_gain", (m.T, m.K), anyreal, "L_t(k+1) - L_t(k), patients per year per bed"),
-        ("p_step_lb", (m.T, m.K), pyo.Binary, "Step forced on by the blocking target"),
-        ("p_step_ub", (m.T, m.K), pyo.Binary, "Step allowed by the total and the other targets"),
+        ("p_step_cost", (m.T, m.K), anyreal, "Cost of the step's gain, k_away_t (L_t(k+1) - L_t(k)), NOK"),
     )
     values = param_values(data)
     for name, index, domain, doc in specs:
         m.add_component(name, pyo.Param(*index, initialize=values[name], within=domain, mutable=True, doc=doc))
+    m.param_values = values
 
 
 def update_params(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """Give a built model the parameter values of new data with the same ``structure_key``."""
-    for name, value in param_values(data).items():
+    """Give a built model the values of new data with the same ``structure_key``.
+
+    Only values that changed are set (parameters and the derived step bounds), so the persistent
+    solver has little to send.
+    """
+    new = param_values(data)
+    for name, value in new.items():
+        old = m.param_values[name]
         component = getattr(m, name)
         if isinstance(value, dict):
-            component.store_values(value)
-        else:
+            changed = {k: v for k, v in value.items() if old.get(k) != v}
+            if changed:
+                component.store_values(changed)
+        elif value != old:
             component.set_value(value)
+    m.param_values = new
+    if m.derived_bounds:
+        lower, upper = step_bounds(data)
+        for key, var in m.step.items():
+            if var.lb != lower[key]:
+                var.setlb(lower[key])
+            if var.ub != upper[key]:
+                var.setub(upper[key])
     m.data = data

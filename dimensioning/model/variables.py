@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from .params import ModelData
+from .params import ModelData, step_bounds
 
 
 def add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -27,11 +27,13 @@ def add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.x = pyo.Var(m.S, m.T, within=pyo.NonNegativeIntegers, bounds=bounds, doc="Beds")
     m.y = pyo.Var(m.S, m.T, within=pyo.Binary, doc="Unit exists")
 
-    def step_bounds(m: pyo.ConcreteModel, t: str, k: int) -> tuple[object, object]:
-        # without derived bounds (elastic mode, conflict search) every step stays free
-        return (m.p_step_lb[t, k], m.p_step_ub[t, k]) if m.derived_bounds else (0, 1)
+    # without derived bounds (elastic mode, conflict search) every step stays free
+    lower, upper = step_bounds(data) if m.derived_bounds else ({}, {})
 
-    m.step = pyo.Var(m.T, m.K, bounds=step_bounds, doc="Use of the (k+1)-th bed of the type")
+    def bounds(_m: pyo.ConcreteModel, t: str, k: int) -> tuple[int, int]:
+        return (lower.get((t, k), 0), upper.get((t, k), 1))
+
+    m.step = pyo.Var(m.T, m.K, bounds=bounds, doc="Use of the (k+1)-th bed of the type")
     m.nurse_fte = pyo.Var(m.S, m.T, within=pyo.NonNegativeReals, doc="Nurse FTE per unit")
     if m.elastic:
         m.slack = pyo.Var(pyo.Any, dense=False, within=pyo.NonNegativeReals, doc="Elastic slack")
