@@ -37,7 +37,6 @@ FAMILY_LABELS: dict[str, tuple[str, str, str]] = {
 
 SENSE_WORDS = {"<=": "høyst", ">=": "minst", "==": "nøyaktig"}
 
-SKILL_ORDER = ("sykepleier", "helsefagarbeider", "ufaglært")
 
 
 def violation_message(
