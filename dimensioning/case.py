@@ -200,10 +200,8 @@ def case_from_tables(tables: RawTables, name: str = "case", source: str = "innda
         if cache is not None and rows is not None:
             cache[spec.name] = (rows, frames[spec.name], sheet_issues)
     broken = {issue.sheet for issue in issues}
-    for sheets_read, check in _CROSS_CHECKS:
-        # a check runs when the sheets it reads are clean, so every problem is reported at once
-        # without follow-on errors (a name is not "unknown" because its own row was invalid)
-        if not broken.intersection(sheets_read):
+    for compared_with, check in _CROSS_CHECKS:
+        if not broken.intersection(compared_with):
             issues += check(frames)
     if issues:
         raise InputError(source, issues)
@@ -402,17 +400,17 @@ def _check_policies(frames: Frames) -> list[ValidationIssue]:
     return issues
 
 
+# Each check runs on the rows that validated. It is skipped only when a sheet it compares against
+# is incomplete (a row there failed), so that a name is never "unknown" because its own row was
+# invalid, while every other problem is still reported in the same run.
 _CROSS_CHECKS: tuple[tuple[tuple[str, ...], Callable[[Frames], list[ValidationIssue]]], ...] = (
-    (("Lokasjoner", "Foringer", "Alternativer"), functools.partial(_check_references, key="site")),
-    (
-        ("Plasstyper", "Foringer", "Alternativer"),
-        functools.partial(_check_references, key="bed_type"),
-    ),
-    (("Lokasjoner",), _check_sites),
-    (("Lokasjoner", "Plasstyper", "Sesong", "Kapasitet"), _check_season_and_capacity),
-    (("Lokasjoner", "Plasstyper"), _check_bed_types),
+    (("Lokasjoner",), functools.partial(_check_references, key="site")),
+    (("Plasstyper",), functools.partial(_check_references, key="bed_type")),
+    ((), _check_sites),
+    (("Lokasjoner", "Plasstyper"), _check_season_and_capacity),
+    (("Lokasjoner",), _check_bed_types),
     (("Bemanning",), _check_skills),
-    (("Foringer",), _check_policies),
+    ((), _check_policies),
 )
 
 

@@ -126,3 +126,10 @@ def test_committed_workbook_is_regenerated_from_csv(tmp_path):
 
     fresh = rebuild_drammen_workbook(tmp_path / "drammen.xlsx")
     assert fresh.read_bytes() == drammen_path().read_bytes(), "run: python -m dimensioning.examples"
+
+
+def test_valid_rows_of_a_broken_sheet_are_still_cross_checked():
+    policies = "lokasjon,plasstype,min,maks\nA,Vanlig,x,\nC,Vanlig,0,1\n"
+    issues = issues_of(Foringer=policies)
+    assert "ark «Foringer», rad 2, kolonne «min»: må være et heltall, fikk «x»" in issues
+    assert any(i.startswith("ark «Foringer», rad 3, kolonne «lokasjon»: «C» finnes ikke") for i in issues)
