@@ -19,9 +19,8 @@ import time
 import highspy
 import numpy as np
 
-from dimensioning.case import case_from_tables
+from dimensioning.case import case_from_tables, read_case_tables
 from dimensioning.examples import drammen_path
-from dimensioning.io_excel import read_workbook
 from dimensioning.model import model_data
 from dimensioning.model.objective import TIE_BREAK_NOK_PER_BED
 from dimensioning.scenarios import Scenario, apply, parse_override
@@ -99,7 +98,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=60, help="scenarios for the per-scenario comparison")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
-    base = read_workbook(drammen_path())
+    base = read_case_tables(drammen_path())
     sample = grid_scenarios(base, args.sample)
 
     started = time.perf_counter()

@@ -19,12 +19,14 @@ import pandas as pd
 from pydantic import ValidationError
 
 from . import queueing
-from .errors import InputError, ValidationIssue
-from .io_excel import RawTables, read_csv_folder, read_workbook
+from .errors import InputError, ValidationIssue, shown
+from .io_excel import RawTables, read_csv_folder, read_workbook_checked
 from .schema import (
+    MAX_BEDS,
     NURSE_SKILL,
     OPTIONAL_SHEETS,
     PARAMETERS,
+    SHEET_BY_NAME,
     SHEETS,
     SheetSpec,
     columns_of,
@@ -168,11 +170,32 @@ def load_case(path: str | Path | None = None) -> Case:
 
         path = drammen_path()
     path = Path(path)
-    tables = read_csv_folder(path) if path.is_dir() else read_workbook(path)
-    return case_from_tables(tables, name=path.stem, source=str(path))
+    if path.is_dir():
+        tables, read_issues = read_csv_folder(path), []
+    else:
+        tables, read_issues = read_workbook_checked(path, [spec.name for spec in SHEETS])
+    return case_from_tables(tables, name=path.stem, source=str(path), read_issues=read_issues)
 
 
-def case_from_tables(tables: RawTables, name: str = "case", source: str = "inndata", cache: dict | None = None) -> Case:
+def read_case_tables(path: str | Path) -> RawTables:
+    """The raw input sheets of a case workbook, checked and validated (sweeps start from these).
+
+    Raises:
+        InputError: With every problem found, as :func:`load_case` would.
+    """
+    path = Path(path)
+    tables, issues = read_workbook_checked(path, [spec.name for spec in SHEETS])
+    case_from_tables(tables, name=path.stem, source=str(path), read_issues=issues)
+    return tables
+
+
+def case_from_tables(
+    tables: RawTables,
+    name: str = "case",
+    source: str = "inndata",
+    cache: dict | None = None,
+    read_issues: list[ValidationIssue] | None = None,
+) -> Case:
     """Validate raw tables (as read from a workbook) into a :class:`Case`.
 
     Args:
@@ -181,11 +204,13 @@ def case_from_tables(tables: RawTables, name: str = "case", source: str = "innda
         source: Where the tables came from (for messages).
         cache: Optional dict kept between calls (sweeps): a sheet whose raw rows are the very same
             object as last time is not validated again.
+        read_issues: Problems the reader already found (hidden rows, merged cells...); they are
+            reported together with the validation's own, and their sheets count as incomplete.
 
     Raises:
         InputError: With every problem found.
     """
-    issues: list[ValidationIssue] = []
+    issues: list[ValidationIssue] = list(read_issues or [])
     frames = {}
     for spec in SHEETS:
         rows = tables.get(spec.name)
@@ -195,7 +220,8 @@ def case_from_tables(tables: RawTables, name: str = "case", source: str = "innda
             issues += cached[2]
             continue
         sheet_issues: list[ValidationIssue] = []
-        frames[spec.name] = _validate_sheet(spec, tables, sheet_issues)
+        already_named = any(issue.sheet == spec.name and issue.row is None for issue in issues)
+        frames[spec.name] = _validate_sheet(spec, tables, sheet_issues, already_named)
         issues += sheet_issues
         if cache is not None and rows is not None:
             cache[spec.name] = (rows, frames[spec.name], sheet_issues)
@@ -237,8 +263,8 @@ MESSAGES_NB = {
     "int_from_float": "må være et heltall, fikk «{input}»",
     "greater_than_equal": "må være minst {ge}, fikk {input}",
     "greater_than": "må være større enn {gt}, fikk {input}",
-    "less_than_equal": "må være høyst {le}, fikk {input}",
-    "finite_number": "må være et endelig tall",
+    "less_than_equal": "må være høyst {le} (øvre grense for en rimelig verdi), fikk {input}",
+    "finite_number": "må være et endelig tall, fikk «{input}»",
     "string_type": "må være tekst, fikk «{input}»",
 }
 
@@ -248,27 +274,39 @@ def _message_nb(error: dict[str, Any]) -> str:
     template = MESSAGES_NB.get(error["type"])
     if template is None:
         return str(error.get("msg", "ugyldig verdi"))
-    context = {"input": _shown(error.get("input"))}
-    context.update({k: _shown(v) for k, v in (error.get("ctx") or {}).items()})
+    context = {"input": shown(error.get("input"))}
+    context.update({k: shown(v) for k, v in (error.get("ctx") or {}).items()})
     return template.format(**context)
 
 
-def _shown(value: Any) -> str:
-    """A value as a planner would write it (decimal comma)."""
-    if isinstance(value, float):
-        return f"{value:g}".replace(".", ",")
-    return str(value)
+def sheet_issues(tables: RawTables, sheet: str) -> list[ValidationIssue]:
+    """The problems of one sheet's own cells (row models, duplicates, parameter ranges), no cross-checks.
+
+    Used to validate a scenario's override where it was typed: a value that is wrong in itself
+    (a negative count, a date, ``inf``) is wrong whatever else the scenario changes.
+    """
+    issues: list[ValidationIssue] = []
+    frame = _validate_sheet(SHEET_BY_NAME[sheet], tables, issues)
+    if sheet == "Parametre" and not issues:
+        _settings(frame, issues)
+    return issues
 
 
-def _validate_sheet(spec: SheetSpec, tables: RawTables, issues: list[ValidationIssue]) -> pd.DataFrame:
+def _validate_sheet(
+    spec: SheetSpec, tables: RawTables, issues: list[ValidationIssue], already_named: bool = False
+) -> pd.DataFrame:
     """Validate one sheet's rows against its row model; collect issues, return a DataFrame."""
     fields = [name for name, _ in columns_of(spec.row_model)]
     empty = pd.DataFrame({f: pd.Series(dtype=object) for f in fields})
     if spec.name not in tables:
-        if spec.name not in OPTIONAL_SHEETS:
+        if spec.name not in OPTIONAL_SHEETS and not already_named:
             issues.append(ValidationIssue(spec.name, None, None, "arket mangler i arbeidsboken"))
         return empty
     rows = tables[spec.name]
+    if len(rows) > spec.max_rows:
+        message = f"arket har {len(rows)} rader; høyst {spec.max_rows} er tillatt (er en tabell limt inn for mye?)"
+        issues.append(ValidationIssue(spec.name, None, None, message))
+        return empty
     by_header = header_to_field(spec.row_model)
     headers = list(dict.fromkeys(h for _, cells in rows for h in cells)) if rows else []
     unknown = [h for h in headers if h not in by_header]
@@ -304,15 +342,22 @@ def _validate_sheet(spec: SheetSpec, tables: RawTables, issues: list[ValidationI
 
 
 def _check_duplicates(spec: SheetSpec, frame: pd.DataFrame, issues: list[ValidationIssue]) -> None:
-    """Report rows whose key repeats an earlier row's key."""
+    """Report rows whose key repeats an earlier row's key, also when only upper/lower case differs."""
     headers = dict(columns_of(spec.row_model))
-    duplicated = frame.duplicated(subset=list(spec.keys), keep="first")
-    for _, row in frame[duplicated].iterrows():
-        key = ", ".join(str(row[k]) for k in spec.keys)
-        first = frame.loc[(frame[list(spec.keys)] == row[list(spec.keys)]).all(axis=1), "_row"].min()
-        column = headers[spec.keys[-1]]
-        message = f"«{key}» står allerede i rad {first} (duplikat)"
-        issues.append(ValidationIssue(spec.name, int(row["_row"]), column, message))
+    first_row: dict[tuple, tuple[int, str]] = {}
+    for record in frame.to_dict("records"):
+        values = [record[k] for k in spec.keys]
+        key = tuple(v.casefold() if isinstance(v, str) else v for v in values)
+        text = ", ".join(str(v) for v in values)
+        if key not in first_row:
+            first_row[key] = (int(record["_row"]), text)
+            continue
+        row, earlier = first_row[key]
+        if earlier == text:
+            message = f"«{text}» står allerede i rad {row} (duplikat)"
+        else:
+            message = f"«{text}» er samme navn som «{earlier}» i rad {row} (bare store/små bokstaver skiller)"
+        issues.append(ValidationIssue(spec.name, int(record["_row"]), headers[spec.keys[-1]], message))
 
 
 Frames = dict[str, pd.DataFrame]
@@ -329,9 +374,18 @@ def _check_references(frames: Frames, key: str) -> list[ValidationIssue]:
     for sheet in ("Foringer", "Alternativer"):
         for _, row in frames[sheet].iterrows():
             if row[key] not in known:
-                message = f"«{row[key]}» finnes ikke i arket «{own_sheet}» (kjente: {', '.join(sorted(known))})"
+                message = unknown_name_message(row[key], known, own_sheet)
                 issues.append(ValidationIssue(sheet, int(row["_row"]), header, message))
     return issues
+
+
+def unknown_name_message(name: str, known: set[str], sheet: str) -> str:
+    """«X» is not in the sheet; a spelling that differs only in case is suggested, else the known names."""
+    same = [k for k in known if k.casefold() == str(name).casefold()]
+    if same:
+        return f"«{name}» finnes ikke i arket «{sheet}»; der står «{same[0]}» (store/små bokstaver må være like)"
+    listed = ", ".join(sorted(known)[:20]) + (" …" if len(known) > 20 else "")
+    return f"«{shown(name)}» finnes ikke i arket «{sheet}» (kjente: {listed})"
 
 
 def _check_season_and_capacity(frames: Frames) -> list[ValidationIssue]:
@@ -341,7 +395,7 @@ def _check_season_and_capacity(frames: Frames) -> list[ValidationIssue]:
     sites = set(frames["Lokasjoner"]["site"])
     for _, row in frames["Sesong"].iterrows():
         if row["bed_type"] not in types:
-            message = f"«{row['bed_type']}» finnes ikke i arket «Plasstyper»"
+            message = unknown_name_message(row["bed_type"], types, "Plasstyper")
             issues.append(ValidationIssue("Sesong", int(row["_row"]), "plasstype", message))
     for _, row in frames["Kapasitet"].iterrows():
         if row["site"] not in sites and str(row["site"]).lower() not in {"alle", "*"}:
@@ -369,6 +423,13 @@ def _check_bed_types(frames: Frames) -> list[ValidationIssue]:
         if row["needs_bath"] and not row["needs_single_room"]:
             message = "krever_bad = ja forutsetter krever_enerom = ja (bad gjelder enerom)"
             issues.append(ValidationIssue("Plasstyper", int(row["_row"]), "krever_bad", message))
+        load = row["arrivals_per_year"] * row["los_days"] / 365.0
+        if load > MAX_BEDS:
+            message = (
+                f"etterspørselen tilsvarer {shown(round(load))} opptatte senger i snitt "
+                f"(innleggelser × liggetid / 365), mer enn de {MAX_BEDS} som er rimelig: sjekk tallene"
+            )
+            issues.append(ValidationIssue("Plasstyper", int(row["_row"]), "innleggelser_per_aar", message))
         if row["max_sites"] is not None and not pd.isna(row["max_sites"]) and row["max_sites"] > n_sites:
             message = f"{int(row['max_sites'])} er flere enn de {n_sites} lokasjonene"
             issues.append(ValidationIssue("Plasstyper", int(row["_row"]), "maks_lokasjoner", message))
@@ -381,7 +442,7 @@ def _check_skills(frames: Frames) -> list[ValidationIssue]:
     skills = frames["Bemanning"]
     total = float(skills["share"].sum())
     if not np.isclose(total, 1.0, atol=1e-6):
-        message = f"andelene summerer til {_shown(round(total, 6))}, men skal summere til 1"
+        message = f"andelene summerer til {shown(round(total, 6))}, men skal summere til 1"
         issues.append(ValidationIssue("Bemanning", None, "andel", message))
     if NURSE_SKILL not in set(skills["skill"]):
         message = f"faggruppen «{NURSE_SKILL}» mangler (trengs for minstebemanning av sykepleiere)"
@@ -430,8 +491,8 @@ def _settings(parameters: pd.DataFrame, issues: list[ValidationIssue]) -> Settin
             issues.append(ValidationIssue("Parametre", excel_row, "verdi", "må være et heltall"))
             continue
         if value < spec.ge or (spec.le is not None and value > spec.le):
-            upper = f" og høyst {_shown(spec.le)}" if spec.le is not None else ""
-            message = f"«{spec.name}» må være minst {_shown(spec.ge)}{upper}, fikk {_shown(value)}"
+            upper = f" og høyst {shown(spec.le)}" if spec.le is not None else ""
+            message = f"«{spec.name}» må være minst {shown(spec.ge)}{upper}, fikk {shown(value)}"
             issues.append(ValidationIssue("Parametre", excel_row, "verdi", message))
             continue
         values[SETTING_FIELDS[spec.name]] = int(value) if spec.whole else value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -18,9 +19,9 @@ from rich.table import Table
 
 from .api import solve
 from .case import Case, load_case
-from .errors import DimensioningError
-from .examples import drammen
-from .io_excel import read_workbook
+from .errors import DimensioningError, Interrupted, file_error, shown
+from .examples import drammen, drammen_path
+from .io_excel import check_output_path, protect_inputs
 from .io_template import write_sweep_template, write_template
 from .labels import number, percent
 from .report import write_excel
@@ -28,28 +29,65 @@ from .results import Result
 from .scenarios import read_scenarios
 
 DEFAULT_REPORT_DIR = Path("reports")
+LOGGER = logging.getLogger(__name__)
 
 
 def _handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """One place for errors: a bokmål message and a non-zero exit; a traceback only with --debug."""
+    """One place for errors: a bokmål message and a non-zero exit; a traceback only with --debug.
+
+    Exit codes: 2 bad input, no solution or an output refused; 1 a file the system could not read
+    or write; 130 interrupted (Ctrl-C or SIGTERM); 3 an internal error (a bug: please report it).
+    """
 
     @functools.wraps(command)
     def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> Any:
         logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
+        previous = signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
         try:
             return command(*args, **kwargs)
+        except (KeyboardInterrupt, Interrupted):
+            if debug:
+                raise
+            click.echo("Avbrutt. Ingen fil er halvveis skrevet; kjør kommandoen igjen for å fortsette.", err=True)
+            sys.exit(130)
         except DimensioningError as error:
             if debug:
                 raise
             click.echo(str(error), err=True)
             sys.exit(2)
-        except (OSError, ValueError) as error:
+        except OSError as error:
             if debug:
                 raise
-            click.echo(f"Feil: {error}", err=True)
+            click.echo(str(file_error(error.filename or "?", error, "lese eller skrive")), err=True)
             sys.exit(1)
+        except Exception as error:  # the last resort: a planner never sees a traceback
+            if debug:
+                raise
+            LOGGER.debug("internal error", exc_info=True)
+            message = (
+                f"Intern feil ({type(error).__name__}): {shown(error)}. Dette er en feil i programmet: "
+                "kjør igjen med --debug og send utskriften til utviklerne."
+            )
+            click.echo(message, err=True)
+            sys.exit(3)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
     return click.option("--debug", is_flag=True, help="Vis full feilsporing.")(wrapper)
+
+
+def _interrupt_on_sigterm(_signum: int, _frame: object) -> None:
+    """SIGTERM is handled like Ctrl-C: clean up (stop workers, remove temporary files), then exit."""
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def guarded(inputs: list[Path | None], outputs: list[Path] | None = None, suffix: str | None = None) -> Iterator[None]:
+    """Check the outputs before any work, and refuse any write over an input while the block runs."""
+    with protect_inputs(*inputs):
+        for output in outputs or []:
+            check_output_path(output, suffix)
+        yield
 
 
 dimensioning_option = click.option(
@@ -84,13 +122,11 @@ def main() -> None:
 @_handle_errors
 def solve_command(input_path: Path | None, out_path: Path | None, dimensjonering: str) -> None:
     """Finn optimal fordeling og sammenlign med alternativene i INPUT (standard: Drammen)."""
-    case = _load(input_path, dimensjonering)
-    result = solve(case)
-    out_path = out_path or DEFAULT_REPORT_DIR / f"{case.name}-resultat.xlsx"
-    if input_path is not None and out_path.resolve() == input_path.resolve():
-        msg = "Rapporten kan ikke skrives over inndatafilen. Velg en annen --out."
-        raise ValueError(msg)
-    write_excel(result, out_path)
+    out_path = out_path or DEFAULT_REPORT_DIR / f"{(input_path or drammen_path()).stem}-resultat.xlsx"
+    with guarded([input_path or drammen_path()], [out_path], ".xlsx"):
+        case = _load(input_path, dimensjonering)
+        result = solve(case)
+        write_excel(result, out_path)
     _print_summary(result)
     click.echo(f"Rapport skrevet til {out_path}")
 
@@ -116,11 +152,12 @@ def report_command(input_path: Path | None, sweep_path: Path | None, out_dir: Pa
     from .report import write_pdf
     from .report.sweep_report import read_sweep_table
 
-    case = _load(input_path, dimensjonering)
-    sweep_table = read_sweep_table(sweep_path) if sweep_path else None
-    result = solve(case)
-    out_dir = out_dir or DEFAULT_REPORT_DIR / f"{case.name}-rapport"
-    written = write_pdf(result, out_dir, sweep_table)
+    out_dir = out_dir or DEFAULT_REPORT_DIR / f"{(input_path or drammen_path()).stem}-rapport"
+    with guarded([input_path or drammen_path(), sweep_path], [out_dir / "rapport.pdf"]):
+        case = _load(input_path, dimensjonering)
+        sweep_table = read_sweep_table(sweep_path) if sweep_path else None
+        result = solve(case)
+        written = write_pdf(result, out_dir, sweep_table)
     click.echo(f"Rapport skrevet til {written['rapport']}")
     click.echo(f"{len(written) - 1} figurer (PNG) i {out_dir}")
 
@@ -161,7 +198,7 @@ def _allocation_for(case: Case, name: str | None) -> tuple[str, Any]:
         if rows.empty:
             known = ", ".join(case.alternative_names)
             msg = f"Fant ikke alternativet «{name}» (kjente: {known})."
-            raise ValueError(msg)
+            raise DimensioningError(msg)
         return name, rows[["site", "bed_type", "beds"]]
     result = solve(case)
     return result.optimum_name, result.allocation
@@ -216,6 +253,23 @@ def simulate_command(
     dimensjonering: str,
 ) -> None:
     """Simuler en fordeling med sesong, ferier og ledig seng-prinsippet (95 % konfidensintervall)."""
+    out_dir = out_dir or DEFAULT_REPORT_DIR / f"{(input_path or drammen_path()).stem}-simulering"
+    with guarded([input_path or drammen_path()], [out_dir / "simulering.xlsx"]):
+        _simulate(input_path, alternative, lift, out_dir, dimensjonering, years, replications, seed, jobs)
+
+
+def _simulate(
+    input_path: Path | None,
+    alternative: str | None,
+    lift: tuple[str, ...],
+    out_dir: Path,
+    dimensjonering: str,
+    years: float,
+    replications: int,
+    seed: int,
+    jobs: int | None,
+) -> None:
+    """The work of ``dimension simulate`` (inside the overwrite guard)."""
     from .report.simulation_report import monthly_figure, write_simulation_excel, write_simulation_figures
     from .simulate import compare_reservation, simulate
 
@@ -227,12 +281,11 @@ def simulate_command(
     unknown = [t for t in lift_types if t not in case.bed_type_names]
     if unknown:
         msg = f"Ukjent plasstype i --ledig-seng: {', '.join(unknown)}."
-        raise ValueError(msg)
+        raise DimensioningError(msg)
     started = time.perf_counter()
     result = simulate(case, allocation, options)
     comparison = compare_reservation(case, allocation, lift_types, options) if lift_types else None
     elapsed = time.perf_counter() - started
-    out_dir = out_dir or DEFAULT_REPORT_DIR / f"{case.name}-simulering"
     sheets = {"Per plasstype": result.per_type, "Per måned": result.per_month, "Per lokasjon": result.per_site}
     if comparison is not None:
         sheets["Reservert mot ledig seng"] = comparison
@@ -281,13 +334,14 @@ def check_command(
     from .report.simulation_report import check_figure, write_simulation_excel, write_simulation_figures
     from .simulate import analytic_check
 
-    case, name, allocation, options = _simulation_setup(
-        input_path, alternative, dimensjonering, years=years, replications=replications, seed=seed, jobs=jobs
-    )
-    check = analytic_check(case, allocation, options)
-    out_dir = out_dir or DEFAULT_REPORT_DIR / f"{case.name}-sjekk"
-    path = write_simulation_excel({"Analytisk mot simulert": check}, out_dir / "sjekk.xlsx")
-    figures = write_simulation_figures({"analytisk-mot-simulert": check_figure(check)}, out_dir)
+    out_dir = out_dir or DEFAULT_REPORT_DIR / f"{(input_path or drammen_path()).stem}-sjekk"
+    with guarded([input_path or drammen_path()], [out_dir / "sjekk.xlsx"]):
+        case, name, allocation, options = _simulation_setup(
+            input_path, alternative, dimensjonering, years=years, replications=replications, seed=seed, jobs=jobs
+        )
+        check = analytic_check(case, allocation, options)
+        path = write_simulation_excel({"Analytisk mot simulert": check}, out_dir / "sjekk.xlsx")
+        figures = write_simulation_figures({"analytisk-mot-simulert": check_figure(check)}, out_dir)
     table = _table(
         f"Avvisning for «{name}»: analytisk mot simulert (uten overløp)",
         ("Plasstype", "Senger", "Erlang B", "SIPP", "MOL", "Simulert", "Simulert − MOL"),
@@ -315,7 +369,7 @@ def template_command(out_path: Path, sweep_template: bool, overskriv: bool) -> N
     """Skriv en inndatamal (kopi av Drammen-caset) eller en scenariofil til OUT_PATH."""
     if out_path.exists() and not overskriv:
         msg = f"{out_path} finnes allerede. Bruk --overskriv eller et annet filnavn."
-        raise ValueError(msg)
+        raise DimensioningError(msg)
     if sweep_template:
         write_sweep_template(out_path)
         click.echo(f"Eksempel på scenariofil skrevet til {out_path}")
@@ -348,27 +402,32 @@ def sweep_command(
     from .report.sweep_report import write_sweep_excel, write_sweep_figures
     from .sweep import sweep
 
-    base = read_base_tables(base_path)
-    scenarios = read_scenarios(scenarios_path, base)
     out_path = out_path or DEFAULT_REPORT_DIR / f"{scenarios_path.stem}-resultat.xlsx"
     journal = out_path.with_name(out_path.name + ".delvis.jsonl")
-    with progress_bar(len(scenarios)) as update:
-        try:
-            run = sweep(base, scenarios, jobs=jobs, journal=journal, scheduler=scheduler, progress=update)
-        except KeyboardInterrupt:
-            click.echo(
-                f"Avbrutt. Ferdige scenarier er lagret i {journal}; kjør samme kommando igjen for å fortsette.",
-                err=True,
-            )
-            sys.exit(130)
-    write_sweep_excel(run.table, scenarios, out_path)
-    figures = write_sweep_figures(run.table, scenarios, out_path.parent, out_path.stem)
+    with guarded([scenarios_path, base_path or drammen_path()], [out_path], ".xlsx"):
+        check_output_path(journal)
+        base = read_base_tables(base_path)
+        scenarios = read_scenarios(scenarios_path, base)
+        with progress_bar(len(scenarios)) as update:
+            try:
+                run = sweep(base, scenarios, jobs=jobs, journal=journal, scheduler=scheduler, progress=update)
+            except KeyboardInterrupt:
+                message = f"Avbrutt. Ferdige scenarier er lagret i {journal}; kjør samme kommando for å fortsette."
+                click.echo(message, err=True)
+                sys.exit(130)
+        write_sweep_excel(run.table, scenarios, out_path)
+        figures = write_sweep_figures(run.table, scenarios, out_path.parent, out_path.stem)
     journal.unlink(missing_ok=True)
-    infeasible = int((run.table["status"] != "optimal").sum())
+    if run.unreadable_journal_lines:
+        lines = run.unreadable_journal_lines
+        click.echo(f"{lines} linje(r) i journalen fra et avbrutt kjør kunne ikke leses og ble løst på nytt.", err=True)
+    failed = run.table[run.table["status"] != "optimal"]
     click.echo(
         f"{len(scenarios)} scenarier ({run.resumed} hentet fra et avbrutt kjør, {run.solved} løst nå), "
-        f"{infeasible} uten løsning."
+        f"{len(failed)} uten løsning."
     )
+    for row in failed.head(20).itertuples():
+        click.echo(f"  - {row.scenario}: {row.status}. {str(row.konflikt)[:300]}")
     click.echo(f"Resultater skrevet til {out_path}")
     for figure in figures:
         click.echo(f"Figur: {figure}")
@@ -376,13 +435,9 @@ def sweep_command(
 
 def read_base_tables(path: Path | None) -> dict:
     """Raw tables of the base workbook (validated once here, so a broken base fails early)."""
-    from .case import case_from_tables
-    from .examples import drammen_path
+    from .case import read_case_tables
 
-    path = path or drammen_path()
-    tables = read_workbook(path)
-    case_from_tables(tables, name=path.stem, source=str(path))
-    return tables
+    return read_case_tables(path or drammen_path())
 
 
 @contextlib.contextmanager

@@ -1,12 +1,74 @@
-"""Typed errors. Each carries a bokmål message meant for the planner, never a traceback."""
+"""Typed errors. Each carries a bokmål message meant for the planner, never a traceback.
+
+Also the helpers that make a message one a planner can act on: :func:`visible` shows what a
+name really holds (a trailing space, a zero-width space, a decomposed «Å»), :func:`shown` prints
+a value briefly, and :func:`file_error` turns an operating-system error into bokmål naming the
+user's own path (never a temporary file).
+"""
 
 from __future__ import annotations
 
+import errno
+import unicodedata
 from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+MAX_LISTED_ISSUES = 50
+MAX_SHOWN_CHARS = 60
 
 
 class DimensioningError(Exception):
     """Base class: ``str(error)`` is a complete bokmål message for the user."""
+
+
+def visible(text: object) -> str:
+    """Show the characters a planner cannot see: ``«Lokasjoner␣»``, ``Bråta⟨U+200B⟩``.
+
+    Leading and trailing white space become ``␣``; format characters (zero-width space, BOM,
+    direction marks), control characters, non-breaking spaces and combining marks (a decomposed
+    «Å» is «A» plus U+030A) are written as ``⟨U+XXXX⟩``. Ordinary text is returned unchanged.
+    """
+    text = str(text)
+    core = text.strip(" ")
+    lead = len(text) - len(text.lstrip(" "))
+    trail = len(text) - len(text.rstrip(" ")) if core else 0
+    out = []
+    for char in core:
+        category = unicodedata.category(char)
+        if category in {"Cf", "Cc", "Mn", "Zl", "Zp"} or char in "\u00a0\u2007\u202f":
+            out.append(f"⟨U+{ord(char):04X}⟩")
+        else:
+            out.append(char)
+    return "␣" * lead + "".join(out) + "␣" * trail
+
+
+def has_invisible(text: str) -> bool:
+    """True if :func:`visible` would change the text (after NFC normalisation)."""
+    normal = unicodedata.normalize("NFC", text)
+    return visible(normal) != normal
+
+
+def shown(value: Any) -> str:
+    """A value as a planner would write it, kept short (decimal comma, dates as dd.mm.yyyy)."""
+    if isinstance(value, bool):
+        return "SANN" if value else "USANN"
+    if isinstance(value, datetime | date):
+        return f"{value:%d.%m.%Y}"
+    if isinstance(value, int) and abs(value) >= 10**12:
+        value = float(value)
+    if isinstance(value, float):
+        return f"{value:.6g}".replace(".", ",")
+    text = visible(value)
+    if len(text) > MAX_SHOWN_CHARS:
+        text = text[: MAX_SHOWN_CHARS - 1] + "…"
+    return text
+
+
+def count_words(n: int, one: str, many: str) -> str:
+    """``1 problem``, ``3 problemer``: the number with the right form of the noun."""
+    return f"{n} {one if n == 1 else many}"
 
 
 @dataclass(frozen=True)
@@ -26,22 +88,31 @@ class ValidationIssue:
     message_nb: str
 
     def __str__(self) -> str:
-        where = f"ark «{self.sheet}»"
+        if self.sheet == "-":  # the file as a whole: the message says it all
+            return self.message_nb
+        where = f"ark «{visible(self.sheet)}»"
         if self.row is not None:
             where += f", rad {self.row}"
         if self.column is not None:
-            where += f", kolonne «{self.column}»"
+            where += f", kolonne «{visible(self.column)}»"
         return f"{where}: {self.message_nb}"
 
 
 class InputError(DimensioningError):
-    """The input workbook has one or more problems; all are collected in ``issues``."""
+    """The input has one or more problems; all are collected in ``issues``.
+
+    The message lists the first :data:`MAX_LISTED_ISSUES` and counts the rest.
+    """
 
     def __init__(self, source: str, issues: list[ValidationIssue]) -> None:
         self.source = source
         self.issues = list(issues)
-        lines = [f"Feil i inndata ({source}): {len(self.issues)} problem(er) funnet."]
-        lines += [f"  - {issue}" for issue in self.issues]
+        found = count_words(len(self.issues), "problem", "problemer")
+        lines = [f"Feil i inndata ({source}): {found} funnet."]
+        lines += [f"  - {issue}" for issue in self.issues[:MAX_LISTED_ISSUES]]
+        rest = len(self.issues) - MAX_LISTED_ISSUES
+        if rest > 0:
+            lines.append(f"  … og {count_words(rest, 'problem', 'problemer')} til (rett de første og kjør igjen).")
         super().__init__("\n".join(lines))
 
 
@@ -56,3 +127,35 @@ class InfeasibleError(DimensioningError):
 
 class SolverError(DimensioningError):
     """The solver stopped without a usable answer (time limit, numerical trouble, missing solver)."""
+
+
+class Interrupted(DimensioningError):
+    """The user interrupted the run (Ctrl-C or a stop signal); nothing half-written is left."""
+
+
+class OutputError(DimensioningError):
+    """An output cannot be written: it would overwrite an input, or the disk refused it."""
+
+
+_ERRNO_NB = {
+    errno.ENOSPC: "disken er full",
+    errno.EFBIG: "filen ble større enn det systemet tillater (grense for filstørrelse)",
+    errno.EDQUOT: "diskkvoten er brukt opp",
+    errno.EACCES: "mangler tilgang (skrivebeskyttet eller eid av en annen bruker)",
+    errno.EPERM: "operasjonen er ikke tillatt",
+    errno.EROFS: "filsystemet er skrivebeskyttet",
+    errno.ENOENT: "finnes ikke",
+    errno.ENOTDIR: "en del av stien er en fil, ikke en mappe",
+    errno.EISDIR: "er en mappe, ikke en fil",
+    errno.EEXIST: "en fil med det navnet finnes allerede der en mappe skulle lages",
+    errno.ENAMETOOLONG: "navnet er for langt",
+    errno.EIO: "lese- eller skrivefeil på disken",
+}
+
+
+def file_error(path: str | Path, error: OSError, doing: str = "skrive") -> OutputError:
+    """An operating-system error in bokmål, naming the user's path and what was being done."""
+    reason = _ERRNO_NB.get(error.errno or -1, "ukjent feil fra operativsystemet")
+    if error.errno not in _ERRNO_NB and error.strerror:
+        reason += f" ({error.strerror})"
+    return OutputError(f"Kunne ikke {doing} «{path}»: {reason}. Ingenting halvferdig er lagt igjen.")

@@ -1,89 +1,264 @@
 """Reading and writing input workbooks (the user's interface), and atomic, reproducible saving.
 
 Reading returns raw tables: for each sheet a list of ``(excel_row_number, {header: value})``.
-Validation of those raw values happens in :mod:`dimensioning.case`.
+Validation of those raw values happens in :mod:`dimensioning.case`. What a workbook can hide
+from a planner is found here and reported with its cell: hidden sheets, rows and columns, merged
+cells, formulas Excel never calculated, Excel error values, duplicated or missing headers, a
+stale size tag (every row is read whatever the file claims), a damaged file.
+
+Normalised silently (the same text to a reader): Unicode NFC (a decomposed «Å» is the composed
+one), runs of white space in text cells, and sheet names that differ only in case or in leading
+or trailing spaces. Everything else is reported, never guessed.
+
+Writing goes through :func:`write_bytes_atomic`, which refuses to replace any file registered
+with :func:`protect_inputs` (the inputs of the running command) and turns operating-system
+errors into bokmål.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import csv
 import io
 import os
 import re
 import tempfile
+import unicodedata
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .errors import InputError, ValidationIssue
+from .errors import InputError, OutputError, ValidationIssue, file_error, shown, visible
 from .schema import SHEETS, column_doc
 
 RawRow = tuple[int, dict[str, Any]]
 RawTables = dict[str, list[RawRow]]
 FIXED_TIME = datetime(2024, 1, 1)
 HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
+EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!"})
+OTHER_FORMATS = {
+    ".xls": "det gamle Excel-formatet (.xls)",
+    ".xlsb": "binært Excel-format (.xlsb)",
+    ".ods": "OpenDocument-regneark (.ods)",
+    ".numbers": "Numbers-formatet",
+    ".csv": "CSV",
+}
 
 
-def read_workbook(path: str | Path) -> RawTables:
-    """Read every sheet of an ``.xlsx`` workbook into raw rows keyed by header text.
+def normal_text(value: str) -> str:
+    """NFC-normalised text with runs of white space folded to one space and the ends trimmed."""
+    return " ".join(unicodedata.normalize("NFC", value).split())
 
-    Blank rows are skipped; row numbers are Excel's (the header is row 1).
+
+def sheet_key(name: str) -> str:
+    """How sheet names are matched: NFC, trimmed, case-insensitive."""
+    return normal_text(name).casefold()
+
+
+def read_workbook(path: str | Path, sheets: Collection[str] | None = None) -> RawTables:
+    """Read an ``.xlsx`` workbook into raw rows keyed by header text; raise on any problem found.
+
+    See :func:`read_workbook_checked` for what is read and checked.
 
     Raises:
-        InputError: If the file is missing or is not a readable workbook.
+        InputError: If the file cannot be read or a sheet hides something (every problem at once).
+    """
+    tables, issues = read_workbook_checked(path, sheets)
+    if issues:
+        raise InputError(str(path), issues)
+    return tables
+
+
+def check_input_file(path: Path, suffixes: tuple[str, ...] = (".xlsx", ".xlsm")) -> None:
+    """Refuse, in bokmål, a path that is missing, not a regular file, or in another format."""
+    if not path.exists():
+        raise InputError(str(path), [ValidationIssue("-", None, None, "filen finnes ikke")])
+    if not path.is_file():
+        what = "en mappe" if path.is_dir() else "ikke en vanlig fil (en enhet eller en spesialfil)"
+        raise InputError(str(path), [ValidationIssue("-", None, None, f"«{path}» er {what}, ikke en arbeidsbok")])
+    suffix = path.suffix.lower()
+    if suffix in OTHER_FORMATS and suffix not in suffixes:
+        message = f"filen er {OTHER_FORMATS[suffix]}: åpne den i Excel og lagre som Excel-arbeidsbok (.xlsx)"
+        raise InputError(str(path), [ValidationIssue("-", None, None, message)])
+
+
+def read_workbook_checked(
+    path: str | Path, sheets: Collection[str] | None = None
+) -> tuple[RawTables, list[ValidationIssue]]:
+    """Read the sheets of an ``.xlsx`` workbook and report what a planner could not see.
+
+    Args:
+        path: The workbook.
+        sheets: The sheet names wanted (matched after :func:`sheet_key`); the tables are keyed
+            by these names. None reads every sheet under its own name. Other sheets are ignored
+            and never checked (a planner's notes may be merged and hidden as they like).
+
+    Returns:
+        The raw tables (blank rows skipped; row numbers are Excel's, the header is row 1) and
+        the problems found: hidden sheets, rows and columns; merged cells; formulas without a
+        calculated value; Excel error values; duplicated, blank or look-alike headers; two sheets
+        whose names differ only in case or spaces.
+
+    Raises:
+        InputError: If the file is missing, not a workbook, or damaged.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(str(path), [ValidationIssue("-", None, None, "filen finnes ikke")])
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        issue = ValidationIssue("-", None, None, f"kunne ikke lese filen som Excel (.xlsx): {exc}")
-        raise InputError(str(path), [issue]) from exc
+    check_input_file(path)
+    values_book, formula_book = _open_books(path)
+    issues: list[ValidationIssue] = []
     tables: RawTables = {}
+    wanted = {sheet_key(name): name for name in sheets} if sheets is not None else None
     try:
-        for sheet in workbook.worksheets:
-            rows = sheet.iter_rows(values_only=True)
-            tables[sheet.title] = _rows_to_raw(rows)
+        for sheet in values_book.worksheets:
+            name = sheet.title if wanted is None else wanted.get(sheet_key(sheet.title))
+            if name is None:
+                _near_miss(sheet.title, wanted, issues)
+                continue
+            if name in tables:
+                message = f"to ark heter nesten det samme («{visible(sheet.title)}» og «{name}»): slett det ene"
+                issues.append(ValidationIssue(name, None, None, message))
+                continue
+            formulas = formula_book[sheet.title] if formula_book is not None else None
+            tables[name] = _read_sheet(name, sheet, formulas, issues)
+    except (KeyError, ValueError, TypeError, ParseError, zipfile.BadZipFile) as exc:
+        raise _damaged(path, exc) from exc
     finally:
-        workbook.close()
-    return tables
+        values_book.close()
+        if formula_book is not None:
+            formula_book.close()
+    return tables, issues
+
+
+def _near_miss(title: str, wanted: dict[str, str] | None, issues: list[ValidationIssue]) -> None:
+    """A sheet whose name matches a wanted one but for invisible characters is named, visibly."""
+    if wanted is None:
+        return
+    bare = "".join(c for c in sheet_key(title) if unicodedata.category(c) not in {"Cf", "Cc", "Mn"})
+    if bare in wanted and bare != sheet_key(title):
+        message = f"arket heter «{visible(title)}», med et usynlig tegn: gi det navnet «{wanted[bare]}»"
+        issues.append(ValidationIssue(wanted[bare], None, None, message))
+
+
+def _damaged(path: Path, exc: BaseException) -> InputError:
+    """The error for a file that is a zip but not a readable workbook."""
+    message = (
+        "filen er skadet eller ikke en Excel-arbeidsbok (.xlsx) "
+        f"({type(exc).__name__}): åpne den i Excel og lagre den på nytt"
+    )
+    return InputError(str(path), [ValidationIssue("-", None, None, message)])
+
+
+def _open_books(path: Path) -> tuple[Any, Any]:
+    """Open the workbook twice when it has formulas: once for values, once for the formulas."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            has_formulas = any(
+                b"<f" in archive.read(info) for info in archive.infolist() if info.filename.startswith("xl/worksheets/")
+            )
+        values_book = load_workbook(path, data_only=True)
+        formula_book = load_workbook(path, data_only=False) if has_formulas else None
+    except zipfile.BadZipFile as exc:
+        message = "filen er ikke en Excel-arbeidsbok (.xlsx), eller den er skadet; lagre den på nytt som .xlsx"
+        raise InputError(str(path), [ValidationIssue("-", None, None, message)]) from exc
+    except OSError as exc:
+        raise file_error(path, exc, "lese") from exc
+    except Exception as exc:  # openpyxl raises many kinds (KeyError, ParseError, ValueError...) for a damaged file
+        raise _damaged(path, exc) from exc
+    return values_book, formula_book
+
+
+def _read_sheet(name: str, sheet: Any, formulas: Any, issues: list[ValidationIssue]) -> list[RawRow]:
+    """One sheet's rows, with the sheet-level checks: hidden, merged, formulas, error values."""
+    if sheet.sheet_state != "visible":
+        message = "arket er skjult i Excel: vis det (høyreklikk på en arkfane → Vis) eller slett det"
+        issues.append(ValidationIssue(name, None, None, message))
+    grid = [list(row) for row in sheet.iter_rows(values_only=True)]
+    header = [_clean(h) for h in grid[0]] if grid else []
+    for merged in sorted(sheet.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col)):
+        column = header[merged.min_col - 1] if merged.min_col <= len(header) and header[merged.min_col - 1] else None
+        message = f"cellene {merged.coord} er slått sammen (flettet): del dem opp, så hver celle har sin egen verdi"
+        issues.append(ValidationIssue(name, merged.min_row, column, message))
+    for index, title in enumerate(header, start=1):
+        letter = get_column_letter(index)
+        if title and sheet.column_dimensions[letter].hidden:
+            issues.append(ValidationIssue(name, 1, str(title), "kolonnen er skjult i Excel: vis den eller slett den"))
+    for row_number, values in enumerate(grid[1:], start=2):
+        if sheet.row_dimensions[row_number].hidden and any(v is not None for v in values):
+            issues.append(ValidationIssue(name, row_number, None, "raden er skjult i Excel: vis den eller slett den"))
+        for index, value in enumerate(values):
+            column = str(header[index]) if index < len(header) and header[index] else get_column_letter(index + 1)
+            if value is None and formulas is not None:
+                formula = formulas.cell(row=row_number, column=index + 1).value
+                if isinstance(formula, str) and formula.startswith("="):
+                    message = (
+                        f"cellen har formelen «{shown(formula)}», men Excel har ikke regnet den ut: "
+                        "åpne filen i Excel og lagre den (eller skriv inn tallet)"
+                    )
+                    issues.append(ValidationIssue(name, row_number, column, message))
+            elif isinstance(value, str) and value.strip() in EXCEL_ERRORS:
+                message = f"cellen viser Excel-feilen {value.strip()}: rett formelen eller skriv inn verdien"
+                issues.append(ValidationIssue(name, row_number, column, message))
+    return _rows_to_raw(iter(grid), name, issues)
+
+
+def _clean(value: Any) -> Any:
+    """A cell as read: text NFC-normalised and trimmed (blank text is None)."""
+    if isinstance(value, str):
+        text = normal_text(value)
+        return text or None
+    return value
 
 
 def read_csv_folder(folder: str | Path) -> RawTables:
-    """Read one ``SHEET.csv`` per sheet (UTF-8, comma separated) into raw rows.
+    """Read one ``SHEET.csv`` per sheet (UTF-8, with or without BOM, comma separated) into raw rows.
 
     Numbers stay text here; the schema parses them as it parses text cells in Excel.
+
+    Raises:
+        InputError: If a file is not UTF-8 text or has bad headers.
     """
     tables: RawTables = {}
+    issues: list[ValidationIssue] = []
     for file in sorted(Path(folder).glob("*.csv")):
-        with file.open(encoding="utf-8", newline="") as handle:
-            rows = [tuple(None if cell == "" else cell for cell in row) for row in csv.reader(handle)]
-        tables[file.stem] = _rows_to_raw(iter(rows))
+        try:
+            with file.open(encoding="utf-8-sig", newline="") as handle:
+                rows = [tuple(None if cell == "" else cell for cell in row) for row in csv.reader(handle)]
+        except UnicodeDecodeError:
+            message = "filen er ikke lagret som UTF-8: lagre den som «CSV UTF-8 (kommaseparert)»"
+            issues.append(ValidationIssue(file.name, None, None, message))
+            continue
+        except OSError as exc:
+            raise file_error(file, exc, "lese") from exc
+        tables[normal_text(file.stem)] = _rows_to_raw(iter(rows), file.stem, issues)
+    if issues:
+        raise InputError(str(folder), issues)
     return tables
 
 
-def _rows_to_raw(rows: Iterable[tuple[Any, ...]]) -> list[RawRow]:
-    """Turn header + data rows into ``(excel_row, {header: value})``, dropping blank rows."""
-    iterator = iter(rows)
-    header = next(iterator, None)
+def _rows_to_raw(rows: Iterator[Any], sheet: str = "-", issues: list[ValidationIssue] | None = None) -> list[RawRow]:
+    """Turn header + data rows into ``(excel_row, {header: value})``, dropping blank rows.
+
+    Headers and text cells are NFC-normalised and trimmed. A repeated header, or values in a
+    column without a header, are added to ``issues`` (when given) instead of being dropped.
+    """
+    issues = issues if issues is not None else []
+    header = next(rows, None)
     if header is None:
         return []
-    names = [str(h).strip() if h is not None else "" for h in header]
+    names = [str(_clean(h)) if _clean(h) is not None else "" for h in header]
+    data = [[_clean(v) for v in values] for values in rows]
+    _check_headers(sheet, names, data, issues)
     raw: list[RawRow] = []
-    for offset, values in enumerate(iterator, start=2):
-        cells = {
-            name: (value.strip() if isinstance(value, str) else value)
-            for name, value in zip(names, values, strict=False)
-            if name
-        }
-        cells = {k: (None if v == "" else v) for k, v in cells.items()}
+    for offset, values in enumerate(data, start=2):
+        cells = {name: value for name, value in zip(names, values, strict=False) if name}
         if all(v is None for v in cells.values()):
             continue
         raw.append((offset, cells))
@@ -91,6 +266,27 @@ def _rows_to_raw(rows: Iterable[tuple[Any, ...]]) -> list[RawRow]:
         # keep the header visible to validation even when the sheet has no data rows
         return [(1, dict.fromkeys(n for n in names if n))] if any(names) else []
     return raw
+
+
+def _check_headers(sheet: str, names: list[str], data: list[list[Any]], issues: list[ValidationIssue]) -> None:
+    """Repeated headers and values under a blank header are problems, not silently dropped columns."""
+    first_at: dict[str, int] = {}
+    for index, name in enumerate(names):
+        letter = get_column_letter(index + 1)
+        if not name:
+            rows = [r for r, values in enumerate(data, start=2) if index < len(values) and values[index] is not None]
+            if rows:
+                message = f"kolonne {letter} har verdier (fra rad {rows[0]}), men ingen overskrift i rad 1"
+                issues.append(ValidationIssue(sheet, 1, None, message))
+            continue
+        if name in first_at:
+            message = (
+                f"kolonnen står to ganger (kolonne {get_column_letter(first_at[name] + 1)} og {letter}): "
+                "slett den ene"
+            )
+            issues.append(ValidationIssue(sheet, 1, name, message))
+        else:
+            first_at[name] = index
 
 
 def write_tables_workbook(tables: dict[str, list[dict[str, Any]]], path: str | Path) -> Path:
@@ -211,19 +407,93 @@ def _pin_zip_times(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def write_bytes_atomic(data: bytes, path: str | Path) -> Path:
-    """Write bytes to ``path`` through a temporary file in the same folder and an atomic rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+_PROTECTED: contextvars.ContextVar[frozenset[tuple[int, int] | str]] = contextvars.ContextVar(
+    "protected_inputs", default=frozenset()
+)
+
+
+def _identity(path: Path) -> tuple[int, int] | str:
+    """What makes two paths the same file: device and inode when it exists (hard links too)."""
     try:
+        info = path.stat()
+    except OSError:
+        return str(path.resolve())
+    return (info.st_dev, info.st_ino)
+
+
+@contextlib.contextmanager
+def protect_inputs(*paths: str | Path | None) -> Iterator[None]:
+    """While the block runs, no write through :func:`write_bytes_atomic` may replace these files.
+
+    A folder protects every file in it (a folder of CSV input). Used by every command that
+    writes, with all of its inputs: the one guard that keeps a planner's input from being lost.
+    """
+    found: set[tuple[int, int] | str] = set()
+    for given in paths:
+        if given is None:
+            continue
+        path = Path(given)
+        files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+        found.update(_identity(p) for p in files)
+    token = _PROTECTED.set(_PROTECTED.get() | found)
+    try:
+        yield
+    finally:
+        _PROTECTED.reset(token)
+
+
+def refuse_overwriting_input(path: str | Path) -> None:
+    """Raise :class:`~.errors.OutputError` if ``path`` is (or links to) a protected input."""
+    path = Path(path)
+    if _identity(path) in _PROTECTED.get() or str(path.resolve()) in _PROTECTED.get():
+        message = f"«{path}» er en av inndatafilene og blir ikke skrevet over. Velg et annet navn eller en annen mappe."
+        raise OutputError(message)
+
+
+def check_output_path(path: str | Path, suffix: str | None = None) -> Path:
+    """Check an output path before long work starts: right suffix, not an input, folder usable."""
+    path = Path(path)
+    if suffix is not None and path.suffix.lower() != suffix:
+        message = f"«{path}» må slutte på {suffix}: filen som skrives er en Excel-arbeidsbok ({suffix})."
+        raise OutputError(message)
+    refuse_overwriting_input(path)
+    if path.is_dir():
+        raise OutputError(f"«{path}» er en mappe: oppgi et filnavn som slutter på {suffix or 'riktig endelse'}.")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(f"Kan ikke skrive «{path}»: «{parent}» er en fil, ikke en mappe.")
+            break
+    return path
+
+
+def write_bytes_atomic(data: bytes, path: str | Path) -> Path:
+    """Write bytes to ``path`` through a temporary file in the same folder and an atomic rename.
+
+    Refuses a protected input (:func:`protect_inputs`). On any failure (a full disk, no access,
+    an interruption) the temporary file is removed and the target is left as it was.
+
+    Raises:
+        OutputError: In bokmål, naming ``path`` (never the temporary file).
+    """
+    path = Path(path)
+    refuse_overwriting_input(path)
+    temp_name = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(handle, "wb") as temp:
             temp.write(data)
             temp.flush()
             os.fsync(temp.fileno())
         Path(temp_name).chmod(0o644)  # mkstemp makes 0600; outputs are ordinary readable files
         Path(temp_name).replace(path)
+    except OSError as exc:
+        if temp_name:
+            Path(temp_name).unlink(missing_ok=True)
+        raise file_error(path, exc) from None
     except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
+        if temp_name:
+            Path(temp_name).unlink(missing_ok=True)
         raise
     return path

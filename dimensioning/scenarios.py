@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError, ValidationIssue
+from .errors import InputError, ValidationIssue, shown
 from .io_excel import RawTables, read_workbook
 from .schema import SHEET_BY_NAME, columns_of
 
@@ -44,6 +45,7 @@ ALIASES: dict[str, str] = {
     "liggetid (faktor)": "Plasstyper:*:liggetid_dager (faktor)",
 }
 EDITABLE_SHEETS = ("Lokasjoner", "Plasstyper", "Bemanning", "Foringer", "Parametre")
+MAX_SCENARIOS = 20_000  # a sweep larger than this is a typo (a step of 0.0001) more often than a plan
 
 
 @dataclass(frozen=True)
@@ -143,15 +145,17 @@ def apply(base: RawTables, scenario: Scenario) -> RawTables:
 
 
 def _number(value: Any) -> float | None:
-    """A cell as a float (decimal comma accepted), None if blank or not a number."""
-    if value is None:
+    """A cell as a finite float (decimal comma accepted), None if blank or not a finite number."""
+    if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    try:
-        return float(str(value).strip().replace(",", "."))
-    except ValueError:
-        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        try:
+            number = float(str(value).strip().replace(",", "."))
+        except (ValueError, OverflowError):
+            return None
+    return number if math.isfinite(number) else None
 
 
 def read_scenarios(path: str | Path, base: RawTables) -> list[Scenario]:
@@ -160,13 +164,17 @@ def read_scenarios(path: str | Path, base: RawTables) -> list[Scenario]:
     Raises:
         InputError: Naming the sheet, row and column of each bad reference or value.
     """
-    tables = read_workbook(path)
+    tables = read_workbook(path, [SCENARIO_SHEET, GRID_SHEET])
     issues: list[ValidationIssue] = []
     if SCENARIO_SHEET not in tables and GRID_SHEET not in tables:
         message = f"arbeidsboken må ha arket «{SCENARIO_SHEET}» eller «{GRID_SHEET}»"
         raise InputError(str(path), [ValidationIssue(SCENARIO_SHEET, None, None, message)])
-    scenarios = _explicit(tables.get(SCENARIO_SHEET, []), base, issues)
-    scenarios += _grid(tables.get(GRID_SHEET, []), base, issues)
+    checker = _ValueChecker(base)
+    scenarios = _explicit(tables.get(SCENARIO_SHEET, []), base, issues, checker)
+    scenarios += _grid(tables.get(GRID_SHEET, []), base, issues, checker)
+    if len(scenarios) > MAX_SCENARIOS:
+        message = f"{len(scenarios)} scenarier er flere enn de {MAX_SCENARIOS} som kan kjøres i én sweep: del den opp"
+        issues.append(ValidationIssue(SCENARIO_SHEET, None, None, message))
     names = [s.name for s in scenarios]
     for scenario in scenarios:
         if names.count(scenario.name) > 1 and scenario.row is not None:
@@ -179,7 +187,34 @@ def read_scenarios(path: str | Path, base: RawTables) -> list[Scenario]:
     return scenarios
 
 
-def _explicit(rows: list, base: RawTables, issues: list[ValidationIssue]) -> list[Scenario]:
+class _ValueChecker:
+    """Validates one override value against the base workbook, so a bad value is reported where it was typed.
+
+    Each distinct ``(override, value)`` is applied alone and the overridden sheet's own cells are
+    validated as ``dimension solve`` would. Problems that need the whole scenario (shares that
+    no longer sum to 1, rooms against beds) are left to the scenario's own validation.
+    """
+
+    def __init__(self, base: RawTables) -> None:
+        self.base = base
+        self.seen: dict[tuple[str, str], list[str]] = {}
+
+    def problems(self, override: Override, value: Any) -> list[str]:
+        """Bokmål messages for the cells this override sets to ``value`` (empty if valid)."""
+        from .case import sheet_issues
+
+        key = (override.header, repr(value))
+        if key not in self.seen:
+            tables = apply(self.base, Scenario("-", ((override, value),)))
+            self.seen[key] = [
+                f"{issue.message_nb} (gir ark «{issue.sheet}», rad {issue.row})"
+                for issue in sheet_issues(tables, override.sheet)
+                if issue.column in (override.column, None) and issue.row is not None
+            ]
+        return self.seen[key]
+
+
+def _explicit(rows: list, base: RawTables, issues: list[ValidationIssue], checker: _ValueChecker) -> list[Scenario]:
     """Scenarios from the ``Scenarier`` sheet: a name column and override columns."""
     if not rows:
         return []
@@ -210,16 +245,20 @@ def _explicit(rows: list, base: RawTables, issues: list[ValidationIssue]) -> lis
             if value is None:
                 continue
             if override.factor and _number(value) is None:
-                message = f"en faktor må være et tall, fikk «{value}»"
+                message = f"en faktor må være et endelig tall, fikk «{shown(value)}»"
                 issues.append(ValidationIssue(SCENARIO_SHEET, excel_row, header, message))
                 continue
-            values.append((override, _number(value) if override.factor else value))
+            value = _number(value) if override.factor else value
+            problems = checker.problems(override, value)
+            issues += [ValidationIssue(SCENARIO_SHEET, excel_row, header, message) for message in problems[:1]]
+            if not problems:
+                values.append((override, value))
         scenarios.append(Scenario(" ".join(str(name).split()), tuple(values), excel_row))
     return scenarios
 
 
-def _grid(rows: list, base: RawTables, issues: list[ValidationIssue]) -> list[Scenario]:
-    """Scenarios from ``Rutenett``: the product of every row's values, in row order."""
+def _grid(rows: list, base: RawTables, issues: list[ValidationIssue], checker: _ValueChecker) -> list[Scenario]:
+    """Scenarios from ``Rutenett``: the product of every row's values, in row order (size checked first)."""
     axes: list[tuple[Override, list[float]]] = []
     for excel_row, cells in rows:
         if excel_row == 1:
@@ -230,9 +269,21 @@ def _grid(rows: list, base: RawTables, issues: list[ValidationIssue]) -> list[Sc
             issues.append(ValidationIssue(GRID_SHEET, excel_row, "parameter", parsed))
             continue
         values = _grid_values(cells, excel_row, issues)
-        if values:
+        column = "verdier" if cells.get("verdier") is not None else "fra"
+        bad = [(v, checker.problems(parsed, v)) for v in values]
+        bad = [(v, problems) for v, problems in bad if problems]
+        if bad:
+            value, problems = bad[0]
+            message = f"verdien {shown(value)}: {problems[0]}"
+            issues.append(ValidationIssue(GRID_SHEET, excel_row, column, message))
+        elif values:
             axes.append((parsed, values))
     if not axes:
+        return []
+    size = math.prod(len(v) for _, v in axes)
+    if size > MAX_SCENARIOS:
+        message = f"rutenettet gir {size} scenarier, flere enn de {MAX_SCENARIOS} som kan kjøres i én sweep"
+        issues.append(ValidationIssue(GRID_SHEET, None, None, message))
         return []
     scenarios = []
     width = len(str(int(np.prod([len(v) for _, v in axes]))))
@@ -248,7 +299,7 @@ def _grid_values(cells: dict, excel_row: int, issues: list[ValidationIssue]) -> 
     if listed is not None:
         parts = [p for p in re.split(r";", str(listed)) if p.strip()]
         values = [_number(p) for p in parts]
-        if any(v is None for v in values) or not values:
+        if any(v is None for v in values) or not values or len(values) > MAX_SCENARIOS:
             message = f"verdier må være tall skilt med semikolon, fikk «{listed}»"
             issues.append(ValidationIssue(GRID_SHEET, excel_row, "verdier", message))
             return []
@@ -262,5 +313,10 @@ def _grid_values(cells: dict, excel_row: int, issues: list[ValidationIssue]) -> 
         message = "steg må være større enn 0 og til minst like stor som fra"
         issues.append(ValidationIssue(GRID_SHEET, excel_row, "steg", message))
         return []
-    count = int(np.floor((stop - start) / step + 1e-9)) + 1
+    steps = (stop - start) / step
+    if not steps < MAX_SCENARIOS:  # also catches inf from extreme values, before any list is made
+        message = f"fra {shown(start)} til {shown(stop)} med steg {shown(step)} gir for mange verdier"
+        issues.append(ValidationIssue(GRID_SHEET, excel_row, "steg", f"{message} (høyst {MAX_SCENARIOS})"))
+        return []
+    count = int(np.floor(steps + 1e-9)) + 1
     return [round(start + i * step, 10) for i in range(count)]

@@ -7,11 +7,15 @@ unit, default, range, description). Validation, defaults, the template workbook 
 
 from __future__ import annotations
 
+import datetime
+import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
+
+from .errors import has_invisible, shown, visible
 
 YES_WORDS = {"ja", "j", "yes", "y", "sann", "true", "1", "x"}
 NO_WORDS = {"nei", "n", "no", "usann", "false", "0", "-"}
@@ -25,20 +29,39 @@ def _parse_yes_no(value: Any) -> bool:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in YES_WORDS | NO_WORDS:
         return value.strip().lower() in YES_WORDS
-    raise PydanticCustomError("ja_nei", "må være «ja» eller «nei», fikk «{value}»", {"value": value})
+    raise PydanticCustomError("ja_nei", "må være «ja» eller «nei», fikk «{value}»", {"value": shown(value)})
 
 
 def _parse_name(value: Any) -> str:
-    """Names are trimmed strings; numbers are accepted and turned into text."""
+    """Names are NFC-normalised, trimmed strings; numbers become text; invisible characters are refused."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         value = f"{value:g}"
     if not isinstance(value, str) or not value.strip():
         raise PydanticCustomError("navn", "må være en tekst som ikke er tom")
-    return " ".join(value.split())
+    text = " ".join(unicodedata.normalize("NFC", value).split())
+    if has_invisible(text):
+        raise PydanticCustomError(
+            "usynlig",
+            "navnet «{value}» har et usynlig tegn (vist som ⟨U+…⟩): skriv navnet på nytt",
+            {"value": visible(text)},
+        )
+    return text
+
+
+def _refuse_non_numbers(value: Any) -> Any:
+    """A boolean (TRUE typed in a number cell) or a date is not a number, whatever Python thinks."""
+    if isinstance(value, bool):
+        raise PydanticCustomError(
+            "sannhetsverdi", "må være et tall, fikk sannhetsverdien {value}", {"value": shown(value)}
+        )
+    if isinstance(value, datetime.date | datetime.time | datetime.timedelta):
+        raise PydanticCustomError("dato_som_tall", "må være et tall, fikk datoen {value}", {"value": shown(value)})
+    return value
 
 
 def _parse_whole(value: Any) -> Any:
     """Excel stores 12 as 12.0: accept floats that are whole numbers as integers."""
+    value = _refuse_non_numbers(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and value.strip().replace(",", ".", 1).replace(".", "", 1).isdigit():
@@ -49,6 +72,7 @@ def _parse_whole(value: Any) -> Any:
 
 def _parse_decimal(value: Any) -> Any:
     """Accept Norwegian decimal commas in text cells ("0,79")."""
+    value = _refuse_non_numbers(value)
     if isinstance(value, str):
         return value.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
     return value
@@ -58,7 +82,18 @@ YesNo = Annotated[bool, BeforeValidator(_parse_yes_no)]
 Name = Annotated[str, BeforeValidator(_parse_name)]
 Text = Annotated[str, BeforeValidator(lambda v: "" if v is None else str(v).strip())]
 Count = Annotated[int, BeforeValidator(_parse_whole), Field(ge=0, strict=False)]
-Number = Annotated[float, BeforeValidator(_parse_decimal)]
+Number = Annotated[float, BeforeValidator(_parse_decimal), Field(allow_inf_nan=False)]
+
+# Plausible upper limits: far above any municipality, low enough that a typo (an extra digit, a
+# pasted total) is caught with its cell instead of becoming a silent, absurd optimum.
+MAX_BEDS = 5_000
+MAX_ROOMS = 5_000
+MAX_ARRIVALS = 1_000_000
+MAX_LOS_DAYS = 3_650
+MAX_FTE_PER_BED = 5.0
+MAX_NOK = 100_000_000
+MAX_CV = 10.0
+MAX_SEASON_INDEX = 10.0
 
 
 def column(
@@ -93,11 +128,13 @@ class SiteRow(_Row):
     """Sheet ``Lokasjoner``: one row per site (lokasjon)."""
 
     site: Name = column("lokasjon", "Navn på lokasjonen")
-    beds: Count = column("plasser", "Korttidsplasser ved lokasjonen", unit="senger")
-    single_rooms_bath: Count = column("enerom_med_bad", "Enerom med eget bad", unit="rom", default=0)
-    single_rooms_no_bath: Count = column("enerom_uten_bad", "Enerom uten eget bad", unit="rom", default=0)
-    double_rooms: Count = column("dobbeltrom", "Dobbeltrom (to senger)", unit="rom", default=0)
-    screened_rooms: Count = column("skjermede_oppholdsrom", "Skjermede oppholdsrom", unit="rom", default=0)
+    beds: Count = column("plasser", "Korttidsplasser ved lokasjonen", unit="senger", le=MAX_BEDS)
+    single_rooms_bath: Count = column("enerom_med_bad", "Enerom med eget bad", unit="rom", default=0, le=MAX_ROOMS)
+    single_rooms_no_bath: Count = column("enerom_uten_bad", "Enerom uten eget bad", unit="rom", default=0, le=MAX_ROOMS)
+    double_rooms: Count = column("dobbeltrom", "Dobbeltrom (to senger)", unit="rom", default=0, le=MAX_ROOMS)
+    screened_rooms: Count = column(
+        "skjermede_oppholdsrom", "Skjermede oppholdsrom", unit="rom", default=0, le=MAX_ROOMS
+    )
     pool: YesNo = column("basseng", "Har basseng", unit="ja/nei", default=False)
     training_hall: YesNo = column("treningssal", "Har treningssal", unit="ja/nei", default=False)
     relatives_overnight: YesNo = column(
@@ -112,18 +149,18 @@ class BedTypeRow(_Row):
 
     bed_type: Name = column("plasstype", "Navn på plasstypen")
     arrivals_per_year: Number = column(
-        "innleggelser_per_aar", "Innleggelser per år (etterspørsel)", unit="pasienter/år", ge=0
+        "innleggelser_per_aar", "Innleggelser per år (etterspørsel)", unit="pasienter/år", ge=0, le=MAX_ARRIVALS
     )
-    los_days: Number = column("liggetid_dager", "Gjennomsnittlig liggetid", unit="døgn", gt=0)
+    los_days: Number = column("liggetid_dager", "Gjennomsnittlig liggetid", unit="døgn", gt=0, le=MAX_LOS_DAYS)
     max_blocking: Number = column(
         "maks_avvisning",
         "Høyeste aksepterte andel pasienter som avvises (1 = ingen krav)",
         unit="andel 0-1",
-        gt=0,
+        ge=0.0001,
         le=1,
     )
     care_fte_per_bed: Number = column(
-        "pleiefaktor", "Pleiefaktor: årsverk i pleien per seng", unit="årsverk/seng", ge=0
+        "pleiefaktor", "Pleiefaktor: årsverk i pleien per seng", unit="årsverk/seng", ge=0, le=MAX_FTE_PER_BED
     )
     needs_single_room: YesNo = column("krever_enerom", "Krever enerom", default=False)
     needs_bath: YesNo = column("krever_bad", "Krever enerom med eget bad", default=False)
@@ -135,7 +172,7 @@ class BedTypeRow(_Row):
     needs_doctor_office: YesNo = column("krever_legekontor", "Krever legekontor", default=False)
     needs_relatives_overnight: YesNo = column("krever_overnatting", "Krever overnatting for pårørende", default=False)
     min_unit_beds: Count = column(
-        "min_enhet", "Minste enhet hvis typen finnes ved en lokasjon", unit="senger", default=0
+        "min_enhet", "Minste enhet hvis typen finnes ved en lokasjon", unit="senger", default=0, le=MAX_BEDS
     )
     max_sites: Count | None = column(
         "maks_lokasjoner",
@@ -143,10 +180,17 @@ class BedTypeRow(_Row):
         unit="lokasjoner",
         default=None,
         ge=1,
+        le=MAX_BEDS,
     )
-    cost_per_turned_away: Number = column("kostnad_per_avvist", "Kostnad for én avvist pasient", unit="kr", ge=0)
+    cost_per_turned_away: Number = column(
+        "kostnad_per_avvist", "Kostnad for én avvist pasient", unit="kr", ge=0, le=MAX_NOK
+    )
     los_cv: Number = column(
-        "liggetid_cv", "Variasjonskoeffisient for liggetiden (lognormal; brukes i simuleringen)", default=1.0, gt=0
+        "liggetid_cv",
+        "Variasjonskoeffisient for liggetiden (lognormal; brukes i simuleringen)",
+        default=1.0,
+        gt=0,
+        le=MAX_CV,
     )
     reserved: YesNo = column(
         "reservert", "Sengene lånes ikke ut til andre pasientgrupper (unntak fra ledig seng-prinsippet)", default=False
@@ -163,7 +207,7 @@ class SkillRow(_Row):
     skill: Name = column("fagkategori", "Faggruppe (sykepleier, helsefagarbeider, ufaglært)")
     share: Number = column("andel", "Andel av årsverkene (fagandel)", unit="andel 0-1", ge=0, le=1)
     cost_per_fte: Number = column(
-        "kostnad_per_aarsverk", "Årlig kostnad per årsverk inkl. sosiale kostnader", unit="kr", ge=0
+        "kostnad_per_aarsverk", "Årlig kostnad per årsverk inkl. sosiale kostnader", unit="kr", ge=0, le=MAX_NOK
     )
     source: Text = column("kilde", "Kilde", default="")
 
@@ -173,8 +217,10 @@ class PolicyRow(_Row):
 
     site: Name = column("lokasjon", "Lokasjon")
     bed_type: Name = column("plasstype", "Plasstype")
-    min_beds: Count = column("min", "Minst så mange senger", unit="senger", default=0)
-    max_beds: Count | None = column("maks", "Høyst så mange senger (tom = ingen grense)", unit="senger", default=None)
+    min_beds: Count = column("min", "Minst så mange senger", unit="senger", default=0, le=MAX_BEDS)
+    max_beds: Count | None = column(
+        "maks", "Høyst så mange senger (tom = ingen grense)", unit="senger", default=None, le=MAX_BEDS
+    )
     source: Text = column("kilde", "Kilde eller vedtak", default="")
 
 
@@ -193,7 +239,7 @@ class AlternativeRow(_Row):
     alternative: Name = column("alternativ", "Navn på alternativet")
     site: Name = column("lokasjon", "Lokasjon")
     bed_type: Name = column("plasstype", "Plasstype")
-    beds: Count = column("plasser", "Senger", unit="senger")
+    beds: Count = column("plasser", "Senger", unit="senger", le=MAX_BEDS)
     source: Text = column("kilde", "Kilde", default="")
 
 
@@ -202,7 +248,9 @@ MONTHS = ("jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", 
 
 def _month_field(month: str) -> Any:
     """One month's demand index (1 = the yearly mean)."""
-    return column(month, f"Etterspørselsindeks i {month} (1 = årssnitt)", unit="indeks", default=1.0, gt=0)
+    return column(
+        month, f"Etterspørselsindeks i {month} (1 = årssnitt)", unit="indeks", default=1.0, gt=0, le=MAX_SEASON_INDEX
+    )
 
 
 class SeasonRow(_Row):
@@ -232,8 +280,6 @@ def _parse_day_month(value: Any) -> Any:
     parts = text.replace("/", ".").split(".")
     try:
         day, month = int(parts[0]), int(parts[1])
-        import datetime
-
         datetime.date(2023, month, day)  # validates the day exists in a non-leap year
     except (ValueError, IndexError) as error:
         raise PydanticCustomError("dato", "må være en dato som dd.mm, fikk «{value}»", {"value": text}) from error
@@ -266,27 +312,32 @@ class ParameterSpec:
 
 
 PARAMETERS: tuple[ParameterSpec, ...] = (
-    ParameterSpec("totalt_antall_plasser", "Totalt antall korttidsplasser", "senger", whole=True),
-    ParameterSpec("sykepleiere_per_vakt", "Sykepleiere til stede på hver vakt i en enhet", "personer"),
-    ParameterSpec("aapningstimer_per_uke", "Timer per uke enheten er bemannet", "timer", le=168),
-    ParameterSpec("timer_per_aarsverk_per_uke", "Arbeidstimer per uke i ett årsverk", "timer"),
+    ParameterSpec("totalt_antall_plasser", "Totalt antall korttidsplasser", "senger", whole=True, ge=1, le=MAX_BEDS),
+    ParameterSpec("sykepleiere_per_vakt", "Sykepleiere til stede på hver vakt i en enhet", "personer", le=20),
+    ParameterSpec("aapningstimer_per_uke", "Timer per uke enheten er bemannet", "timer", ge=1, le=168),
+    ParameterSpec("timer_per_aarsverk_per_uke", "Arbeidstimer per uke i ett årsverk", "timer", ge=10, le=60),
     ParameterSpec("fravaerstillegg", "Tillegg for ferie og fravær (0,12 = 12 %)", "andel", le=1),
 )
 
 
 @dataclass(frozen=True)
 class SheetSpec:
-    """One input sheet: its bokmål name, row model, key columns and what it holds."""
+    """One input sheet: its bokmål name, row model, key columns, what it holds, and its largest size.
+
+    ``max_rows`` keeps a pasted table or a runaway fill from turning into a model nobody can
+    solve: far above any municipality (Oslo has about 40 nursing homes), and said in the error.
+    """
 
     name: str
     row_model: type[_Row]
     keys: tuple[str, ...]
     description_nb: str
+    max_rows: int = 500
 
 
 SHEETS: tuple[SheetSpec, ...] = (
-    SheetSpec("Lokasjoner", SiteRow, ("site",), "Lokasjoner med korttidsplasser og fasiliteter"),
-    SheetSpec("Plasstyper", BedTypeRow, ("bed_type",), "Plasstyper med etterspørsel og krav"),
+    SheetSpec("Lokasjoner", SiteRow, ("site",), "Lokasjoner med korttidsplasser og fasiliteter", max_rows=200),
+    SheetSpec("Plasstyper", BedTypeRow, ("bed_type",), "Plasstyper med etterspørsel og krav", max_rows=30),
     SheetSpec("Bemanning", SkillRow, ("skill",), "Fagandel og kostnad per faggruppe"),
     SheetSpec("Foringer", PolicyRow, ("site", "bed_type"), "Politiske føringer: min/maks senger"),
     SheetSpec("Parametre", ParameterRow, ("name",), "Skalare parametre"),
@@ -295,6 +346,7 @@ SHEETS: tuple[SheetSpec, ...] = (
         AlternativeRow,
         ("alternative", "site", "bed_type"),
         "Fordelinger som sammenlignes med optimum",
+        max_rows=20_000,
     ),
     SheetSpec("Sesong", SeasonRow, ("bed_type",), "Etterspørsel per måned (sesong)"),
     SheetSpec("Kapasitet", CapacityRow, ("site", "start"), "Perioder med færre åpne senger (ferier)"),

@@ -9,10 +9,16 @@ them, and the final table is the same as an uninterrupted run's.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import json
 import logging
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -22,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from .case import case_from_tables
-from .errors import DimensioningError, InputError, SolverError
+from .errors import DimensioningError, InputError, SolverError, file_error
 from .evaluate import evaluate
 from .io_excel import RawTables
 from .labels import FAMILY_LABELS
@@ -60,7 +66,20 @@ class ScenarioSolver:
         self.builds = 0
 
     def solve(self, scenario: Scenario) -> dict[str, Any]:
-        """Solve one scenario and return its flat result row (see :func:`result_row`)."""
+        """Solve one scenario and return its flat result row (see :func:`result_row`).
+
+        Whatever goes wrong in one scenario is that scenario's row (status and reason); the
+        sweep goes on with the next one.
+        """
+        try:
+            return self._solve(scenario)
+        except Exception as error:  # one bad scenario must not abort the others
+            LOGGER.debug("scenario %s failed", scenario.name, exc_info=True)
+            message = str(error) if isinstance(error, DimensioningError) else f"intern feil ({type(error).__name__})"
+            return _failed_row(scenario, STATUS_ERROR, message)
+
+    def _solve(self, scenario: Scenario) -> dict[str, Any]:
+        """Validate, update or build the model, solve and evaluate one scenario."""
         try:
             tables = apply(self.base, scenario)
             case = case_from_tables(tables, name=scenario.name, source=scenario.name, cache=self._validated)
@@ -141,9 +160,35 @@ _WORKER_SOLVER: ScenarioSolver | None = None
 
 
 def _init_worker(base: RawTables, options: SolveOptions) -> None:
-    """Pool initializer: create the worker's solver once."""
+    """Pool initializer: die with the parent, ignore Ctrl-C (the parent handles it), create the solver."""
     global _WORKER_SOLVER  # noqa: PLW0603 - per-process worker state, see above
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_SOLVER = ScenarioSolver(base, options)
+
+
+def die_with_parent(poll_s: float = 0.5) -> None:
+    """Make this worker process exit when its parent dies, even by ``kill -9``.
+
+    On Linux the kernel sends SIGKILL at the parent's death (``prctl(PR_SET_PDEATHSIG)``); a
+    daemon thread that sees the parent's process id change is the portable fallback. Without
+    it, pool workers of a killed sweep live on, holding the journal.
+    """
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_s)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
 def _solve_chunk_in_worker(scenarios: list[Scenario]) -> list[tuple[str, dict]]:
@@ -174,11 +219,14 @@ class SweepRun:
         table: One row per scenario, in scenario order (see :func:`result_row`).
         resumed: Scenarios taken from the journal of an earlier, interrupted run.
         solved: Scenarios solved in this run.
+        unreadable_journal_lines: Lines of the journal that could not be read (torn by a kill,
+            or not a result row); their scenarios were solved again.
     """
 
     table: pd.DataFrame
     resumed: int
     solved: int
+    unreadable_journal_lines: int = 0
 
 
 def sweep(
@@ -211,7 +259,7 @@ def sweep(
     """
     options = options or SolveOptions()
     prints = {s.name: fingerprint(base, s, options) for s in scenarios}
-    done = _read_journal(journal, set(prints.values())) if journal else {}
+    done, unreadable = _read_journal(journal, set(prints.values())) if journal else ({}, 0)
     rows = {s.name: done[prints[s.name]] for s in scenarios if prints[s.name] in done}
     todo = [s for s in scenarios if s.name not in rows]
     resumed = len(rows)
@@ -230,7 +278,7 @@ def sweep(
             if progress:
                 progress(len(rows), total)
     table = pd.DataFrame([rows[s.name] for s in scenarios])
-    return SweepRun(table=table, resumed=resumed, solved=len(todo))
+    return SweepRun(table=table, resumed=resumed, solved=len(todo), unreadable_journal_lines=unreadable)
 
 
 def _run_chunks(
@@ -278,21 +326,32 @@ def _run_on_dask(
             client.close()
 
 
-def _read_journal(path: str | Path, wanted: set[str]) -> dict[str, dict]:
-    """Rows already finished, by fingerprint; a torn last line (a kill mid-write) is ignored."""
+def _read_journal(path: str | Path, wanted: set[str]) -> tuple[dict[str, dict], int]:
+    """Rows already finished, by fingerprint, and the number of lines that could not be read.
+
+    A line torn by a kill (even inside a multibyte character), or one that is valid JSON but
+    not a result row, is skipped and counted; its scenario is simply solved again.
+    """
     path = Path(path)
     if not path.is_file():
-        return {}
-    found = {}
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
+        return {}, 0
+    found: dict[str, dict] = {}
+    unreadable = 0
+    with path.open("rb") as handle:
+        for raw in handle:
+            if not raw.strip():
                 continue
-            if entry.get("fingerprint") in wanted:
-                found[entry["fingerprint"]] = entry["row"]
-    return found
+            try:
+                entry = json.loads(raw.decode("utf-8"))
+                fingerprint_, row = entry["fingerprint"], entry["row"]
+                if not isinstance(fingerprint_, str) or not isinstance(row, dict) or "scenario" not in row:
+                    raise TypeError
+            except (UnicodeDecodeError, json.JSONDecodeError, TypeError, KeyError):
+                unreadable += 1
+                continue
+            if fingerprint_ in wanted:
+                found[fingerprint_] = row
+    return found, unreadable
 
 
 class _JournalWriter:
@@ -304,20 +363,33 @@ class _JournalWriter:
 
     def __enter__(self) -> _JournalWriter:
         if self.path:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.handle = self.path.open("a", encoding="utf-8")
+            with self._os_errors():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.handle = self.path.open("a", encoding="utf-8")
         return self
+
+    @contextlib.contextmanager
+    def _os_errors(self) -> Iterator[None]:
+        """A full disk or a lost folder is said in bokmål, naming the journal."""
+        try:
+            yield
+        except OSError as error:
+            raise file_error(self.path or "journal", error) from None
 
     def write(self, fingerprint_: str, row: dict) -> None:
         if self.handle:
-            self.handle.write(json.dumps({"fingerprint": fingerprint_, "row": row}, ensure_ascii=False) + "\n")
+            line = json.dumps({"fingerprint": fingerprint_, "row": row}, ensure_ascii=False, default=str)
+            with self._os_errors():
+                self.handle.write(line + "\n")
 
     def sync(self) -> None:
         """Flush and fsync after each finished chunk: a kill loses at most the chunk under way."""
         if self.handle:
-            self.handle.flush()
-            os.fsync(self.handle.fileno())
+            with self._os_errors():
+                self.handle.flush()
+                os.fsync(self.handle.fileno())
 
     def __exit__(self, *exc: object) -> None:
         if self.handle:
-            self.handle.close()
+            with contextlib.suppress(OSError):  # a failed final flush was already reported
+                self.handle.close()

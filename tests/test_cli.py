@@ -34,7 +34,7 @@ def test_template_then_solve_it_and_input_is_untouched(tmp_path):
     assert template.read_bytes() == before
     same = runner.invoke(main, ["solve", str(template), "--out", str(template)])
     assert same.exit_code != 0
-    assert "kan ikke skrives over inndatafilen" in same.output
+    assert "er en av inndatafilene og blir ikke skrevet over" in same.output
     assert template.read_bytes() == before
 
 
@@ -73,7 +73,7 @@ def test_missing_sheet_and_missing_file(tmp_path):
     not_excel.write_text("dette er ikke excel")
     garbage = CliRunner().invoke(main, ["solve", str(not_excel)])
     assert garbage.exit_code == 2
-    assert "kunne ikke lese filen som Excel" in garbage.output
+    assert "filen er ikke en Excel-arbeidsbok (.xlsx)" in garbage.output
 
 
 def test_infeasible_workbook_names_conflicting_rules(tmp_path):

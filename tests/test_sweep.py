@@ -10,17 +10,16 @@ from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
 from dimensioning import InfeasibleError, InputError, solve
-from dimensioning.case import case_from_tables
+from dimensioning.case import case_from_tables, read_case_tables
 from dimensioning.cli import main
 from dimensioning.examples import drammen_path
-from dimensioning.io_excel import read_workbook
 from dimensioning.scenarios import Scenario, apply, parse_override, read_scenarios
 from dimensioning.sweep import sweep
 
 
 @pytest.fixture(scope="module")
 def base():
-    return read_workbook(drammen_path())
+    return read_case_tables(drammen_path())
 
 
 def scenario_book(tmp_path, rows, grid=None, name="s.xlsx"):
@@ -75,7 +74,7 @@ def test_bad_references_name_scenario_row_and_column(tmp_path, base):
         "«innleggelser» som kan endres",
         "ark «Scenarier», rad 1, kolonne «Lokasjoner:Drammen sykehus:plasser»: fant ingen rad «Drammen sykehus» "
         "i arket «Lokasjoner»",
-        "ark «Scenarier», rad 2, kolonne «vekst_etterspørsel»: en faktor må være et tall, fikk «mye»",
+        "ark «Scenarier», rad 2, kolonne «vekst_etterspørsel»: en faktor må være et endelig tall, fikk «mye»",
         "ark «Scenarier», rad 3, kolonne «scenario»: mangler navn",
     ]
 

@@ -53,7 +53,7 @@ def read_sweep_table(path: str | Path) -> pd.DataFrame:
     """Read the ``Resultater`` sheet of a sweep workbook back into the sweep table (English columns)."""
     from ..io_excel import read_workbook
 
-    tables = read_workbook(path)
+    tables = read_workbook(path, ["Resultater"])
     if "Resultater" not in tables:
         from ..errors import InputError, ValidationIssue
 
