@@ -10,35 +10,58 @@ Public API::
 
 from __future__ import annotations
 
-from .api import solve
-from .case import Case, Settings, load_case
-from .errors import DimensioningError, InfeasibleError, InputError, SolverError, ValidationIssue
-from .evaluate import Evaluation, evaluate
-from .examples import drammen
-from .io_template import write_template
-from .report import write_excel, write_pdf
-from .results import Result
-from .solve import SolveOptions, SolveStatus, Termination
+import importlib
+import sys
+import types
+from typing import Any
 
-__all__ = [
-    "Case",
-    "DimensioningError",
-    "Evaluation",
-    "InfeasibleError",
-    "InputError",
-    "Result",
-    "Settings",
-    "SolveOptions",
-    "SolveStatus",
-    "SolverError",
-    "Termination",
-    "ValidationIssue",
-    "drammen",
-    "evaluate",
-    "load_case",
-    "solve",
-    "write_excel",
-    "write_pdf",
-    "write_template",
-]
+# Names are imported on first use, so that ``dimension --help`` starts fast and a
+# Ctrl-C while pandas and Pyomo load is caught by the entry point instead of printing a traceback.
+_EXPORTS = {
+    "solve": ".api",
+    "Case": ".case",
+    "Settings": ".case",
+    "load_case": ".case",
+    "DimensioningError": ".errors",
+    "InfeasibleError": ".errors",
+    "InputError": ".errors",
+    "SolverError": ".errors",
+    "ValidationIssue": ".errors",
+    "Evaluation": ".evaluate",
+    "evaluate": ".evaluate",
+    "drammen": ".examples",
+    "write_template": ".io_template",
+    "write_excel": ".report",
+    "write_pdf": ".report",
+    "Result": ".results",
+    "SolveOptions": ".solve",
+    "SolveStatus": ".solve",
+    "Termination": ".solve",
+}
+__all__ = sorted(_EXPORTS)
 __version__ = "0.1.0"
+
+
+class _Package(types.ModuleType):
+    """The package module: public names resolve to the exported objects, imported on first use.
+
+    Two submodules share a name with a function (``solve``, ``evaluate``); importing a submodule
+    sets the package attribute to the module, so the exported function must win on lookup, as it
+    did with eager imports.
+    """
+
+    def __getattribute__(self, name: str) -> Any:
+        exports = super().__getattribute__("_EXPORTS")
+        if name not in exports:
+            return super().__getattribute__(name)
+        loaded = super().__getattribute__("_LOADED")
+        if name not in loaded:
+            loaded[name] = getattr(importlib.import_module(exports[name], __name__), name)
+        return loaded[name]
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(__all__))
+
+
+_LOADED: dict[str, Any] = {}
+sys.modules[__name__].__class__ = _Package

@@ -6,7 +6,8 @@ import time
 from dataclasses import replace
 
 from .case import Case
-from .evaluate import evaluate
+from .errors import SolverError
+from .evaluate import Evaluation, evaluate
 from .labels import OPTIMUM
 from .model import build_model
 from .results import Result
@@ -43,11 +44,31 @@ def solve(case: Case, options: SolveOptions | None = None) -> Result:
     optimum = allocation_from_model(m)
     # the solved model is reused to check every plan against the rules (values are overwritten)
     evaluations = [evaluate(case, optimum, OPTIMUM, checker=m)]
+    refuse_rule_breaking_optimum(evaluations[0])
     for name in case.alternative_names:
         rows = case.alternatives[case.alternatives["alternative"] == name]
         evaluations.append(evaluate(case, rows[["site", "bed_type", "beds"]], name, checker=m))
     status = _with_runtime(status, time.perf_counter() - started)
     return Result.from_evaluations(case, status, evaluations)
+
+
+def refuse_rule_breaking_optimum(evaluation: Evaluation) -> None:
+    """Never call a solution optimal when the model's own rules, checked afresh, say it breaks them.
+
+    The solver works in floating point; absurd but valid-looking numbers could in principle let
+    it report a plan that rounds into a breach. Input domains make this unlikely; this is the
+    second guard.
+
+    Raises:
+        SolverError: Naming the rules the plan breaks.
+    """
+    broken = evaluation.violations
+    if broken.empty:
+        return
+    lines = ["Løseren fant en fordeling som ikke holder modellens egne krav (numerisk usikkert svar):"]
+    lines += [f"  - {message}" for message in broken["message_nb"].head(10)]
+    lines.append("Sjekk inndata for svært store eller svært små tall.")
+    raise SolverError("\n".join(lines))
 
 
 def _with_runtime(status: SolveStatus, runtime_s: float) -> SolveStatus:

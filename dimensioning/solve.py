@@ -17,7 +17,7 @@ from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from .case import Case
-from .errors import InfeasibleError, SolverError
+from .errors import InfeasibleError, Interrupted, SolverError
 from .labels import FAMILY_LABELS, number
 from .model import BuildOptions, build_model
 from .model.build import locate
@@ -128,8 +128,12 @@ def run_solver(m: pyo.ConcreteModel, options: SolveOptions | None = None, solver
             runtime,
             f"HiGHS {version}",
         )
+    if condition == TerminationCondition.interrupted:
+        msg = f"Løsingen ble avbrutt etter {number(runtime, 1)} s (Ctrl-C eller stoppsignal)."
+        raise Interrupted(msg)
     if not has_solution:
-        msg = f"HiGHS stoppet uten løsning ({condition.name}) etter {number(runtime, 1)} s."
+        reason = _STOP_REASONS.get(condition.name, condition.name)
+        msg = f"HiGHS stoppet uten løsning etter {number(runtime, 1)} s: {reason}."
         raise SolverError(msg)
     results.solution_loader.load_vars()
     objective = float(results.incumbent_objective)
@@ -140,6 +144,16 @@ def run_solver(m: pyo.ConcreteModel, options: SolveOptions | None = None, solver
     )
     LOGGER.info("HiGHS %s: %s, objective %.2f, gap %.2e", version, condition.name, objective, gap)
     return SolveStatus(termination, objective, bound, gap, runtime, f"HiGHS {version}")
+
+
+_STOP_REASONS = {
+    "maxTimeLimit": "tidsgrensen ble nådd før en gyldig fordeling var funnet",
+    "iterationLimit": "grensen for antall iterasjoner ble nådd",
+    "objectiveLimit": "grensen for målfunksjonen ble nådd",
+    "unbounded": "modellen er ubegrenset (en kostnad er trolig negativ)",
+    "error": "løseren meldte en intern feil (sjekk inndata for ekstreme tall)",
+    "unknown": "ukjent årsak",
+}
 
 
 def allocation_from_model(m: pyo.ConcreteModel) -> pd.DataFrame:
@@ -207,6 +221,22 @@ def conflicting_families(case: Case, options: SolveOptions | None = None) -> lis
     return needed
 
 
+def solvable_without(case: Case, families: list[str], options: SolveOptions | None = None) -> dict[str, bool]:
+    """For each family, whether the whole case becomes solvable when that family alone is dropped.
+
+    A minimal conflicting set only promises that its own members conflict; another conflict may
+    remain elsewhere. This check re-solves, so what the message claims is what was seen.
+    """
+    m = build_model(case, BuildOptions(derived_bounds=False))
+    answer = {}
+    for family in families:
+        component = getattr(m, f"res_{family}")
+        component.deactivate()
+        answer[family] = run_solver(m, options).termination is not Termination.INFEASIBLE
+        component.activate()
+    return answer
+
+
 def _slack_message(row: object) -> str:
     """Say in bokmål how much one rule had to give."""
     label, unit, explanation = FAMILY_LABELS.get(row.family, (row.family, "", ""))
@@ -216,25 +246,41 @@ def _slack_message(row: object) -> str:
     return f"{label}{where}: {verb} {number(row.slack, 1)} {unit} – {explanation}"
 
 
-def infeasible_error(case: Case, conflicts: pd.DataFrame, families: list[str]) -> InfeasibleError:
+def infeasible_error(
+    case: Case, conflicts: pd.DataFrame, families: list[str], solvable: dict[str, bool] | None = None
+) -> InfeasibleError:
     """Build the bokmål error for an infeasible case.
 
     Args:
         case: The case.
         conflicts: The elastic model's slack per constraint (:func:`explain_infeasibility`).
         families: A minimal conflicting set of families (:func:`conflicting_families`).
+        solvable: For each family, whether dropping it alone makes the case solvable
+            (:func:`solvable_without`); every sentence about it is what a re-solve showed.
     """
     labels = [FAMILY_LABELS[f][0] for f in families]
     lines = [
         f"Ingen fordeling oppfyller alle kravene i «{case.name}».",
         f"Disse kravene kan ikke oppfylles samtidig: {', '.join(labels)} "
-        "(et minimalt sett: fjernes ett av dem, finnes det en løsning).",
-        "Minste brudd som gjør problemet løsbart (funnet av modellen med straffet slakk):",
+        "(et minimalt sett: hvert av dem trengs for at de står mot hverandre).",
     ]
+    if solvable:
+        enough = [FAMILY_LABELS[f][0] for f in families if solvable.get(f)]
+        if enough:
+            names = " eller ".join(f"«{label}»" for label in enough)
+            lines.append(f"Kontrollert ved ny løsning: lempes {names} alene, finnes det en løsning.")
+        else:
+            lines.append(
+                "Kontrollert ved ny løsning: å lempe bare ett av dem er ikke nok; flere krav må endres samtidig."
+            )
+    lines.append("Minste brudd som gjør problemet løsbart (funnet av modellen med straffet slakk):")
     lines += [f"  - {message}" for message in conflicts["message_nb"]]
     return InfeasibleError("\n".join(lines), conflicts, families)
 
 
 def diagnose_infeasible(case: Case, options: SolveOptions | None = None) -> InfeasibleError:
-    """The bokmål error for an infeasible case: elastic slack plus a minimal conflicting set."""
-    return infeasible_error(case, explain_infeasibility(case, options), conflicting_families(case, options))
+    """The bokmål error for an infeasible case: elastic slack, a minimal conflicting set, and a check."""
+    families = conflicting_families(case, options)
+    return infeasible_error(
+        case, explain_infeasibility(case, options), families, solvable_without(case, families, options)
+    )

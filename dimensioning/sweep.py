@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from .api import refuse_rule_breaking_optimum
 from .case import case_from_tables
 from .errors import DimensioningError, InputError, SolverError, file_error
 from .evaluate import evaluate
@@ -112,6 +113,7 @@ class ScenarioSolver:
             return _failed_row(scenario, STATUS_INFEASIBLE, f"Krav i konflikt: {families}. {details}")
         allocation = allocation_from_model(self._model)
         evaluation = evaluate(case, allocation, scenario.name, checker=self._model)
+        refuse_rule_breaking_optimum(evaluation)
         return result_row(scenario, evaluation)
 
 

@@ -112,8 +112,7 @@ def _summary(sheet: Worksheet, result: Result) -> None:
         ("Totalt antall plasser", result.case.settings.total_beds),
         ("Løserstatus", status.label_nb),
         ("Løser", status.solver),
-        ("Gap (relativt)", status.gap),
-        ("Tid (sekunder)", round(status.runtime_s, 2)),
+        ("Gap (relativt, avrundet)", round(status.gap, 6)),
         (
             "Minstebemanning sykepleiere per enhet (årsverk)",
             round(result.case.settings.min_nurse_fte_per_unit, 2),
