@@ -19,7 +19,7 @@ from rich.table import Table
 
 from .api import solve
 from .case import Case, load_case
-from .errors import DimensioningError, Interrupted, file_error, shown
+from .errors import DimensioningError, Interrupted, count_words, file_error, shown
 from .examples import drammen, drammen_path
 from .io_excel import check_output_path, protect_inputs
 from .io_template import write_sweep_template, write_template
@@ -419,8 +419,9 @@ def sweep_command(
         figures = write_sweep_figures(run.table, scenarios, out_path.parent, out_path.stem)
     journal.unlink(missing_ok=True)
     if run.unreadable_journal_lines:
-        lines = run.unreadable_journal_lines
-        click.echo(f"{lines} linje(r) i journalen fra et avbrutt kjør kunne ikke leses og ble løst på nytt.", err=True)
+        lines = count_words(run.unreadable_journal_lines, "linje", "linjer")
+        message = f"{lines} i journalen fra et avbrutt kjør kunne ikke leses; de scenariene ble løst på nytt."
+        click.echo(message, err=True)
     failed = run.table[run.table["status"] != "optimal"]
     click.echo(
         f"{len(scenarios)} scenarier ({run.resumed} hentet fra et avbrutt kjør, {run.solved} løst nå), "

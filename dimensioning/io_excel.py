@@ -20,9 +20,11 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import csv
+import gc
 import io
 import os
 import re
+import sys
 import tempfile
 import unicodedata
 import zipfile
@@ -382,9 +384,31 @@ def save_workbook(workbook: Workbook, path: str | Path) -> Path:
     workbook.properties.lastModifiedBy = "dimensioning"
     workbook.properties.created = FIXED_TIME
     workbook.properties.modified = FIXED_TIME
+    return write_bytes_atomic(_pin_zip_times(_workbook_bytes(workbook, Path(path))), path)
+
+
+def _workbook_bytes(workbook: Workbook, path: Path) -> bytes:
+    """The workbook as bytes, with disk errors named after ``path``.
+
+    openpyxl writes temporary files of its own while saving: when the disk refuses them, the
+    error names ``path``, and the half-run writer generators openpyxl leaves behind are closed
+    here quietly instead of printing «Exception ignored» tracebacks.
+    """
     buffer = io.BytesIO()
-    workbook.save(buffer)
-    return write_bytes_atomic(_pin_zip_times(buffer.getvalue()), path)
+    failure = None
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda _unraisable: None
+    try:
+        try:
+            workbook.save(buffer)
+        except OSError as exc:
+            failure = file_error(path, exc)
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
+    if failure is not None:
+        raise failure
+    return buffer.getvalue()
 
 
 def _pin_zip_times(data: bytes) -> bytes:
