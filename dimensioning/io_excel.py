@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import csv
+import difflib
 import gc
 import io
 import os
@@ -118,11 +119,12 @@ def read_workbook_checked(
     issues: list[ValidationIssue] = []
     tables: RawTables = {}
     wanted = {sheet_key(name): name for name in sheets} if sheets is not None else None
+    unmatched: list[str] = []
     try:
         for sheet in values_book.worksheets:
             name = sheet.title if wanted is None else wanted.get(sheet_key(sheet.title))
             if name is None:
-                _near_miss(sheet.title, wanted, issues)
+                unmatched.append(sheet.title)
                 continue
             if name in tables:
                 message = f"to ark heter nesten det samme («{visible(sheet.title)}» og «{name}»): slett det ene"
@@ -136,17 +138,24 @@ def read_workbook_checked(
         values_book.close()
         if formula_book is not None:
             formula_book.close()
+    for name in sheets or []:
+        if name not in tables:
+            issues += _near_miss(name, unmatched)
     return tables, issues
 
 
-def _near_miss(title: str, wanted: dict[str, str] | None, issues: list[ValidationIssue]) -> None:
-    """A sheet whose name matches a wanted one but for invisible characters is named, visibly."""
-    if wanted is None:
-        return
-    bare = "".join(c for c in sheet_key(title) if unicodedata.category(c) not in {"Cf", "Cc", "Mn"})
-    if bare in wanted and bare != sheet_key(title):
-        message = f"arket heter «{visible(title)}», med et usynlig tegn: gi det navnet «{wanted[bare]}»"
-        issues.append(ValidationIssue(wanted[bare], None, None, message))
+def _near_miss(name: str, titles: list[str]) -> list[ValidationIssue]:
+    """Name a close sheet when a wanted one is missing, visibly, instead of ignoring it silently.
+
+    Catches a typo, «sesong1», an invisible character or a decomposed letter in a sheet name.
+    """
+    bare = {sheet_key("".join(c for c in t if unicodedata.category(c) not in {"Cf", "Cc", "Mn"})): t for t in titles}
+    close = difflib.get_close_matches(sheet_key(name), list(bare), n=1, cutoff=0.75)
+    if not close:
+        return []
+    title = bare[close[0]]
+    message = f"arket «{name}» mangler, men et ark heter «{visible(title)}»: gi det navnet «{name}» (eller slett det)"
+    return [ValidationIssue(name, None, None, message)]
 
 
 def _damaged(path: Path, exc: BaseException) -> InputError:
