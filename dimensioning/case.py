@@ -405,8 +405,12 @@ def _check_season_and_capacity(frames: Frames) -> list[ValidationIssue]:
 
 
 def _check_sites(frames: Frames) -> list[ValidationIssue]:
-    """Room counts, where given, must hold the site's beds."""
+    """Room counts, where given, must hold the site's beds; all sites together stay plausible."""
     issues = []
+    total = int(frames["Lokasjoner"]["beds"].sum()) if not frames["Lokasjoner"].empty else 0
+    if total > MAX_BEDS:
+        message = f"lokasjonene har til sammen {total} plasser, mer enn de {MAX_BEDS} som er rimelig for en kommune"
+        issues.append(ValidationIssue("Lokasjoner", None, "plasser", message))
     for _, row in frames["Lokasjoner"].iterrows():
         rooms = row["single_rooms_bath"] + row["single_rooms_no_bath"] + 2 * row["double_rooms"]
         if rooms and rooms < row["beds"]:

@@ -105,6 +105,13 @@ def _load(input_path: Path | None, dimensjonering: str = "snitt") -> Case:
     return case.replace(peak_dimensioning=dimensjonering == "topp")
 
 
+def _solve_with_status(case: Case) -> Result:
+    """Solve with a status line on the terminal (large cases take a while; nothing shown when piped)."""
+    sites, types = len(case.site_names), len(case.bed_type_names)
+    with Console(stderr=True).status(f"Bygger og løser modellen ({sites} lokasjoner × {types} plasstyper) …"):
+        return solve(case)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Dimensjonering av korttidsplasser: køteori og optimering (MIP med HiGHS)."""
@@ -125,7 +132,7 @@ def solve_command(input_path: Path | None, out_path: Path | None, dimensjonering
     out_path = out_path or DEFAULT_REPORT_DIR / f"{(input_path or drammen_path()).stem}-resultat.xlsx"
     with guarded([input_path or drammen_path()], [out_path], ".xlsx"):
         case = _load(input_path, dimensjonering)
-        result = solve(case)
+        result = _solve_with_status(case)
         write_excel(result, out_path)
     _print_summary(result)
     click.echo(f"Rapport skrevet til {out_path}")
@@ -156,7 +163,7 @@ def report_command(input_path: Path | None, sweep_path: Path | None, out_dir: Pa
     with guarded([input_path or drammen_path(), sweep_path], [out_dir / "rapport.pdf"]):
         case = _load(input_path, dimensjonering)
         sweep_table = read_sweep_table(sweep_path) if sweep_path else None
-        result = solve(case)
+        result = _solve_with_status(case)
         written = write_pdf(result, out_dir, sweep_table)
     click.echo(f"Rapport skrevet til {written['rapport']}")
     click.echo(f"{len(written) - 1} figurer (PNG) i {out_dir}")
