@@ -239,8 +239,34 @@ def stay_survival(days: ArrayLike, los_days: float, cv: float = 1.0) -> FloatArr
     return 0.5 * np.asarray(_ERFC(z), dtype=float)
 
 
+def stay_lag_weights(horizon_days: int, los_days: float, cv: float = 1.0) -> FloatArray:
+    r"""Exact daily lag weights of a lognormal stay: :math:`w_k = \int_k^{k+1} P(S > u)\, du`.
+
+    .. math:: w_k = E[\min(S, k+1)] - E[\min(S, k)], \quad
+        E[\min(S, x)] = E[S]\, \Phi\!\left(\tfrac{\ln x - \mu - \sigma^2}{\sigma}\right)
+        + x \left(1 - \Phi\!\left(\tfrac{\ln x - \mu}{\sigma}\right)\right)
+
+    Exact for stays shorter than a day too, where sampling the survival on a daily grid would
+    count every patient for at least half a day. The weights sum to the mean stay (up to the tail
+    beyond the horizon). Returns ``horizon_days`` weights, for lags ``0 .. horizon_days - 1``.
+    """
+    mu, sigma = lognormal_params(los_days, cv)
+    x = np.arange(1, horizon_days + 1, dtype=float)
+
+    def phi(z: FloatArray) -> FloatArray:
+        return 0.5 * np.asarray(_ERFC(-z / np.sqrt(2.0)), dtype=float)
+
+    limited = los_days * phi((np.log(x) - mu - sigma**2) / sigma) + x * (1.0 - phi((np.log(x) - mu) / sigma))
+    return np.diff(np.concatenate([[0.0], limited]))
+
+
 def modified_offered_load(
-    arrivals_per_day: ArrayLike, survival: ArrayLike, step_days: float = 1.0, cycles: int = 3
+    arrivals_per_day: ArrayLike,
+    survival: ArrayLike | None = None,
+    step_days: float = 1.0,
+    cycles: int = 3,
+    *,
+    lag_weights: ArrayLike | None = None,
 ) -> FloatArray:
     r"""Offered load over time for time-varying arrivals (the infinite-server mean).
 
@@ -253,20 +279,26 @@ def modified_offered_load(
 
     Args:
         arrivals_per_day: Arrival rate on each grid step of one cycle (patients per day).
-        survival: ``P(S > u)`` at ``u = 0, step, 2 step, ...`` (any length; truncated at the tail).
+        survival: ``P(S > u)`` at ``u = 0, step, 2 step, ...`` (any length; truncated at the tail);
+            the weight of a lag is then the mean of its two end points (trapezoid rule).
         step_days: Grid step in days.
         cycles: Cycles of history used for the convolution.
+        lag_weights: Instead of ``survival``: the exact integral of the survival over each step
+            (:func:`stay_lag_weights`), in step units times ``step_days``.
 
     Returns:
         ``m`` on the same grid as ``arrivals_per_day`` (beds): the mean over each step, taking the
         rate as constant within a step.
     """
     rate = np.asarray(arrivals_per_day, dtype=float)
-    surv = np.asarray(survival, dtype=float)
     n = rate.size
     history = np.tile(rate, cycles + 1)
-    # midpoint rule: weight of lag k is the mean survival over [k, k+1) steps
-    weights = 0.5 * (surv[:-1] + surv[1:]) * step_days if surv.size > 1 else surv * step_days
+    if lag_weights is not None:
+        weights = np.asarray(lag_weights, dtype=float)
+    else:
+        # trapezoid rule: weight of lag k is the mean survival over [k, k+1) steps
+        surv = np.asarray(survival, dtype=float)
+        weights = 0.5 * (surv[:-1] + surv[1:]) * step_days if surv.size > 1 else surv * step_days
     weights = weights[: history.size]
     # rates are constant within a step: full[i] is m at the end of step i; return the step mean
     full = np.convolve(history, weights)[: history.size]

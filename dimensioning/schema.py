@@ -89,6 +89,7 @@ Number = Annotated[float, BeforeValidator(_parse_decimal), Field(allow_inf_nan=F
 MAX_BEDS = 5_000
 MAX_ROOMS = 5_000
 MAX_ARRIVALS = 1_000_000
+MIN_LOS_DAYS = 0.1  # 2.4 hours: shorter is not a stay in a bed
 MAX_LOS_DAYS = 3_650
 MAX_FTE_PER_BED = 5.0
 MAX_NOK = 100_000_000
@@ -151,7 +152,9 @@ class BedTypeRow(_Row):
     arrivals_per_year: Number = column(
         "innleggelser_per_aar", "Innleggelser per år (etterspørsel)", unit="pasienter/år", ge=0, le=MAX_ARRIVALS
     )
-    los_days: Number = column("liggetid_dager", "Gjennomsnittlig liggetid", unit="døgn", gt=0, le=MAX_LOS_DAYS)
+    los_days: Number = column(
+        "liggetid_dager", "Gjennomsnittlig liggetid", unit="døgn", ge=MIN_LOS_DAYS, le=MAX_LOS_DAYS
+    )
     max_blocking: Number = column(
         "maks_avvisning",
         "Høyeste aksepterte andel pasienter som avvises (1 = ingen krav)",

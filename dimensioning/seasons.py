@@ -85,12 +85,12 @@ def _unit_mol(monthly: tuple[float, ...], los_days: float, cv: float) -> np.ndar
     """
     daily = np.asarray(monthly)[MONTH_OF_DAY]
     rate = daily / daily.mean() / DAYS
-    horizon = int(los_days * 4)
+    horizon = max(2, int(np.ceil(los_days * 4)))  # at least 2 days: doubling 0 would never end
     while queueing.stay_survival(horizon, los_days, cv) > 1e-12 and horizon < 20 * DAYS:
         horizon *= 2
-    survival = queueing.stay_survival(np.arange(0, horizon + 1, dtype=float), los_days, cv)
+    weights = queueing.stay_lag_weights(horizon, los_days, cv)
     cycles = max(1, -(-horizon // DAYS))
-    result = queueing.modified_offered_load(rate, survival, cycles=cycles)
+    result = queueing.modified_offered_load(rate, cycles=cycles, lag_weights=weights)
     result.setflags(write=False)
     return result
 

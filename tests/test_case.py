@@ -67,7 +67,7 @@ def test_wrong_type_negative_and_missing_values_are_located():
     )
     issues = issues_of(Plasstyper=bad)
     assert "ark «Plasstyper», rad 2, kolonne «innleggelser_per_aar»: må være et tall, fikk «mange»" in issues
-    assert any("rad 2, kolonne «liggetid_dager»: må være større enn 0" in i for i in issues)
+    assert any("rad 2, kolonne «liggetid_dager»: må være minst 0,1" in i for i in issues)
     assert "ark «Plasstyper», rad 3, kolonne «maks_avvisning»: mangler verdi" in issues
 
 

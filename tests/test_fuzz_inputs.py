@@ -198,7 +198,7 @@ def test_zero_stay_and_blocking_target_are_refused(tmp_path):
     assert_refused(
         tmp_path,
         make_input(tmp_path, edit),
-        "ark «Plasstyper», rad 2, kolonne «liggetid_dager»: må være større enn 0",
+        "ark «Plasstyper», rad 2, kolonne «liggetid_dager»: må være minst 0,1",
         "ark «Plasstyper», rad 3, kolonne «maks_avvisning»: må være minst 0,0001",
     )
 

@@ -166,3 +166,23 @@ def test_lognormal_survival_matches_scipy():
     mu, sigma = q.lognormal_params(10.0, 0.8)
     expected = lognorm.sf(days, s=float(sigma), scale=float(np.exp(mu)))
     assert q.stay_survival(days, 10.0, 0.8) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize(("los", "cv"), [(0.3, 1.0), (1.0, 0.5), (3.58, 1.0), (24.0, 2.0)])
+def test_stay_lag_weights_are_the_integrated_survival(los, cv):
+    weights = q.stay_lag_weights(4000, los, cv)
+    fine = np.linspace(0.0, 5.0, 500_001)  # the first five days, integrated numerically
+    survival = q.stay_survival(fine, los, cv)
+    survival[0] = 1.0
+    per_day = [
+        np.trapezoid(survival[i * 100_000 : (i + 1) * 100_000 + 1], fine[i * 100_000 : (i + 1) * 100_000 + 1])
+        for i in range(5)
+    ]
+    assert weights[:5] == pytest.approx(per_day, abs=1e-7)
+    assert weights.sum() == pytest.approx(los, rel=1e-3)  # the weights add up to the mean stay
+
+
+def test_short_stays_are_not_counted_as_half_a_day():
+    # one arrival a day staying 0.3 days on average occupies 0.3 beds, not the 0.5+ a daily grid gives
+    load = q.modified_offered_load(np.ones(365), lag_weights=q.stay_lag_weights(30, 0.3, 1.0))
+    assert load == pytest.approx(np.full(365, 0.3), rel=1e-6)

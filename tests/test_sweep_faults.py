@@ -148,7 +148,7 @@ def test_bad_scenario_cells_are_named_where_typed(tmp_path, base):
         "(gir ark «Plasstyper», rad 2)",
         "ark «Scenarier», rad 3, kolonne «Parametre:timer_per_aarsverk_per_uke:verdi»: "
         "«timer_per_aarsverk_per_uke» må være minst 10 og høyst 60, fikk 0 (gir ark «Parametre», rad 5)",
-        "ark «Rutenett», rad 2, kolonne «verdier»: verdien -3: må være større enn 0, fikk -3 (gir ark «Plasstyper», "
+        "ark «Rutenett», rad 2, kolonne «verdier»: verdien -3: må være minst 0,1, fikk -3 (gir ark «Plasstyper», "
         "rad 2)",
     ]
 
