@@ -22,6 +22,7 @@ from . import queueing
 from .errors import InputError, ValidationIssue, shown
 from .io_excel import RawTables, read_csv_folder, read_workbook_checked
 from .schema import (
+    ABOUT_FIELDS,
     MAX_BEDS,
     NURSE_SKILL,
     OPTIONAL_SHEETS,
@@ -91,6 +92,10 @@ class Case:
         capacity: Holiday periods ``site, start, end, open_share`` (``Kapasitet``; may be empty).
         peak_dimensioning: Meet the blocking target in the worst period (time-varying loads by
             the modified offered load) instead of on average (``--dimensjonering topp``).
+        municipality: The municipality's name for reports (``Om: kommune``; default: the file name).
+        reference_alternative: The alternative page 1 compares with (``Om: referansealternativ``;
+            default: the last alternative in the workbook).
+        source_note: A sentence on the sources, printed in the reports (``Om: kildemerknad``).
     """
 
     name: str
@@ -104,6 +109,22 @@ class Case:
     season: pd.DataFrame
     capacity: pd.DataFrame
     peak_dimensioning: bool = False
+    municipality: str = ""
+    reference_alternative: str | None = None
+    source_note: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """The municipality's name, or the case name when the workbook does not give one."""
+        return self.municipality or self.name
+
+    @property
+    def reference_name(self) -> str | None:
+        """The alternative the recommendation is compared with (None when there are none)."""
+        names = self.alternative_names
+        if self.reference_alternative in names:
+            return self.reference_alternative
+        return names[-1] if names else None
 
     @property
     def site_names(self) -> list[str]:
@@ -238,6 +259,7 @@ def case_from_tables(
     alternatives = frames["Alternativer"]
     parameters = frames["Parametre"]
     settings = _settings(parameters, issues)
+    about = _about(frames["Om"], alternatives, issues)
     if issues or settings is None:
         raise InputError(source, issues)
     return Case(
@@ -251,7 +273,28 @@ def case_from_tables(
         settings=settings,
         season=frames["Sesong"].set_index("bed_type") if not frames["Sesong"].empty else frames["Sesong"],
         capacity=frames["Kapasitet"].reset_index(drop=True),
+        municipality=about.get("kommune", ""),
+        reference_alternative=about.get("referansealternativ") or None,
+        source_note=about.get("kildemerknad", ""),
     )
+
+
+def _about(frame: pd.DataFrame, alternatives: pd.DataFrame, issues: list[ValidationIssue]) -> dict[str, str]:
+    """The ``Om`` sheet as ``{felt: verdi}``: known fields only, the reference alternative must exist."""
+    about: dict[str, str] = {}
+    known_alternatives = set(alternatives["alternative"]) if not alternatives.empty else set()
+    for _, row in frame.iterrows():
+        excel_row = int(row["_row"])
+        if row["field"] not in ABOUT_FIELDS:
+            message = f"ukjent felt «{shown(row['field'])}» (kjente: {', '.join(ABOUT_FIELDS)})"
+            issues.append(ValidationIssue("Om", excel_row, "felt", message))
+            continue
+        if row["field"] == "referansealternativ" and row["value"] and row["value"] not in known_alternatives:
+            message = unknown_name_message(row["value"], known_alternatives, "Alternativer")
+            issues.append(ValidationIssue("Om", excel_row, "verdi", message))
+            continue
+        about[row["field"]] = row["value"]
+    return about
 
 
 MESSAGES_NB = {
@@ -510,7 +553,13 @@ def _settings(parameters: pd.DataFrame, issues: list[ValidationIssue]) -> Settin
 
 def case_tables(case: Case) -> dict[str, pd.DataFrame]:
     """The case as input sheets with bokmål headers, in schema order (for templates and echoes)."""
+    about = {
+        "kommune": case.municipality,
+        "referansealternativ": case.reference_alternative,
+        "kildemerknad": case.source_note,
+    }
     frames = {
+        "Om": pd.DataFrame([{"field": k, "value": v} for k, v in about.items() if v], columns=["field", "value"]),
         "Lokasjoner": case.sites.reset_index(),
         "Plasstyper": case.bed_types.reset_index(),
         "Bemanning": case.skills.reset_index(),

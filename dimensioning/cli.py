@@ -17,8 +17,11 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from . import __version__
 from .api import solve
 from .case import Case, load_case
+from .cli_nb import install as install_bokmal
+from .cli_nb import option
 from .errors import DimensioningError, Interrupted, count_words, file_error, shown
 from .examples import drammen, drammen_path
 from .io_excel import check_output_path, protect_inputs
@@ -29,6 +32,7 @@ from .results import Result
 from .scenarios import read_scenarios
 
 DEFAULT_REPORT_DIR = Path("reports")
+install_bokmal()
 LOGGER = logging.getLogger(__name__)
 
 
@@ -73,7 +77,7 @@ def _handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         finally:
             signal.signal(signal.SIGTERM, previous)
 
-    return click.option("--debug", is_flag=True, help="Vis full feilsporing.")(wrapper)
+    return option("--feilsok", "--debug", "debug", is_flag=True, help="Vis full feilsporing (for utviklerne).")(wrapper)
 
 
 def _interrupt_on_sigterm(_signum: int, _frame: object) -> None:
@@ -90,12 +94,16 @@ def guarded(inputs: list[Path | None], outputs: list[Path] | None = None, suffix
         yield
 
 
-dimensioning_option = click.option(
+dimensioning_option = option(
     "--dimensjonering",
     type=click.Choice(["snitt", "topp"]),
     default="snitt",
     show_default=True,
-    help="snitt: avvisningskravet gjelder i snitt over året; topp: også i den travleste perioden (sesong).",
+    help=(
+        "snitt: kravet til avvisning gjelder i snitt over året; topp: det gjelder også i den travleste "
+        "perioden (vintertopp), beregnet med «modified offered load» (MOL: hvor mange senger som i "
+        "snitt er opptatt på hver dag av året når etterspørselen varierer)."
+    ),
 )
 
 
@@ -112,23 +120,34 @@ def _solve_with_status(case: Case) -> Result:
         return solve(case)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    options_metavar="[VALG]",
+    subcommand_metavar="KOMMANDO [ARGUMENTER]...",
+)
+@click.version_option(__version__, "--versjon", "--version", prog_name="dimension", message="%(prog)s %(version)s")
 def main() -> None:
-    """Dimensjonering av korttidsplasser: køteori og optimering (MIP med HiGHS)."""
+    """Dimensjonering av korttidsplasser: køteori og optimering (MIP med HiGHS).
+
+    Uten INNDATA brukes eksempelet Drammen kommune (data/drammen.xlsx). Lag din egen inndatafil
+    med «dimension template min-kommune.xlsx».
+    """
 
 
-@main.command("solve")
-@click.argument("input_path", required=False, type=click.Path(path_type=Path))
-@click.option(
+@main.command("solve", options_metavar="[VALG]")
+@click.argument("input_path", metavar="[INNDATA]", required=False, type=click.Path(path_type=Path))
+@option(
+    "--ut",
     "--out",
     "out_path",
+    metavar="FIL.xlsx",
     type=click.Path(path_type=Path, dir_okay=False),
     help="Excel-rapporten som skrives (standard: reports/<case>-resultat.xlsx).",
 )
 @dimensioning_option
 @_handle_errors
 def solve_command(input_path: Path | None, out_path: Path | None, dimensjonering: str) -> None:
-    """Finn optimal fordeling og sammenlign med alternativene i INPUT (standard: Drammen)."""
+    """Finn optimal fordeling og sammenlign med alternativene i INNDATA (standard: eksempelet Drammen)."""
     out_path = out_path or DEFAULT_REPORT_DIR / f"{(input_path or drammen_path()).stem}-resultat.xlsx"
     with guarded([input_path or drammen_path()], [out_path], ".xlsx"):
         case = _load(input_path, dimensjonering)
@@ -138,24 +157,28 @@ def solve_command(input_path: Path | None, out_path: Path | None, dimensjonering
     click.echo(f"Rapport skrevet til {out_path}")
 
 
-@main.command("report")
-@click.argument("input_path", required=False, type=click.Path(path_type=Path))
-@click.option(
+@main.command("report", options_metavar="[VALG]")
+@click.argument("input_path", metavar="[INNDATA]", required=False, type=click.Path(path_type=Path))
+@option(
+    "--scenarioresultat",
     "--sweep",
     "sweep_path",
+    metavar="FIL.xlsx",
     type=click.Path(path_type=Path, dir_okay=False),
     help="Resultatfil fra dimension sweep: gir et kapittel om følsomhet.",
 )
-@click.option(
+@option(
+    "--ut",
     "--out",
     "out_dir",
+    metavar="MAPPE",
     type=click.Path(path_type=Path, file_okay=False),
     help="Mappe for PDF og figurer (standard: reports/<case>-rapport).",
 )
 @dimensioning_option
 @_handle_errors
 def report_command(input_path: Path | None, sweep_path: Path | None, out_dir: Path | None, dimensjonering: str) -> None:
-    """Lag rapporten til hovedutvalget (PDF og PNG-figurer) fra INPUT (standard: Drammen)."""
+    """Lag rapporten til hovedutvalget (PDF og PNG-figurer) fra INNDATA (standard: eksempelet Drammen)."""
     from .report import write_pdf
     from .report.sweep_report import read_sweep_table
 
@@ -170,31 +193,51 @@ def report_command(input_path: Path | None, sweep_path: Path | None, out_dir: Pa
 
 
 simulation_options = [
-    click.option(
+    option(
+        "--aar",
         "--years",
         "years",
+        metavar="ÅR",
         type=click.FloatRange(min=0.1),
         default=10.0,
         show_default=True,
         help="Simulerte år (etter ett års innsvingning).",
     ),
-    click.option(
+    option(
+        "--gjentak",
         "--replications",
         "replications",
+        metavar="ANTALL",
         type=click.IntRange(min=2),
         default=20,
         show_default=True,
         help="Antall uavhengige gjentak (for konfidensintervall).",
     ),
-    click.option("--seed", "seed", type=int, default=2024, show_default=True, help="Startverdi for tilfeldige tall."),
-    click.option("--jobs", "jobs", type=click.IntRange(min=1), help="Antall prosesser (standard: alle kjerner)."),
+    option(
+        "--startverdi",
+        "--seed",
+        "seed",
+        metavar="HELTALL",
+        type=int,
+        default=2024,
+        show_default=True,
+        help="Startverdi for tilfeldige tall (samme verdi gir samme tall).",
+    ),
+    option(
+        "--prosesser",
+        "--jobs",
+        "jobs",
+        metavar="ANTALL",
+        type=click.IntRange(min=1),
+        help="Antall prosesser (standard: alle kjerner).",
+    ),
 ]
 
 
 def with_simulation_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Shared options of the simulation commands, defined once."""
-    for option in reversed(simulation_options):
-        command = option(command)
+    for decorator in reversed(simulation_options):
+        command = decorator(command)
     return command
 
 
@@ -230,18 +273,26 @@ def _table(title: str, headers: tuple[str, ...]) -> Table:
     return table
 
 
-@main.command("simulate")
-@click.argument("input_path", required=False, type=click.Path(path_type=Path))
-@click.option("--alternativ", "alternative", help="Alternativ fra arket Alternativer (standard: optimal fordeling).")
-@click.option(
+@main.command("simulate", options_metavar="[VALG]")
+@click.argument("input_path", metavar="[INNDATA]", required=False, type=click.Path(path_type=Path))
+@option(
+    "--alternativ",
+    "alternative",
+    metavar="NAVN",
+    help="Alternativ fra arket Alternativer (standard: optimal fordeling).",
+)
+@option(
     "--ledig-seng",
     "lift",
+    metavar="PLASSTYPE",
     multiple=True,
     help="Plasstype som sammenlignes med ledig seng-prinsippet (standard: alle reserverte).",
 )
-@click.option(
+@option(
+    "--ut",
     "--out",
     "out_dir",
+    metavar="MAPPE",
     type=click.Path(path_type=Path, file_okay=False),
     help="Mappe for Excel og figurer (standard: reports/<case>-simulering).",
 )
@@ -315,12 +366,19 @@ def _simulate(
     click.echo(f"{number(result.events)} hendelser på {number(elapsed, 1)} s. Resultater: {path}; figur: {figures[0]}")
 
 
-@main.command("check")
-@click.argument("input_path", required=False, type=click.Path(path_type=Path))
-@click.option("--alternativ", "alternative", help="Alternativ fra arket Alternativer (standard: optimal fordeling).")
-@click.option(
+@main.command("check", options_metavar="[VALG]")
+@click.argument("input_path", metavar="[INNDATA]", required=False, type=click.Path(path_type=Path))
+@option(
+    "--alternativ",
+    "alternative",
+    metavar="NAVN",
+    help="Alternativ fra arket Alternativer (standard: optimal fordeling).",
+)
+@option(
+    "--ut",
     "--out",
     "out_dir",
+    metavar="MAPPE",
     type=click.Path(path_type=Path, file_okay=False),
     help="Mappe for Excel og figur (standard: reports/<case>-sjekk).",
 )
@@ -337,7 +395,14 @@ def check_command(
     jobs: int | None,
     dimensjonering: str,
 ) -> None:
-    """Sammenlign analytisk avvisning (Erlang B og MOL) med simulert, for hver plasstype."""
+    """Sammenlign formlene for avvisning med simulering, for hver plasstype.
+
+    Erlang B: andelen som avvises når etterspørselen er jevn over året. SIPP ("stationary
+    independent period by period"): Erlang B regnet måned for måned med månedens etterspørsel og
+    åpne senger. MOL ("modified offered load"): som SIPP, men med hvor mange senger som faktisk er
+    opptatt hver dag når pasienter blir liggende inn i neste periode. Simulert: en hendelsesstyrt
+    simulering av hver pasient, med 95 % konfidensintervall.
+    """
     from .report.simulation_report import check_figure, write_simulation_excel, write_simulation_figures
     from .simulate import analytic_check
 
@@ -385,17 +450,39 @@ def template_command(out_path: Path, sweep_template: bool, overskriv: bool) -> N
         click.echo(f"Inndatamal skrevet til {out_path}")
 
 
-@main.command("sweep")
-@click.argument("scenarios_path", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--base", "base_path", type=click.Path(path_type=Path), help="Inndatafil (standard: Drammen).")
-@click.option(
+@main.command("sweep", options_metavar="[VALG]")
+@click.argument("scenarios_path", metavar="SCENARIOFIL", type=click.Path(path_type=Path, dir_okay=False))
+@option(
+    "--grunnlag",
+    "--base",
+    "base_path",
+    metavar="INNDATA",
+    type=click.Path(path_type=Path),
+    help="Inndatafilen scenariene endrer (standard: eksempelet Drammen).",
+)
+@option(
+    "--ut",
     "--out",
     "out_path",
+    metavar="FIL.xlsx",
     type=click.Path(path_type=Path, dir_okay=False),
     help="Resultatfil (standard: reports/<scenariofil>-resultat.xlsx). Figurene legges ved siden av.",
 )
-@click.option("--jobs", type=click.IntRange(min=1), help="Antall prosesser (standard: alle kjerner).")
-@click.option("--scheduler", help="Adressen til en Dask-scheduler (kjør på en klynge i stedet).")
+@option(
+    "--prosesser",
+    "--jobs",
+    "jobs",
+    metavar="ANTALL",
+    type=click.IntRange(min=1),
+    help="Antall prosesser (standard: alle kjerner).",
+)
+@option(
+    "--klynge",
+    "--scheduler",
+    "scheduler",
+    metavar="ADRESSE",
+    help="Adressen til en Dask-planlegger: kjør scenariene på en klynge i stedet for på denne maskinen.",
+)
 @_handle_errors
 def sweep_command(
     scenarios_path: Path,
@@ -404,7 +491,7 @@ def sweep_command(
     jobs: int | None,
     scheduler: str | None,
 ) -> None:
-    """Løs hvert scenario i SCENARIOS_PATH (arkene Scenarier og Rutenett) og skriv én rad per scenario."""
+    """Løs hvert scenario i SCENARIOFIL (arkene Scenarier og Rutenett) og skriv én rad per scenario."""
     # imported here: matplotlib and the process pool are not needed by `dimension solve`
     from .report.sweep_report import write_sweep_excel, write_sweep_figures
     from .sweep import sweep

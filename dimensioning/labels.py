@@ -20,18 +20,18 @@ FAMILY_LABELS: dict[str, tuple[str, str, str]] = {
         "senger",
         "typen krever basseng, treningssal, legekontor eller overnatting som lokasjonen mangler",
     ),
-    "min_unit": ("Minste enhet", "senger", "en enhet skal ha minst min_enhet senger"),
+    "min_unit": ("Minste enhet", "senger", "en enhet skal ha minst så mange senger som plasstypen krever"),
     "max_sites": (
         "Maks antall lokasjoner",
         "lokasjoner",
-        "typen kan være ved høyst maks_lokasjoner",
+        "plasstypen kan bare være ved så mange lokasjoner",
     ),
     "policy_min": ("Føring (minst)", "senger", "føringen krever minst så mange senger"),
     "policy_max": ("Føring (høyst)", "senger", "føringen tillater høyst så mange senger"),
     "blocking_target": (
         "Krav til avvisning",
         "senger",
-        "andelen avviste pasienter skal holde seg under maks_avvisning",
+        "andelen pasienter som ikke får plass, skal holde seg under kravet",
     ),
 }
 
@@ -48,7 +48,18 @@ def violation_message(
     where = f" ({where})" if where else ""
     if detail:
         explanation = f"lokasjonen mangler {detail}"
-    return f"{label}{where}: {number(value)} {unit}, skal være {SENSE_WORDS[sense]} {number(bound)} – {explanation}"
+    amount = with_unit(value, unit)
+    return f"{label}{where}: {amount}, skal være {SENSE_WORDS[sense]} {number(bound)} – {explanation}"
+
+
+SINGULAR_UNITS = {"senger": "seng", "enheter": "enhet", "lokasjoner": "lokasjon", "rom": "rom"}
+
+
+def with_unit(value: float, unit: str, decimals: int = 0) -> str:
+    """``1 seng``, ``2 senger``, ``1,5 senger``: a number and its unit in the right form."""
+    text = number(value, decimals)
+    word = SINGULAR_UNITS.get(unit, unit) if text == "1" else unit
+    return f"{text} {word}".strip()
 
 
 def number(value: float, decimals: int = 0) -> str:
@@ -60,3 +71,43 @@ def number(value: float, decimals: int = 0) -> str:
 def percent(share: float, decimals: int = 1) -> str:
     """Format a share as a Norwegian percentage, e.g. ``0.053 -> '5,3 %'``."""
     return f"{number(100 * share, decimals)} %"
+
+
+def plural(n: float, one: str, many: str) -> str:
+    """``1 regel``, ``3 regler``, ``0 regler``: the number (Norwegian format) and the right noun."""
+    return f"{number(n)} {one if round(n) == 1 else many}"
+
+
+def rules_phrase(broken: int) -> str:
+    """``bryter ingen regler``, ``bryter 1 regel``, ``bryter 5 regler``."""
+    return "bryter ingen regler" if broken == 0 else f"bryter {plural(broken, 'regel', 'regler')}"
+
+
+def cost_difference_phrase(difference_nok: float, subject: str = "den") -> str:
+    """How much cheaper or dearer, said the right way round.
+
+    ``difference_nok`` is what the other alternative costs minus what ``subject`` costs, so a
+    positive number means ``subject`` saves money.
+    """
+    amount = number(abs(difference_nok) / 1e6, 1)
+    if amount == "0,0":
+        return f"koster {subject} om lag det samme"
+    if difference_nok > 0:
+        return f"sparer {subject} {amount} mill. kr per år"
+    return f"koster {subject} {amount} mill. kr mer per år"
+
+
+def turned_away_difference_phrase(fewer: float) -> str:
+    """``avviser 42 færre pasienter per år`` or ``avviser 4 flere ...``, never «-4 færre»."""
+    if round(fewer) == 0:
+        return "avviser om lag like mange pasienter"
+    word = "færre" if fewer > 0 else "flere"
+    return f"avviser {number(abs(fewer))} {word} pasienter per år"
+
+
+def dearer_or_cheaper(difference_nok: float) -> str:
+    """``3,1 mill. kr dyrere per år`` or ``0,4 mill. kr billigere per år`` than the optimum."""
+    amount = number(abs(difference_nok) / 1e6, 1)
+    if amount == "0,0":
+        return "om lag like dyr"
+    return f"{amount} mill. kr {'dyrere' if difference_nok > 0 else 'billigere'} per år"

@@ -302,6 +302,20 @@ class CapacityRow(_Row):
     source: Text = column("kilde", "Kilde", default="")
 
 
+class AboutRow(_Row):
+    """Sheet ``Om`` (optional): what the case is, as key and text."""
+
+    field: Name = column("felt", "Hva raden sier (se listen i «Les meg»)")
+    value: Text = column("verdi", "Teksten")
+
+
+ABOUT_FIELDS: dict[str, str] = {
+    "kommune": "Kommunens navn, slik det skal stå i rapportene (f.eks. «Drammen kommune»)",
+    "referansealternativ": "Alternativet anbefalingen sammenlignes med på side 1 (et navn fra «Alternativer»)",
+    "kildemerknad": "En setning om kildene som skrives i rapporten (f.eks. hva dokumentnumrene viser til)",
+}
+
+
 @dataclass(frozen=True)
 class ParameterSpec:
     """A known entry of the ``Parametre`` sheet."""
@@ -339,6 +353,7 @@ class SheetSpec:
 
 
 SHEETS: tuple[SheetSpec, ...] = (
+    SheetSpec("Om", AboutRow, ("field",), "Om caset: kommunens navn, referansealternativ og kildemerknad"),
     SheetSpec("Lokasjoner", SiteRow, ("site",), "Lokasjoner med korttidsplasser og fasiliteter", max_rows=200),
     SheetSpec("Plasstyper", BedTypeRow, ("bed_type",), "Plasstyper med etterspørsel og krav", max_rows=30),
     SheetSpec("Bemanning", SkillRow, ("skill",), "Fagandel og kostnad per faggruppe"),
@@ -356,7 +371,7 @@ SHEETS: tuple[SheetSpec, ...] = (
 )
 SHEET_BY_NAME = {spec.name: spec for spec in SHEETS}
 NURSE_SKILL = "sykepleier"
-OPTIONAL_SHEETS = frozenset({"Foringer", "Alternativer", "Sesong", "Kapasitet"})
+OPTIONAL_SHEETS = frozenset({"Om", "Foringer", "Alternativer", "Sesong", "Kapasitet"})
 
 
 def columns_of(row_model: type[_Row]) -> list[tuple[str, str]]:

@@ -18,7 +18,7 @@ from pyomo.contrib.solver.solvers.highs import Highs
 
 from .case import Case
 from .errors import InfeasibleError, Interrupted, SolverError
-from .labels import FAMILY_LABELS, number
+from .labels import FAMILY_LABELS, number, with_unit
 from .model import BuildOptions, build_model
 from .model.build import locate
 from .model.constraints import RELAXABLE_FAMILIES
@@ -243,7 +243,8 @@ def _slack_message(row: object) -> str:
     where = " / ".join(p for p in (row.site, row.bed_type) if p)
     where = f" ({where})" if where else ""
     verb = "mangler" if row.direction == "under" else "over grensen med"
-    return f"{label}{where}: {verb} {number(row.slack, 1)} {unit} – {explanation}"
+    decimals = 0 if abs(row.slack - round(row.slack)) < 1e-6 else 1
+    return f"{label}{where}: {verb} {with_unit(row.slack, unit, decimals)} – {explanation}"
 
 
 def infeasible_error(

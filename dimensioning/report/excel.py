@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..case import case_tables
 from ..io_excel import HEADER_FILL, save_workbook, style_table
-from ..labels import FAMILY_LABELS, number, percent
+from ..labels import FAMILY_LABELS, dearer_or_cheaper, number, percent, rules_phrase
 from ..results import Result
 
 NOK = "#,##0"
@@ -108,7 +108,7 @@ def _summary(sheet: Worksheet, result: Result) -> None:
     _write_table(sheet, costs, columns)
     row = len(costs) + 3
     facts = [
-        ("Case", result.case.name),
+        ("Kommune", result.case.display_name),
         ("Totalt antall plasser", result.case.settings.total_beds),
         ("Løserstatus", status.label_nb),
         ("Løser", status.solver),
@@ -138,10 +138,9 @@ def _findings(result: Result) -> list[str]:
     ]
     for name in result.alternatives[1:]:
         extra = costs.at[name, "total_cost_nok"] - best
-        broken = int(costs.at[name, "broken_rules"])
-        rules = f"bryter {broken} regel(er)" if broken else "bryter ingen regler"
+        rules = rules_phrase(int(costs.at[name, "broken_rules"]))
         lines.append(
-            f"{name}: {number(extra / 1e6, 1)} mill. kr dyrere per år, avviser "
+            f"{name}: {dearer_or_cheaper(extra)} enn optimal fordeling, avviser "
             f"{number(costs.at[name, 'turned_away_per_year'])} pasienter per år og {rules}."
         )
     return lines

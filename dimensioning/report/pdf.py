@@ -32,7 +32,13 @@ from reportlab.platypus import (
 
 from ..case import case_tables
 from ..io_excel import write_bytes_atomic
-from ..labels import FAMILY_LABELS, number, percent
+from ..labels import (
+    FAMILY_LABELS,
+    cost_difference_phrase,
+    number,
+    percent,
+    turned_away_difference_phrase,
+)
 from ..results import Result
 from . import plots
 
@@ -147,9 +153,9 @@ def _table(rows: list[list], widths: list[float] | None = None, header_rows: int
     return table
 
 
-def decision_name(result: Result) -> str:
-    """The alternative the recommendation is compared with: the last one in the workbook."""
-    return result.alternatives[-1]
+def decision_name(result: Result) -> str | None:
+    """The alternative the recommendation is compared with (``Om: referansealternativ``, else the last)."""
+    return result.case.reference_name
 
 
 def key_sentences(result: Result) -> list[str]:
@@ -157,18 +163,18 @@ def key_sentences(result: Result) -> list[str]:
     case, optimum = result.case, result.optimum_name
     costs = result.costs.set_index("alternative")
     queue = result.queueing.set_index(["alternative", "bed_type"])
-    decision = decision_name(result) if len(result.alternatives) > 1 else None
+    decision = decision_name(result)
     sentences = [
         f"Modellen fordeler {case.settings.total_beds} korttidsplasser slik at summen av bemanningskostnad og "
         f"kostnaden ved avviste pasienter blir lavest mulig: {number(costs.at[optimum, 'total_cost_nok'] / 1e6, 1)} "
-        "mill. kr per år, uten å bryte noen av kravene."
+        "mill. kr per år, uten å bryte noen av kravene i inndataene."
     ]
     if decision:
         saving = costs.at[decision, "total_cost_nok"] - costs.at[optimum, "total_cost_nok"]
         fewer = costs.at[decision, "turned_away_per_year"] - costs.at[optimum, "turned_away_per_year"]
         sentences.append(
-            f"Sammenlignet med «{decision}» sparer den {number(saving / 1e6, 1)} mill. kr per år og avviser "
-            f"{number(fewer)} færre pasienter per år."
+            f"Sammenlignet med «{decision}» {cost_difference_phrase(saving)} og "
+            f"{turned_away_difference_phrase(fewer)}."
         )
         gaps = []
         for bed_type in case.bed_type_names:
@@ -177,8 +183,8 @@ def key_sentences(result: Result) -> list[str]:
                 gaps.append((abs(a - b), bed_type, a, b))
         for _, bed_type, a, b in sorted(gaps, reverse=True)[:2]:
             sentences.append(
-                f"{bed_type}: {a} senger avviser {percent(queue.at[(decision, bed_type), 'blocking_prob'], 0)} av "
-                f"pasientene; {b} senger avviser {percent(queue.at[(optimum, bed_type), 'blocking_prob'], 0)}."
+                f"{bed_type}: med {a} senger får {percent(queue.at[(decision, bed_type), 'blocking_prob'])} av "
+                f"pasientene ikke plass; med {b} senger {percent(queue.at[(optimum, bed_type), 'blocking_prob'])}."
             )
     sentences.append(
         f"Små enheter er dyre: hver enhet trenger minst {number(case.settings.min_nurse_fte_per_unit, 1)} "
@@ -194,7 +200,7 @@ def _summary(result: Result, styles: dict) -> list:
     story = [
         Paragraph("Korttidsplasser: anbefalt fordeling", styles["title"]),
         Paragraph(
-            f"Sak til hovedutvalget · case «{case.name}» · {case.settings.total_beds} plasser ved "
+            f"{case.display_name} · sak til hovedutvalget · {case.settings.total_beds} plasser ved "
             f"{len(case.site_names)} lokasjoner · løst {result.status.label_nb} med {result.status.solver}",
             styles["subtitle"],
         ),
@@ -233,6 +239,15 @@ def _summary(result: Result, styles: dict) -> list:
     return story
 
 
+def _totals_sentence(result: Result) -> str:
+    """Say whether the alternatives have the same number of beds, and which differ, from the result."""
+    totals = result.costs.set_index("alternative")["beds"]
+    if totals.nunique() == 1:
+        return f"Alle alternativene har {number(totals.iloc[0])} plasser til sammen."
+    listed = "; ".join(f"{name} {number(beds)}" for name, beds in totals.items())
+    return f"Alternativene har ulikt antall plasser til sammen: {listed}."
+
+
 def _cell_text(text: str, right: bool = False) -> Paragraph:
     """A header cell that wraps between words."""
     style = ParagraphStyle("hc", fontName=FONT_BOLD, fontSize=7, leading=8.5, alignment=2 if right else 0)
@@ -245,8 +260,8 @@ def _allocation_section(result: Result, styles: dict, figures: dict[str, Path]) 
         PageBreak(),
         Paragraph("Fordeling av korttidsplasser", styles["h1"]),
         Paragraph(
-            "Senger per plasstype, fordelt på lokasjon, for dagens fordeling, anbefalingene og modellens "
-            "optimale fordeling. Alle alternativene har samme totale antall plasser.",
+            "Senger per plasstype, fordelt på lokasjon, for hvert alternativ og modellens optimale fordeling. "
+            + _totals_sentence(result),
             styles["body"],
         ),
         _figure(figures["fordeling"]),
@@ -390,8 +405,8 @@ def _assumptions_section(result: Result, styles: dict) -> list:
     story = [PageBreak(), Paragraph("Forutsetninger og kilder", styles["h1"])]
     story.append(
         Paragraph(
-            "Alle tall modellen bruker, med kilde. «Antakelse» betyr at dokumentene ikke gir tallet; "
-            "verdien kan endres i inndatafilen. Dokumentnumrene (000-004) viser til sakspapirene.",
+            "Alle tall modellen bruker, med kilde. «Antakelse» betyr at kildene ikke gir tallet; "
+            "verdien kan endres i inndatafilen. " + result.case.source_note,
             styles["body"],
         )
     )
