@@ -18,7 +18,7 @@ def run() -> None:
 
         from .cli import main
 
-        code = main(standalone_mode=False)
+        code = main(standalone_mode=False, prog_name="dimension")
     except (KeyboardInterrupt, click.exceptions.Abort):
         sys.stderr.write(INTERRUPTED + "\n")
         sys.exit(130)

@@ -23,7 +23,7 @@ from .case import Case, load_case
 from .cli_nb import install as install_bokmal
 from .cli_nb import option
 from .errors import DimensioningError, Interrupted, count_words, file_error, shown
-from .examples import drammen, drammen_path
+from .examples import EXAMPLES, drammen, drammen_path, example, template_case
 from .io_excel import check_output_path, protect_inputs
 from .io_template import write_sweep_template, write_template
 from .labels import number, percent
@@ -432,22 +432,53 @@ def check_command(
     click.echo(f"Resultater: {path}; figur: {figures[0]}")
 
 
-@main.command("template")
-@click.argument("out_path", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--sweep", "sweep_template", is_flag=True, help="Skriv et eksempel på en scenariofil i stedet.")
-@click.option("--overskriv", is_flag=True, help="Overskriv filen hvis den finnes.")
+@main.command("template", options_metavar="[VALG]")
+@click.argument("out_path", metavar="FIL.xlsx", type=click.Path(path_type=Path, dir_okay=False))
+@option(
+    "--eksempel",
+    "example_name",
+    type=click.Choice(list(EXAMPLES)),
+    help="Skriv et ferdig utfylt eksempel (Drammen kommune, 146 plasser) i stedet for den nøytrale malen.",
+)
+@option(
+    "--scenarier",
+    "--sweep",
+    "sweep_template",
+    is_flag=True,
+    help="Skriv en scenariofil for dimension sweep i stedet, laget fra inndatafilen i --fra.",
+)
+@option(
+    "--fra",
+    "from_path",
+    metavar="INNDATA",
+    type=click.Path(path_type=Path),
+    help="Inndatafilen scenariofilen lages fra (standard: eksempelet Drammen).",
+)
+@option("--overskriv", is_flag=True, help="Overskriv FIL.xlsx hvis den finnes.")
 @_handle_errors
-def template_command(out_path: Path, sweep_template: bool, overskriv: bool) -> None:
-    """Skriv en inndatamal (kopi av Drammen-caset) eller en scenariofil til OUT_PATH."""
+def template_command(
+    out_path: Path, example_name: str | None, sweep_template: bool, from_path: Path | None, overskriv: bool
+) -> None:
+    """Skriv en inndatamal for en ny kommune, et utfylt eksempel, eller en scenariofil.
+
+    Malen er en liten, oppdiktet kommune («Eksempel kommune») med to lokasjoner og tre plasstyper:
+    den kan løses som den er, og arket «Les meg» forklarer hver kolonne. Bytt ut tallene med
+    kommunens egne.
+    """
     if out_path.exists() and not overskriv:
         msg = f"{out_path} finnes allerede. Bruk --overskriv eller et annet filnavn."
         raise DimensioningError(msg)
-    if sweep_template:
-        write_sweep_template(out_path)
-        click.echo(f"Eksempel på scenariofil skrevet til {out_path}")
-    else:
-        write_template(drammen(), out_path)
-        click.echo(f"Inndatamal skrevet til {out_path}")
+    with guarded([from_path], [out_path], ".xlsx"):
+        if sweep_template:
+            base = load_case(from_path) if from_path else drammen()
+            write_sweep_template(base, out_path)
+            click.echo(f"Scenariofil for «{base.display_name}» skrevet til {out_path}")
+        elif example_name:
+            write_template(example(example_name), out_path)
+            click.echo(f"Eksempelet «{example_name}» skrevet til {out_path}")
+        else:
+            write_template(template_case(), out_path)
+            click.echo(f"Inndatamal skrevet til {out_path}. Fyll inn kommunens tall; arket «Les meg» forklarer alt.")
 
 
 @main.command("sweep", options_metavar="[VALG]")

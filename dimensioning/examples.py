@@ -8,6 +8,8 @@ from .case import Case, load_case
 
 WORKBOOK = "drammen.xlsx"
 CSV_FOLDER = "drammen"
+TEMPLATE_FOLDER = "mal"
+EXAMPLES = ("drammen",)
 
 
 def _data_dir() -> Path:
@@ -27,6 +29,28 @@ def drammen_path() -> Path:
 def drammen_csv_folder() -> Path:
     """Folder of the CSV files the Drammen workbook is generated from (its reviewable source)."""
     return _data_dir() / CSV_FOLDER
+
+
+def template_csv_folder() -> Path:
+    """Folder of the neutral template: a small, made-up kommune with one or two rows per sheet."""
+    return _data_dir() / TEMPLATE_FOLDER
+
+
+def template_case() -> Case:
+    """The neutral template «Eksempel kommune»: 2 sites, 3 bed types, every sheet filled in.
+
+    What ``dimension template`` writes for a new municipality: it solves as it is, and every
+    value says it is an example to replace.
+    """
+    return load_case(template_csv_folder()).replace(name="mal")
+
+
+def example(name: str) -> Case:
+    """A bundled case by name (``drammen``)."""
+    if name != "drammen":
+        msg = f"unknown example {name!r}; known: {', '.join(EXAMPLES)}"
+        raise ValueError(msg)
+    return drammen()
 
 
 def drammen() -> Case:

@@ -40,7 +40,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .errors import InputError, OutputError, ValidationIssue, file_error, shown, visible
-from .schema import SHEETS, column_doc
+from .schema import ABOUT_FIELDS, SHEETS, column_doc
 
 RawRow = tuple[int, dict[str, Any]]
 RawTables = dict[str, list[RawRow]]
@@ -356,6 +356,11 @@ def _write_readme(sheet: Any) -> None:
                     doc["description"],
                 ]
             )
+    sheet.append([])
+    sheet.append(["Arket «Om»: hva kolonnen «felt» kan være"])
+    sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
+    for field, meaning in ABOUT_FIELDS.items():
+        sheet.append(["Om", field, "", "nei", "", meaning])
     for letter, width in zip("ABCDEF", (14, 26, 16, 9, 14, 70), strict=True):
         sheet.column_dimensions[letter].width = width
 

@@ -22,33 +22,83 @@ def write_template(case: Case, path: str | Path) -> Path:
     return write_tables_workbook(tables, path)
 
 
-SWEEP_EXAMPLE_COLUMNS = [
-    "scenario",
-    "vekst_etterspørsel",
-    "Plasstyper:*:pleiefaktor (faktor)",
-    "Plasstyper:KAD:maks_avvisning",
-    "totalt_antall_plasser",
-    "Lokasjoner:Strømsø bo- og servicesenter:plasser",
-    "Lokasjoner:Drammen helsehus:plasser",
-    "Lokasjoner:Drammen helsehus:enerom_med_bad",
-]
-SWEEP_EXAMPLE_ROWS = [
-    ["Basis"],
-    ["Etterspørsel +20 %", 1.2],
-    ["Etterspørsel +20 %, 160 plasser", 1.2, None, None, 160, None, 80, 68],
-    ["Pleiefaktor 0,85 (fra 0,79)", None, 0.85 / 0.79],
-    ["KAD-krav 2 %", None, None, 0.02],
-    ["Strømsø stenger, 140 plasser", None, None, None, 140, 0],
-    ["160 plasser (tom fløy på helsehuset)", None, None, None, 160, None, 80, 68],
-]
-SWEEP_EXAMPLE_GRID = [
-    ["Plasstyper:Forsterket (USK):pleiefaktor", 0.68, 0.90, 0.02, None],
-    ["totalt_antall_plasser", None, None, None, "134; 138; 142; 146"],
-]
+def sweep_example(case: Case) -> tuple[list[str], list[list], list[list]]:
+    """Example scenarios built from a case's own sites, types and numbers.
+
+    Every name in the example exists in the case, and every label says what the scenario does,
+    so the file runs against the workbook it came from without editing.
+
+    Returns:
+        ``(columns, rows, grid)`` for the ``Scenarier`` and ``Rutenett`` sheets.
+    """
+    types = case.bed_types
+    sites = case.sites
+    total = case.settings.total_beds
+    largest_type = str(types["arrivals_per_year"].mul(types["los_days"]).idxmax())
+    first_type = case.bed_type_names[0]
+    first_site, last_site = case.site_names[0], case.site_names[-1]
+    extra = max(2, round(total * 0.1))
+    pleiefaktor = float(types.at[largest_type, "care_fte_per_bed"])
+    target = float(types.at[first_type, "max_blocking"])
+    columns = [
+        "scenario",
+        "vekst_etterspørsel",
+        "Plasstyper:*:pleiefaktor (faktor)",
+        f"Plasstyper:{first_type}:maks_avvisning",
+        "totalt_antall_plasser",
+        f"Lokasjoner:{first_site}:plasser",
+    ]
+    site_beds = int(sites.at[first_site, "beds"])
+    rows: list[list] = [
+        ["Basis (inndata uendret)"],
+        ["Etterspørsel +20 %, samme antall plasser", 1.2],
+        ["Pleiefaktor +10 % for alle plasstyper", None, 1.1],
+        [f"{first_type}: krav til avvisning {_percent(target / 2)} (fra {_percent(target)})", None, None, target / 2],
+        [
+            f"Etterspørsel +20 %, {total + extra} plasser ({extra} flere ved {first_site})",
+            1.2,
+            None,
+            None,
+            total + extra,
+            site_beds + extra,
+        ],
+    ]
+    rooms = ("single_rooms_bath", "single_rooms_no_bath", "double_rooms")
+    if int(sum(sites.at[first_site, r] for r in rooms)):  # room counts are given: they must hold the beds
+        columns.append(f"Lokasjoner:{first_site}:enerom_med_bad")
+        rows[-1].append(int(sites.at[first_site, "single_rooms_bath"]) + extra)
+    if len(case.site_names) > 1:
+        closed = int(sites.at[last_site, "beds"])
+        columns.append(f"Lokasjoner:{last_site}:plasser")
+        rows.append([f"{last_site} stenger ({total - closed} plasser)", None, None, None, total - closed, None])
+        rows[-1] += [None] * (len(columns) - len(rows[-1]) - 1) + [0]
+    step = 0.02
+    grid = [
+        [
+            f"Plasstyper:{largest_type}:pleiefaktor",
+            round(pleiefaktor - 5 * step, 2),
+            round(pleiefaktor + 5 * step, 2),
+            step,
+            None,
+        ],
+        [
+            "totalt_antall_plasser",
+            None,
+            None,
+            None,
+            "; ".join(str(total + d) for d in (-3 * extra, -2 * extra, -extra, 0)),
+        ],
+    ]
+    return columns, rows, grid
 
 
-def write_sweep_template(path: str | Path) -> Path:
-    """Write an example scenario workbook (``Scenarier``, ``Rutenett`` and ``Les meg``)."""
+def _percent(share: float) -> str:
+    """A share as a short Norwegian percentage for scenario names."""
+    return f"{share * 100:g} %".replace(".", ",")
+
+
+def write_sweep_template(case: Case, path: str | Path) -> Path:
+    """Write an example scenario workbook for ``case`` (``Scenarier``, ``Rutenett`` and ``Les meg``)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -58,16 +108,19 @@ def write_sweep_template(path: str | Path) -> Path:
     workbook = Workbook()
     readme = workbook.active
     readme.title = "Les meg"
+    columns, rows, grid_rows = sweep_example(case)
     lines = [
-        "Scenarier for dimension sweep",
+        f"Scenarier for dimension sweep ({case.display_name})",
         "",
+        "Eksemplene bruker lokasjonene og plasstypene i inndatafilen de ble laget fra.",
         "Arket «Scenarier»: én rad per scenario. Kolonnen «scenario» gir navnet; de andre kolonnene endrer inndata.",
         "En kolonneoverskrift peker på en celle i inndatafilen: Ark:nøkkel:kolonne,",
         "  f.eks. Plasstyper:KAD:maks_avvisning.",
         "Nøkkelen * betyr alle rader, f.eks. Plasstyper:*:pleiefaktor.",
         "Legg til « (faktor)» for å gange verdien i stedet for å erstatte den,",
         "  f.eks. Plasstyper:*:innleggelser_per_aar (faktor).",
-        "Ark med to nøkler (Foringer) skrives lokasjon/plasstype, f.eks. Foringer:Drammen helsehus/KAD:min.",
+        f"Ark med to nøkler (Foringer) skrives lokasjon/plasstype, "
+        f"f.eks. Foringer:{case.site_names[0]}/{case.bed_type_names[0]}:min.",
         "Tomme celler betyr ingen endring for det scenarioet.",
         "",
         "Arket «Rutenett»: hver rad er en parameter med fra, til og steg (eller verdier skilt med semikolon).",
@@ -81,14 +134,14 @@ def write_sweep_template(path: str | Path) -> Path:
     readme["A1"].font = Font(bold=True, size=14)
     readme.column_dimensions["A"].width = 120
     sheet = workbook.create_sheet("Scenarier")
-    sheet.append(SWEEP_EXAMPLE_COLUMNS)
-    for row in SWEEP_EXAMPLE_ROWS:
+    sheet.append(columns)
+    for row in rows:
         sheet.append(row)
-    style_table(sheet, SWEEP_EXAMPLE_COLUMNS)
+    style_table(sheet, columns)
     grid = workbook.create_sheet("Rutenett")
     grid_headers = ["parameter", "fra", "til", "steg", "verdier"]
     grid.append(grid_headers)
-    for row in SWEEP_EXAMPLE_GRID:
+    for row in grid_rows:
         grid.append(row)
     style_table(grid, grid_headers)
     return save_workbook(workbook, path)

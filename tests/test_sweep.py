@@ -182,21 +182,21 @@ def test_dask_local_cluster_gives_the_same_table(tmp_path, base):
 def test_cli_sweep_writes_workbook_and_figures(tmp_path):
     runner = CliRunner()
     template = tmp_path / "scenarier.xlsx"
-    assert runner.invoke(main, ["template", "--sweep", str(template)]).exit_code == 0
+    assert runner.invoke(main, ["template", "--scenarier", str(template)]).exit_code == 0
     workbook = load_workbook(template)
     grid = workbook["Rutenett"]
     grid.delete_rows(2, grid.max_row)  # keep the test short: named scenarios plus a small grid
     grid.append(["totalt_antall_plasser", None, None, None, "138; 142; 146"])
     workbook.save(template)
     out = tmp_path / "ut" / "resultat.xlsx"
-    result = runner.invoke(main, ["sweep", str(template), "--out", str(out), "--jobs", "1"])
+    result = runner.invoke(main, ["sweep", str(template), "--ut", str(out), "--prosesser", "1"])
     assert result.exit_code == 0, result.output
-    assert "10 scenarier (0 hentet fra et avbrutt kjør, 10 løst nå)" in result.output
+    assert "9 scenarier (0 hentet fra et avbrutt kjør, 9 løst nå)" in result.output
     sheet = load_workbook(out)["Resultater"]
     header = [c.value for c in sheet[1]]
     assert header[:3] == ["Scenario", "Status", "Konflikt (hvis ingen løsning)"]
     assert {"Senger: KAD", "Andel avvist: KAD", "Årsverk: sykepleier"} <= set(header)
-    assert sheet.max_row == 11
+    assert sheet.max_row == 10
     pngs = sorted(p.name for p in out.parent.glob("*.png"))
     assert pngs == ["resultat-kostnad.png", "resultat-scenarier.png", "resultat-senger.png"]
     assert not (out.parent / "resultat.xlsx.delvis.jsonl").exists()

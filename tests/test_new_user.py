@@ -1,0 +1,176 @@
+"""A new municipality's first hour: the neutral template, its own names, two and nine sites, bokmål CLI."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from dimensioning import solve
+from dimensioning.case import case_from_tables
+from dimensioning.cli import main
+from dimensioning.examples import template_case, template_csv_folder
+from dimensioning.io_excel import read_csv_folder
+from dimensioning.labels import cost_difference_phrase, turned_away_difference_phrase, with_unit
+from dimensioning.report.pdf import key_sentences
+
+ENGLISH = re.compile(r"\b(Usage|Options|Error|Show this|Missing|Invalid value|No such|Try '|Aborted|Commands)\b")
+
+
+def sheet_rows(path, sheet):
+    return [tuple(c for c in row) for row in load_workbook(path)[sheet].iter_rows(values_only=True)]
+
+
+def test_cli_speaks_bokmal_in_help_and_errors():
+    runner = CliRunner()
+    outputs = [
+        runner.invoke(main, args, prog_name="dimension").output
+        for args in (
+            ["--help"],
+            ["solve", "--help"],
+            ["sweep", "--help"],
+            ["simulate", "--help"],
+            ["check", "--help"],
+            ["template", "--help"],
+            ["report", "--help"],
+            ["solve", "--nope"],
+            ["sweep"],
+            ["simulate", "--aar", "-1"],
+            ["solve", "--dimensjonering", "maks"],
+            ["nokommando"],
+        )
+    ]
+    for text in outputs:
+        assert not ENGLISH.search(text), text
+    assert "Bruk: dimension solve [VALG] [INNDATA]" in outputs[1]
+    assert "--out" not in outputs[1]  # English aliases work but are not shown
+    assert "MOL" in outputs[4]  # the terms are explained where they are used
+    assert "SIPP" in outputs[4]
+    version = runner.invoke(main, ["--versjon"], prog_name="dimension")
+    assert version.exit_code == 0
+    assert re.fullmatch(r"dimension \d+\.\d+\.\d+\n", version.output)
+
+
+def test_neutral_template_solves_and_names_the_kommune(tmp_path):
+    runner = CliRunner()
+    template = tmp_path / "min-kommune.xlsx"
+    written = runner.invoke(main, ["template", str(template)])
+    assert written.exit_code == 0, written.output
+    names = load_workbook(template).sheetnames
+    assert names[:2] == ["Les meg", "Om"]
+    sites = sheet_rows(template, "Lokasjoner")
+    assert [r[0] for r in sites[1:]] == ["Helsehuset", "Sykehjemmet"]
+    assert "Drammen" not in str([sheet_rows(template, s) for s in names[1:]])
+    readme = [r[1] for r in sheet_rows(template, "Les meg") if r[0] == "Om"]
+    assert {"felt", "verdi", "kommune", "referansealternativ", "kildemerknad"} <= set(readme)
+    out = tmp_path / "ut.xlsx"
+    solved = runner.invoke(main, ["solve", str(template), "--ut", str(out)])
+    assert solved.exit_code == 0, solved.output
+    facts = dict(r[:2] for r in sheet_rows(out, "Sammendrag") if r[0] and r[1] is not None)
+    assert facts["Kommune"] == "Eksempel kommune"
+    drammen = tmp_path / "drammen.xlsx"
+    assert runner.invoke(main, ["template", "--eksempel", "drammen", str(drammen)]).exit_code == 0
+    assert len(sheet_rows(drammen, "Lokasjoner")) == 6
+
+
+def test_scenario_template_comes_from_the_users_workbook(tmp_path):
+    runner = CliRunner()
+    template = tmp_path / "min-kommune.xlsx"
+    runner.invoke(main, ["template", str(template)])
+    scenarios = tmp_path / "scenarier.xlsx"
+    made = runner.invoke(main, ["template", "--scenarier", str(scenarios), "--fra", str(template)])
+    assert made.exit_code == 0, made.output
+    header = sheet_rows(scenarios, "Scenarier")[0]
+    assert "Lokasjoner:Helsehuset:plasser" in header
+    assert "Lokasjoner:Sykehjemmet:plasser" in header
+    labels = [r[0] for r in sheet_rows(scenarios, "Scenarier")[1:]]
+    assert "Pleiefaktor +10 % for alle plasstyper" in labels  # the label says what the scenario does
+    out = tmp_path / "ut" / "resultat.xlsx"
+    run = runner.invoke(main, ["sweep", str(scenarios), "--grunnlag", str(template), "--ut", str(out)])
+    assert run.exit_code == 0, run.output
+    rows = sheet_rows(out, "Resultater")
+    named = [r for r in rows[1:] if not str(r[0]).startswith("Rutenett")]
+    assert len(named) == len(labels)
+    failed = [r[0] for r in named if r[1] != "optimal"]
+    # more demand with the same beds, or a site closed, may not fit: such rows say why
+    assert all(name.startswith(("Etterspørsel +20 %, samme", "Sykehjemmet stenger")) for name in failed), named
+    assert all(r[2] and "Krav i konflikt" in r[2] for r in named if r[1] != "optimal")
+
+
+def widened(n_sites: int, beds_per_site: int):
+    """The template kommune with ``n_sites`` sites (copies of the first), total and alternatives to match."""
+    tables = read_csv_folder(template_csv_folder())
+    first = tables["Lokasjoner"][0][1]
+    tables["Lokasjoner"] = [
+        (
+            i + 2,
+            {
+                **first,
+                "lokasjon": f"Sted {i + 1}",
+                "plasser": str(beds_per_site),
+                "enerom_med_bad": str(beds_per_site),
+                "dobbeltrom": "0",
+                "skjermede_oppholdsrom": "1",
+            },
+        )
+        for i in range(n_sites)
+    ]
+    total = n_sites * beds_per_site
+    tables["Parametre"] = [
+        (r, {**c, "verdi": str(total)} if c["navn"] == "totalt_antall_plasser" else c) for r, c in tables["Parametre"]
+    ]
+    scale = total / 36
+    tables["Plasstyper"] = [
+        (r, {**c, "innleggelser_per_aar": str(float(c["innleggelser_per_aar"]) * scale)})
+        for r, c in tables["Plasstyper"]
+    ]
+    tables["Foringer"] = [(1, dict.fromkeys(tables["Foringer"][0][1]))]
+    half = total // 2
+    tables["Alternativer"] = [
+        (2, {"alternativ": "Jevnt", "lokasjon": "Sted 1", "plasstype": "KAD", "plasser": "4", "kilde": ""}),
+        (3, {"alternativ": "Jevnt", "lokasjon": "Sted 1", "plasstype": "Korttid", "plasser": str(half), "kilde": ""}),
+        (
+            4,
+            {
+                "alternativ": "Jevnt",
+                "lokasjon": "Sted 2",
+                "plasstype": "Rehabilitering",
+                "plasser": str(total - half - 4),
+                "kilde": "",
+            },
+        ),
+    ]
+    tables["Om"] = [
+        (2, {"felt": "kommune", "verdi": f"Kommune med {n_sites} lokasjoner"}),
+        (3, {"felt": "referansealternativ", "verdi": "Jevnt"}),
+    ]
+    return case_from_tables(tables, name=f"k{n_sites}")
+
+
+@pytest.mark.parametrize(("n_sites", "beds"), [(2, 12), (9, 46)])
+def test_two_and_nine_site_kommuner(n_sites, beds):
+    case = widened(n_sites, beds)
+    result = solve(case)
+    assert result.status.label_nb == "optimal (bevist)"
+    assert int(result.allocation["beds"].sum()) == n_sites * beds
+    sentences = " ".join(key_sentences(result))
+    assert "Sammenlignet med «Jevnt»" in sentences
+    assert "-" not in re.sub(r"[A-Za-zÆØÅæøå]-[A-Za-zÆØÅæøå]", "", sentences)  # no negative savings
+
+
+def test_gains_and_losses_are_worded_both_ways():
+    assert cost_difference_phrase(2.4e6) == "sparer den 2,4 mill. kr per år"
+    assert cost_difference_phrase(-0.1e6) == "koster den 0,1 mill. kr mer per år"
+    assert turned_away_difference_phrase(42) == "avviser 42 færre pasienter per år"
+    assert turned_away_difference_phrase(-4) == "avviser 4 flere pasienter per år"
+    assert with_unit(1, "enheter") == "1 enhet"
+    assert with_unit(2, "enheter") == "2 enheter"
+
+
+def test_reference_alternative_is_the_one_named_in_om():
+    case = template_case()
+    assert case.display_name == "Eksempel kommune"
+    assert case.reference_name == "I dag"
+    assert "Sammenlignet med «I dag»" in " ".join(key_sentences(solve(case)))
