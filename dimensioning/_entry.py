@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 INTERRUPTED = "Avbrutt. Ingen fil er halvveis skrevet."
+
+
+def _interrupted() -> NoReturn:
+    sys.stderr.write(INTERRUPTED + "\n")
+    sys.exit(130)
 
 
 def run() -> None:
     """Entry point of ``dimension`` (see ``pyproject.toml``).
 
-    Click runs outside its standalone mode so that an interruption while it parses the command
-    line is reported here in bokmål (Click itself would print «Aborted!»).
+    The heavy imports (pandas, Pyomo) happen here, inside a guard, so a Ctrl-C while they load is
+    reported in bokmål. Click runs outside its standalone mode so that an interruption while it
+    parses the command line is reported here too (Click itself would print «Aborted!»).
     """
     try:
         import click
 
         from .cli import main
-
+    except KeyboardInterrupt:
+        _interrupted()
+    try:
         code = main(standalone_mode=False, prog_name="dimension")
     except (KeyboardInterrupt, click.exceptions.Abort):
-        sys.stderr.write(INTERRUPTED + "\n")
-        sys.exit(130)
+        _interrupted()
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)

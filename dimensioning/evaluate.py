@@ -15,6 +15,7 @@ from . import queueing
 from .case import Case
 from .labels import violation_message
 from .model import constraint_violations
+from .model.params import ward_of
 from .schema import NURSE_SKILL
 from .seasons import time_varying_blocking
 
@@ -123,32 +124,38 @@ def _queueing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
 
 
 def _staffing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
-    r"""FTE and cost per unit and skill group.
+    r"""FTE and cost per unit and skill group, with the nurse minimum per ward.
 
-    Care FTE of a unit is :math:`\phi_t x_{s,t}`, split by the skill mix; nurse FTE is raised to
-    the minimum per unit where the unit exists (the rule the MIP's staffing family encodes).
+    Care FTE of a unit is :math:`\phi_t x_{s,t}`, split by the skill mix. The nurses of a ward
+    (the types sharing an ``avdeling`` at a site) are at least the minimum for one nurse on every
+    shift: :math:`n_{s,g} = \max(\sigma_{nurse} \sum_{t \in g} \phi_t x_{s,t}, F^{min})`, the rule
+    the MIP's staffing family encodes. The ward's nurses are shared among its units in proportion
+    to their own nurse need (by beds when that is zero), so the units add up to the ward.
     """
     units = full[full["beds"] > 0].reset_index(drop=True)
+    wards = ward_of(case)
+    units["ward"] = units["bed_type"].map(wards)
     pleiefaktor = units["bed_type"].map(case.bed_types["care_fte_per_bed"]).to_numpy(dtype=float)
     care_fte = pleiefaktor * units["beds"].to_numpy(dtype=float)
+    nurse_share = float(case.skills.at[NURSE_SKILL, "share"])
+    nurse_fte = _nurses_per_unit(units, care_fte * nurse_share, case.settings.min_nurse_fte_per_unit)
     rows = []
     for skill, share, cost in case.skills[["share", "cost_per_fte"]].itertuples():
-        fte = care_fte * share
-        if skill == NURSE_SKILL:
-            fte = np.maximum(fte, case.settings.min_nurse_fte_per_unit)
+        fte = nurse_fte if skill == NURSE_SKILL else care_fte * share
         rows.append(
             pd.DataFrame(
                 {
                     "site": units["site"],
                     "bed_type": units["bed_type"],
+                    "ward": units["ward"],
                     "skill": skill,
                     "fte": fte,
                     "cost_nok": fte * cost,
                 }
             )
         )
-    columns = ["site", "bed_type", "skill", "fte", "cost_nok"]
-    if not rows:
+    columns = ["site", "bed_type", "ward", "skill", "fte", "cost_nok"]
+    if not rows or units.empty:
         return pd.DataFrame(columns=columns)
     frame = pd.concat(rows, ignore_index=True)
     order = {(s, t): i for i, (s, t) in enumerate(zip(full["site"], full["bed_type"], strict=True))}
@@ -156,3 +163,13 @@ def _staffing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
     skill_rank = {s: i for i, s in enumerate(case.skills.index)}
     frame["_skill"] = frame["skill"].map(skill_rank)
     return frame.sort_values(["_order", "_skill"]).drop(columns=["_order", "_skill"])[columns].reset_index(drop=True)
+
+
+def _nurses_per_unit(units: pd.DataFrame, need: np.ndarray, minimum: float) -> np.ndarray:
+    """Each ward's nurses, ``max(sum of need, minimum)``, shared among its units by need (or beds)."""
+    result = np.zeros(len(units))
+    for _key, index in units.groupby(["site", "ward"], sort=False).groups.items():
+        rows = np.asarray(index)
+        weights = need[rows] if need[rows].sum() > 0 else units["beds"].to_numpy(dtype=float)[rows]
+        result[rows] = max(need[rows].sum(), minimum) * weights / weights.sum()
+    return result

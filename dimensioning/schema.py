@@ -198,6 +198,12 @@ class BedTypeRow(_Row):
     reserved: YesNo = column(
         "reservert", "Sengene lånes ikke ut til andre pasientgrupper (unntak fra ledig seng-prinsippet)", default=False
     )
+    ward: Text = column(
+        "avdeling",
+        "Avdelingen plasstypen deler med andre plasstyper ved samme lokasjon (tom = egen avdeling). "
+        "Kravet om sykepleier på hver vakt gjelder per avdeling",
+        default="",
+    )
     may_overflow: YesNo = column(
         "kan_bruke_andre", "Pasienten kan få en ledig seng av en annen type når egne senger er fulle", default=False
     )

@@ -6,9 +6,13 @@ No Pyomo result object leaves this module: callers get a typed :class:`SolveStat
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
+import signal
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pandas as pd
@@ -111,8 +115,12 @@ def run_solver(m: pyo.ConcreteModel, options: SolveOptions | None = None, solver
         "solver_options": {"random_seed": options.random_seed, "mip_abs_gap": 1e-6},
     }
     started = time.perf_counter()
-    results = solver.solve(m, **config)
+    with _noting_interrupts() as interrupts:
+        results = solver.solve(m, **config)
     runtime = time.perf_counter() - started
+    if interrupts:  # HiGHS cancels on Ctrl-C and reports an error status: say what happened
+        msg = f"Løsingen ble avbrutt etter {number(runtime, 1)} s (Ctrl-C eller stoppsignal)."
+        raise Interrupted(msg)
     condition = results.termination_condition
     version = ".".join(str(v) for v in solver.version())
     has_solution = results.incumbent_objective is not None
@@ -144,6 +152,37 @@ def run_solver(m: pyo.ConcreteModel, options: SolveOptions | None = None, solver
     )
     LOGGER.info("HiGHS %s: %s, objective %.2f, gap %.2e", version, condition.name, objective, gap)
     return SolveStatus(termination, objective, bound, gap, runtime, f"HiGHS {version}")
+
+
+@contextlib.contextmanager
+def _noting_interrupts() -> Iterator[list[int]]:
+    """Record SIGINT while HiGHS runs, keeping Python's own handling (a KeyboardInterrupt).
+
+    HiGHS catches the interruption itself, cancels, and returns an error status; the record is
+    how the caller can tell an interruption from a solver failure. Only in the main thread, and
+    not where SIGINT is ignored (pool workers, where the parent handles Ctrl-C).
+    """
+    seen: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield seen
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous in (signal.SIG_IGN, None):
+        yield seen
+        return
+
+    def note(signum: int, frame: object) -> None:
+        seen.append(signum)
+        if callable(previous):
+            previous(signum, frame)
+        else:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 _STOP_REASONS = {

@@ -173,3 +173,45 @@ def test_tie_break_weights_never_tie(drammen_case):
     values = np.array(list(weights.values()))
     assert len(set(values)) == len(values)
     assert np.exp(values[:5]).round().tolist() == [2, 3, 5, 7, 11]
+
+
+SHARED_WARD_TYPES = """
+plasstype,innleggelser_per_aar,liggetid_dager,maks_avvisning,pleiefaktor,krever_enerom,krever_bad,min_enhet,maks_lokasjoner,kostnad_per_avvist,avdeling
+Akutt,300,3,0.2,1.1,ja,ja,2,1,40000,Felles
+Vanlig,200,14,0.5,0.8,nei,nei,2,,20000,Felles
+"""
+
+
+def test_shared_ward_mip_equals_brute_force_and_pays_one_nurse_minimum():
+    shared = small_case(Plasstyper=SHARED_WARD_TYPES)
+    best_cost, _ = brute_force(shared)
+    result = solve(shared)
+    assert result.costs.iloc[0]["total_cost_nok"] == pytest.approx(best_cost, rel=1e-9)
+    # one nurse minimum per site and ward, however many types the ward holds
+    nurses = result.staffing[(result.staffing["alternative"] == result.optimum_name)]
+    nurses = nurses[nurses["skill"] == "sykepleier"].groupby(["site", "ward"])["fte"].sum()
+    minimum = shared.settings.min_nurse_fte_per_unit
+    for (site, _ward), fte in nurses.items():
+        beds = result.allocation[result.allocation["site"] == site]
+        own_need = sum(
+            r.beds * shared.bed_types.at[r.bed_type, "care_fte_per_bed"] * 0.6 for r in beds.itertuples()
+        )
+        assert fte == pytest.approx(max(own_need, minimum))
+    separate = solve(small_case())
+    assert result.costs.iloc[0]["total_cost_nok"] <= separate.costs.iloc[0]["total_cost_nok"] + 1e-6
+
+
+def test_two_palliative_beds_in_the_short_term_ward_share_its_nurse():
+    # the small kommune of issue 9: a unit of 2 beds of its own costs a full nurse minimum (5.3 FTE)
+    def two_beds(ward):
+        types = SMALL["Plasstyper"].replace(",20000\n", f",20000,{ward}\n").replace(
+            "kostnad_per_avvist\n", "kostnad_per_avvist,avdeling\n"
+        ).replace(",40000\n", f",40000,{ward}\n")
+        case = small_case(Plasstyper=types)
+        plan = pd.DataFrame([("A", "Akutt", 2), ("A", "Vanlig", 4)], columns=["site", "bed_type", "beds"])
+        nurses = evaluate(case, plan).staffing
+        return nurses[nurses["skill"] == "sykepleier"]["fte"].sum()
+
+    minimum = small_case().settings.min_nurse_fte_per_unit
+    assert two_beds("") == pytest.approx(2 * minimum)  # each type its own unit: two minimums
+    assert two_beds("Korttid") == pytest.approx(minimum)  # one ward: one minimum

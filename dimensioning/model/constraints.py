@@ -253,24 +253,34 @@ def add_bed_step_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 
 def add_staffing_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
-    r"""Nurse FTE per unit: the skill-mix share of the care staff, and at least the minimum.
+    r"""Nurse FTE per ward: the skill-mix share of its types' care staff, and at least the minimum.
 
     .. math::
-        n_{s,t} \ge \phi_t \sigma_{nurse} x_{s,t}, \qquad n_{s,t} \ge F^{min} y_{s,t}
+        y_{s,t} \le w_{s,g(t)}, \qquad
+        n_{s,g} \ge \sigma_{nurse} \sum_{t \in g} \phi_t x_{s,t}, \qquad
+        n_{s,g} \ge F^{min} w_{s,g}
 
-    :math:`\phi_t` is ``pleiefaktor``, :math:`\sigma_{nurse}` the nurse share (``Bemanning.andel``),
-    :math:`F^{min}` the nurse FTE for one nurse on every shift (``Parametre``). The other skill
-    groups scale with beds and need no variable. Units: FTE. Never relaxed.
+    A ward *g* is a group of bed types that share staff at a site (``Plasstyper.avdeling``; a type
+    with a blank ``avdeling`` is a ward of its own, the unit of the earlier model). :math:`\phi_t` is
+    ``pleiefaktor``, :math:`\sigma_{nurse}` the nurse share (``Bemanning.andel``), :math:`F^{min}`
+    the nurse FTE for one nurse on every shift (``Parametre``). So two palliative beds in the
+    short-term ward share its nurse instead of paying for one of their own. The other skill groups
+    scale with beds and need no variable. Units: FTE. Never relaxed.
     """
+    members = {g: [t for t in m.T if data.ward_of[t] == g] for g in m.G}
 
-    def share(m: pyo.ConcreteModel, s: str, t: str) -> object:
-        return m.nurse_fte[s, t] >= m.p_nurse_fte_per_bed[t] * m.x[s, t]
+    def link(m: pyo.ConcreteModel, s: str, t: str) -> object:
+        return m.y[s, t] <= m.ward_open[s, data.ward_of[t]]
 
-    def minimum(m: pyo.ConcreteModel, s: str, t: str) -> object:
-        return m.nurse_fte[s, t] >= m.p_min_nurse_fte * m.y[s, t]
+    def share(m: pyo.ConcreteModel, s: str, g: str) -> object:
+        return m.nurse_fte[s, g] >= sum(m.p_nurse_fte_per_bed[t] * m.x[s, t] for t in members[g])
 
-    m.def_nurse_share = pyo.Constraint(m.S, m.T, rule=share, doc="Nurse FTE from skill mix")
-    m.def_nurse_minimum = pyo.Constraint(m.S, m.T, rule=minimum, doc="Minimum nurse FTE per unit")
+    def minimum(m: pyo.ConcreteModel, s: str, g: str) -> object:
+        return m.nurse_fte[s, g] >= m.p_min_nurse_fte * m.ward_open[s, g]
+
+    m.def_ward_link = pyo.Constraint(m.S, m.T, rule=link, doc="A unit's ward is open")
+    m.def_nurse_share = pyo.Constraint(m.S, m.G, rule=share, doc="Nurse FTE from skill mix")
+    m.def_nurse_minimum = pyo.Constraint(m.S, m.G, rule=minimum, doc="Minimum nurse FTE per ward")
 
 
 def _types_where(m: pyo.ConcreteModel, data: ModelData, applies: Callable[[str], bool]) -> list[str]:

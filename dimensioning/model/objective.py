@@ -1,12 +1,12 @@
 r"""Objective of the allocation model: yearly cost in NOK, with a documented tie-break.
 
 .. math::
-    \min \; \underbrace{\sum_{s,t} \bigl(k^{other}_t x_{s,t} + k^{nurse} n_{s,t}\bigr)}_{\text{staffing}}
+    \min \; \underbrace{\sum_{s,t} k^{other}_t x_{s,t} + \sum_{s,g} k^{nurse} n_{s,g}}_{\text{staffing}}
     + \underbrace{\sum_t k^{away}_t z_t}_{\text{patients turned away}}
     + \epsilon \sum_{s,t} w_{s,t} x_{s,t} + \rho \sum \text{slack}
 
 - :math:`k^{other}_t = \phi_t \sum_{g \ne nurse} \sigma_g k_g`: non-nurse staff cost per bed.
-- :math:`k^{nurse}`: cost per nurse FTE; :math:`n_{s,t}` nurse FTE of the unit.
+- :math:`k^{nurse}`: cost per nurse FTE; :math:`n_{s,g}` nurse FTE of ward *g* at site *s*.
 - :math:`k^{away}_t`: ``kostnad_per_avvist``; :math:`z_t` patients turned away per year.
 - Tie-break :math:`\epsilon = 1` NOK per bed times :math:`w_{s,t} = \ln p_i`, where the (site, type)
   pair is the i-th in workbook order (sites first) and :math:`p_i` the i-th prime. Among
@@ -31,7 +31,8 @@ SLACK_PENALTY_NOK = 1e9
 def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
     """Declare cost expressions and the objective (see the module docstring for the formula)."""
     m.e_staff_cost = pyo.Expression(
-        expr=sum(m.p_other_cost_per_bed[t] * m.x[s, t] + m.p_nurse_cost * m.nurse_fte[s, t] for s in m.S for t in m.T),
+        expr=sum(m.p_other_cost_per_bed[t] * m.x[s, t] for s in m.S for t in m.T)
+        + sum(m.p_nurse_cost * m.nurse_fte[s, g] for s in m.S for g in m.G),
         doc="Yearly staffing cost, NOK",
     )
     # k_away_t z_t written with one parameter per step coefficient (cheap to update in sweeps)

@@ -36,6 +36,7 @@ class ModelData:
             the site lacks.
         needs_single, needs_bath, needs_screened: Types with that room requirement.
         min_unit_beds: Smallest unit per type.
+        ward_of: The ward each type belongs to at a site (``avdeling``; the type's own name when blank).
         max_sites: Largest number of sites per type (None = no limit).
         min_beds_for_target: Smallest pooled bed count meeting the blocking target.
         max_beds_per_type: Upper bound on pooled beds of one type (for the turned-away curve).
@@ -63,6 +64,7 @@ class ModelData:
     needs_bath: list[str]
     needs_screened: list[str]
     min_unit_beds: dict[str, int]
+    ward_of: dict[str, str]
     max_sites: dict[str, int | None]
     min_beds_for_target: dict[str, int]
     max_beds_per_type: int
@@ -87,6 +89,7 @@ class ModelData:
         return (
             tuple(self.sites),
             tuple(self.bed_types),
+            tuple(sorted(self.ward_of.items())),
             self.max_beds_per_type,
             tuple(sorted(self.forbidden_pairs)),
             tuple(self.needs_single),
@@ -171,6 +174,7 @@ def model_data(case: Case) -> ModelData:
         needs_bath=[t for t in names_t if types.at[t, "needs_bath"]],
         needs_screened=[t for t in names_t if types.at[t, "needs_screened_room"]],
         min_unit_beds={t: int(types.at[t, "min_unit_beds"]) for t in names_t},
+        ward_of=ward_of(case),
         max_sites={t: _optional_int(types.at[t, "max_sites"]) for t in names_t},
         min_beds_for_target={t: int(v) for t, v in case.min_beds_for_target.items()},
         max_beds_per_type=max_beds,
@@ -184,6 +188,16 @@ def model_data(case: Case) -> ModelData:
         policy_max=policy_max,
         tie_break_weight=_prime_log_weights([(s, t) for s in names_s for t in names_t]),
     )
+
+
+def ward_of(case: Case) -> dict[str, str]:
+    """The ward of each bed type: its ``avdeling``, or its own name when blank (a ward of its own)."""
+    return {t: str(case.bed_types.at[t, "ward"] or "") or t for t in case.bed_type_names}
+
+
+def wards(data: ModelData) -> list[str]:
+    """Wards in the order their first type appears in the workbook."""
+    return list(dict.fromkeys(data.ward_of[t] for t in data.bed_types))
 
 
 def _optional_int(value: object) -> int | None:
@@ -282,7 +296,7 @@ def add_params(m: pyo.ConcreteModel, data: ModelData) -> None:
         ("p_other_cost_per_bed", (m.T,), real, "Yearly NOK per bed, non-nurse staff"),
         ("p_nurse_fte_per_bed", (m.T,), real, "Nurse FTE per bed (pleiefaktor x share)"),
         ("p_nurse_cost", (), real, "Yearly NOK per nurse FTE"),
-        ("p_min_nurse_fte", (), real, "Minimum nurse FTE per unit"),
+        ("p_min_nurse_fte", (), real, "Minimum nurse FTE per ward"),
         ("p_turned_away_at_zero", (m.T,), real, "Turned away per year with no beds, L_t(0)"),
         ("p_step_gain", (m.T, m.K), anyreal, "L_t(k+1) - L_t(k), patients per year per bed"),
         ("p_step_cost", (m.T, m.K), anyreal, "Cost of the step's gain, k_away_t (L_t(k+1) - L_t(k)), NOK"),

@@ -16,8 +16,9 @@ def add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     - ``turned_away[t]`` (expression, patients/year): :math:`\lambda_t B(c_t, a_t)` through the
       steps, :math:`L_t(0) + \sum_k (L_t(k+1) - L_t(k))\, \delta_{t,k}` (see the constraint
       family ``def_bed_steps`` for why this is exact).
-    - ``nurse_fte[s,t]`` (FTE): nurse FTE of the unit, at least the proportional share and at
-      least the minimum per unit.
+    - ``ward_open[s,g]`` (binary): 1 if ward *g* is open at site *s* (any of its types has beds).
+    - ``nurse_fte[s,g]`` (FTE): nurse FTE of the ward, at least the proportional share of its
+      types' beds and at least the minimum per ward.
     - ``slack[...]`` (elastic mode only): created on demand by relaxed constraint families.
 
     Beds are bounded by the largest bed count only: the site's capacity is a constraint
@@ -34,7 +35,8 @@ def add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
         return (lower.get((t, k), 0), upper.get((t, k), 1))
 
     m.step = pyo.Var(m.T, m.K, bounds=bounds, doc="Use of the (k+1)-th bed of the type")
-    m.nurse_fte = pyo.Var(m.S, m.T, within=pyo.NonNegativeReals, doc="Nurse FTE per unit")
+    m.ward_open = pyo.Var(m.S, m.G, within=pyo.Binary, doc="Ward open")
+    m.nurse_fte = pyo.Var(m.S, m.G, within=pyo.NonNegativeReals, doc="Nurse FTE per ward")
     if m.elastic:
         m.slack = pyo.Var(pyo.Any, dense=False, within=pyo.NonNegativeReals, doc="Elastic slack")
     m.beds_of_type = pyo.Expression(m.T, rule=lambda m, t: sum(m.x[s, t] for s in m.S), doc="Pooled beds per type c_t")
