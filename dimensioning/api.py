@@ -18,6 +18,7 @@ from .solve import (
     allocation_from_model,
     diagnose_infeasible,
     run_solver,
+    smallest_total_beds,
 )
 
 
@@ -49,7 +50,7 @@ def solve(case: Case, options: SolveOptions | None = None) -> Result:
         rows = case.alternatives[case.alternatives["alternative"] == name]
         evaluations.append(evaluate(case, rows[["site", "bed_type", "beds"]], name, checker=m))
     status = _with_runtime(status, time.perf_counter() - started)
-    return Result.from_evaluations(case, status, evaluations)
+    return Result.from_evaluations(case, status, evaluations, smallest_total_beds(case, options))
 
 
 def refuse_rule_breaking_optimum(evaluation: Evaluation) -> None:

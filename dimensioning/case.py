@@ -40,18 +40,39 @@ class Settings:
     """Scalar parameters of the case (sheet ``Parametre``).
 
     Attributes:
-        total_beds: Short-term beds to place in all (``totalt_antall_plasser``).
+        total_beds: Short-term beds to place in all (``totalt_antall_plasser``); None when the
+            total is free between ``total_min`` and ``total_max``.
+        total_min: Fewest beds in all when the total is free (``min_antall_plasser``).
+        total_max: Most beds in all when the total is free (``maks_antall_plasser``; None = the
+            sites' capacity).
+        cost_per_bed: Yearly cost per bed besides care staff (``kostnad_per_plass``): what a bed
+            costs when the model may choose how many.
         nurses_per_shift: Nurses present on every shift in a unit (``sykepleiere_per_vakt``).
         staffed_hours_per_week: Hours per week a unit is staffed; 168 = round the clock.
         hours_per_fte_week: Working hours of one FTE per week (35.5 in a rotating roster).
         absence_uplift: Extra FTE for holidays and absence (0.12 = 12 %).
     """
 
-    total_beds: int
+    total_beds: int | None = None
+    total_min: int | None = None
+    total_max: int | None = None
+    cost_per_bed: float = 0.0
     nurses_per_shift: float = 1.0
     staffed_hours_per_week: float = 168.0
     hours_per_fte_week: float = 35.5
     absence_uplift: float = 0.12
+
+    @property
+    def total_is_free(self) -> bool:
+        """True when the model chooses the total (between ``total_min`` and ``total_max``)."""
+        return self.total_beds is None
+
+    def total_bounds(self, capacity: int) -> tuple[int, int]:
+        """Fewest and most beds in all; ``capacity`` (the sites' beds) caps a free total."""
+        if self.total_beds is not None:
+            return self.total_beds, self.total_beds
+        high = capacity if self.total_max is None else self.total_max
+        return self.total_min or 0, high
 
     @property
     def min_nurse_fte_per_unit(self) -> float:
@@ -72,6 +93,9 @@ SETTING_FIELDS = {
     "aapningstimer_per_uke": "staffed_hours_per_week",
     "timer_per_aarsverk_per_uke": "hours_per_fte_week",
     "fravaerstillegg": "absence_uplift",
+    "min_antall_plasser": "total_min",
+    "maks_antall_plasser": "total_max",
+    "kostnad_per_plass": "cost_per_bed",
 }
 
 
@@ -543,9 +567,24 @@ def _settings(parameters: pd.DataFrame, issues: list[ValidationIssue]) -> Settin
             issues.append(ValidationIssue("Parametre", excel_row, "verdi", message))
             continue
         values[SETTING_FIELDS[spec.name]] = int(value) if spec.whole else value
-    if "total_beds" not in values and not any(i.sheet == "Parametre" for i in issues):
-        message = "parameteren «totalt_antall_plasser» mangler"
+    free = {"total_min", "total_max"} & set(values)
+    if "total_beds" not in values and not free and not any(i.sheet == "Parametre" for i in issues):
+        message = (
+            "parameteren «totalt_antall_plasser» mangler (eller gi «min_antall_plasser» og/eller "
+            "«maks_antall_plasser» for å la modellen velge totalen)"
+        )
         issues.append(ValidationIssue("Parametre", None, "navn", message))
+    if "total_beds" in values and free:
+        message = (
+            "oppgi enten «totalt_antall_plasser» (fast total) eller «min_antall_plasser»/«maks_antall_plasser» "
+            "(fri total), ikke begge"
+        )
+        issues.append(ValidationIssue("Parametre", None, "navn", message))
+    if values.get("total_min", 0) > values.get("total_max", float("inf")):
+        message = (
+            f"min_antall_plasser ({values['total_min']}) er større enn maks_antall_plasser ({values['total_max']})"
+        )
+        issues.append(ValidationIssue("Parametre", None, "verdi", message))
     if issues:
         return None
     return Settings(**values)

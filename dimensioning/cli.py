@@ -609,7 +609,7 @@ def _print_summary(result: Result) -> None:
     """A short table in the terminal: beds per type for every alternative, then cost lines."""
     console = Console(width=140)
     names = result.alternatives
-    table = Table(title=f"Korttidsplasser – {result.case.name} ({result.status.label_nb})")
+    table = Table(title=f"Korttidsplasser – {result.case.display_name} ({result.status.label_nb})")
     table.add_column("Plasstype")
     for name in names:
         table.add_column(name, justify="right")
@@ -627,6 +627,11 @@ def _print_summary(result: Result) -> None:
     table.add_row("Regelbrudd", *[str(int(costs.at[n, "broken_rules"])) for n in names])
     console.print(table)
     console.print("Senger per plasstype (andel avviste i parentes).")
+    if result.smallest_total_beds is not None:
+        console.print(
+            f"Minste antall plasser som oppfyller alle kravene: {result.smallest_total_beds} "
+            f"(optimum: {result.optimum_total_beds})."
+        )
     console.print(f"Løst på {number(result.status.runtime_s, 2)} s med {result.status.solver}.")
 
 

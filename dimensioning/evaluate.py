@@ -33,8 +33,8 @@ class Evaluation:
             turned_away_per_year, turned_away_cost_nok`` (the last two on the stationary basis, or
             on the seasonal basis under peak dimensioning).
         staffing: Per unit and skill group: ``site, bed_type, skill, fte, cost_nok``.
-        costs: One row: ``beds, staff_fte, staffing_cost_nok, turned_away_per_year,
-            turned_away_cost_nok, total_cost_nok, broken_rules``.
+        costs: One row: ``beds, staff_fte, staffing_cost_nok, bed_cost_nok (kostnad_per_plass × beds),
+            turned_away_per_year, turned_away_cost_nok, total_cost_nok, broken_rules``.
         violations: Broken rules: ``family, site, bed_type, sense, value, bound, amount, message_nb``.
     """
 
@@ -69,6 +69,7 @@ def evaluate(
         for r in violations.itertuples()
     ]
     staffing_cost = float(staffing["cost_nok"].sum())
+    bed_cost = float(case.settings.cost_per_bed) * int(full["beds"].sum())
     turned_away_cost = float(per_type["turned_away_cost_nok"].sum())
     costs = pd.DataFrame(
         [
@@ -76,9 +77,10 @@ def evaluate(
                 "beds": int(full["beds"].sum()),
                 "staff_fte": float(staffing["fte"].sum()),
                 "staffing_cost_nok": staffing_cost,
+                "bed_cost_nok": bed_cost,
                 "turned_away_per_year": float(per_type["turned_away_per_year"].sum()),
                 "turned_away_cost_nok": turned_away_cost,
-                "total_cost_nok": staffing_cost + turned_away_cost,
+                "total_cost_nok": staffing_cost + bed_cost + turned_away_cost,
                 "broken_rules": len(violations),
             }
         ]

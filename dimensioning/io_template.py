@@ -33,7 +33,7 @@ def sweep_example(case: Case) -> tuple[list[str], list[list], list[list]]:
     """
     types = case.bed_types
     sites = case.sites
-    total = case.settings.total_beds
+    total = case.settings.total_bounds(int(sites["beds"].sum()))[1]
     largest_type = str(types["arrivals_per_year"].mul(types["los_days"]).idxmax())
     first_type = case.bed_type_names[0]
     first_site, last_site = case.site_names[0], case.site_names[-1]

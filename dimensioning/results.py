@@ -25,6 +25,8 @@ class Result:
         staffing: Per alternative, unit and skill group.
         costs: One row per alternative.
         violations: Broken rules per alternative.
+        smallest_total_beds: The fewest beds in all that meet every rule but the total (None if
+            not computed, or if no number of beds would do).
     """
 
     case: Case
@@ -35,6 +37,7 @@ class Result:
     staffing: pd.DataFrame
     costs: pd.DataFrame
     violations: pd.DataFrame
+    smallest_total_beds: int | None = None
 
     @property
     def alternatives(self) -> list[str]:
@@ -47,7 +50,9 @@ class Result:
         return OPTIMUM
 
     @classmethod
-    def from_evaluations(cls, case: Case, status: SolveStatus, evaluations: list[Evaluation]) -> Result:
+    def from_evaluations(
+        cls, case: Case, status: SolveStatus, evaluations: list[Evaluation], smallest_total_beds: int | None = None
+    ) -> Result:
         """Stack evaluations (the optimum first) into one result."""
 
         def stack(attribute: str) -> pd.DataFrame:
@@ -66,4 +71,10 @@ class Result:
             staffing=stack("staffing"),
             costs=stack("costs"),
             violations=stack("violations"),
+            smallest_total_beds=smallest_total_beds,
         )
+
+    @property
+    def optimum_total_beds(self) -> int:
+        """Beds in all in the optimum (the fixed total, or the one the model chose)."""
+        return int(self.allocation["beds"].sum())

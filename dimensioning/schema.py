@@ -340,6 +340,27 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
     ParameterSpec("aapningstimer_per_uke", "Timer per uke enheten er bemannet", "timer", ge=1, le=168),
     ParameterSpec("timer_per_aarsverk_per_uke", "Arbeidstimer per uke i ett årsverk", "timer", ge=10, le=60),
     ParameterSpec("fravaerstillegg", "Tillegg for ferie og fravær (0,12 = 12 %)", "andel", le=1),
+    ParameterSpec(
+        "min_antall_plasser",
+        "Totalen er fri, men minst så mange (i stedet for totalt_antall_plasser)",
+        "senger",
+        whole=True,
+        le=MAX_BEDS,
+    ),
+    ParameterSpec(
+        "maks_antall_plasser",
+        "Totalen er fri, men høyst så mange (i stedet for totalt_antall_plasser)",
+        "senger",
+        whole=True,
+        ge=1,
+        le=MAX_BEDS,
+    ),
+    ParameterSpec(
+        "kostnad_per_plass",
+        "Årlig kostnad per seng utenom pleien (bygg, drift, kjøkken); prisen på en seng når totalen er fri",
+        "kr/år",
+        le=MAX_NOK,
+    ),
 )
 
 

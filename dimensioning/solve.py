@@ -237,6 +237,23 @@ def explain_infeasibility(case: Case, options: SolveOptions | None = None) -> pd
     return frame.reset_index(drop=True)
 
 
+def smallest_total_beds(case: Case, options: SolveOptions | None = None) -> int | None:
+    """The fewest beds in all that meet every rule but the total: "how many beds do we need?".
+
+    The allocation model without its total, minimising the number of beds: blocking targets,
+    smallest units, rooms, facilities, policies and site capacities all still hold. None if even
+    that is impossible (then another rule than the total is the conflict).
+    """
+    m = build_model(case, BuildOptions(derived_bounds=False))
+    m.res_total_beds.deactivate()
+    m.obj.deactivate()
+    m.obj_fewest_beds = pyo.Objective(expr=sum(m.x[s, t] for s in m.S for t in m.T), sense=pyo.minimize)
+    status = run_solver(m, options)
+    if status.termination is Termination.INFEASIBLE:
+        return None
+    return round(status.objective_nok)
+
+
 def conflicting_families(case: Case, options: SolveOptions | None = None) -> list[str]:
     """An irreducible set of restriction families that cannot all hold (a family-level IIS).
 
@@ -300,7 +317,7 @@ def infeasible_error(
     """
     labels = [FAMILY_LABELS[f][0] for f in families]
     lines = [
-        f"Ingen fordeling oppfyller alle kravene i «{case.name}».",
+        f"Ingen fordeling oppfyller alle kravene i «{case.display_name}».",
         f"Disse kravene kan ikke oppfylles samtidig: {', '.join(labels)} "
         "(et minimalt sett: hvert av dem trengs for at de står mot hverandre).",
     ]
@@ -319,8 +336,20 @@ def infeasible_error(
 
 
 def diagnose_infeasible(case: Case, options: SolveOptions | None = None) -> InfeasibleError:
-    """The bokmål error for an infeasible case: elastic slack, a minimal conflicting set, and a check."""
+    """The bokmål error for an infeasible case.
+
+    It holds the elastic slack, a minimal conflicting set, a re-solve check of each member, and the
+    smallest total that would meet every other rule.
+    """
     families = conflicting_families(case, options)
-    return infeasible_error(
+    error = infeasible_error(
         case, explain_infeasibility(case, options), families, solvable_without(case, families, options)
     )
+    fewest = smallest_total_beds(case, options)
+    low, high = case.settings.total_bounds(int(case.sites["beds"].sum()))
+    if fewest is not None and not low <= fewest <= high:
+        error.args = (f"{error.args[0]}\nAlle de andre kravene kan oppfylles med {fewest} plasser til sammen.",)
+    elif fewest is None:
+        error.args = (f"{error.args[0]}\nKravene kan ikke oppfylles med noe antall plasser; se kravene over.",)
+    error.smallest_total_beds = fewest
+    return error

@@ -193,9 +193,7 @@ def test_shared_ward_mip_equals_brute_force_and_pays_one_nurse_minimum():
     minimum = shared.settings.min_nurse_fte_per_unit
     for (site, _ward), fte in nurses.items():
         beds = result.allocation[result.allocation["site"] == site]
-        own_need = sum(
-            r.beds * shared.bed_types.at[r.bed_type, "care_fte_per_bed"] * 0.6 for r in beds.itertuples()
-        )
+        own_need = sum(r.beds * shared.bed_types.at[r.bed_type, "care_fte_per_bed"] * 0.6 for r in beds.itertuples())
         assert fte == pytest.approx(max(own_need, minimum))
     separate = solve(small_case())
     assert result.costs.iloc[0]["total_cost_nok"] <= separate.costs.iloc[0]["total_cost_nok"] + 1e-6
@@ -204,9 +202,12 @@ def test_shared_ward_mip_equals_brute_force_and_pays_one_nurse_minimum():
 def test_two_palliative_beds_in_the_short_term_ward_share_its_nurse():
     # the small kommune of issue 9: a unit of 2 beds of its own costs a full nurse minimum (5.3 FTE)
     def two_beds(ward):
-        types = SMALL["Plasstyper"].replace(",20000\n", f",20000,{ward}\n").replace(
-            "kostnad_per_avvist\n", "kostnad_per_avvist,avdeling\n"
-        ).replace(",40000\n", f",40000,{ward}\n")
+        types = (
+            SMALL["Plasstyper"]
+            .replace(",20000\n", f",20000,{ward}\n")
+            .replace("kostnad_per_avvist\n", "kostnad_per_avvist,avdeling\n")
+            .replace(",40000\n", f",40000,{ward}\n")
+        )
         case = small_case(Plasstyper=types)
         plan = pd.DataFrame([("A", "Akutt", 2), ("A", "Vanlig", 4)], columns=["site", "bed_type", "beds"])
         nurses = evaluate(case, plan).staffing
@@ -215,3 +216,63 @@ def test_two_palliative_beds_in_the_short_term_ward_share_its_nurse():
     minimum = small_case().settings.min_nurse_fte_per_unit
     assert two_beds("") == pytest.approx(2 * minimum)  # each type its own unit: two minimums
     assert two_beds("Korttid") == pytest.approx(minimum)  # one ward: one minimum
+
+
+def free_total_case(low: int, high: int, cost_per_bed: float):
+    return small_case(
+        Parametre=f"navn,verdi\nmin_antall_plasser,{low}\nmaks_antall_plasser,{high}\nkostnad_per_plass,{cost_per_bed}\n"
+    )
+
+
+def brute_force_any_total(case, totals):
+    """Cheapest rule-abiding allocation over several totals (each enumerated as a fixed total)."""
+    from dataclasses import replace
+
+    found = []
+    for total in totals:
+        fixed = case.replace(settings=replace(case.settings, total_beds=total, total_min=None, total_max=None))
+        best = brute_force(fixed)
+        if best is not None:
+            found.append((best[0], total))  # the evaluated cost includes kostnad_per_plass × beds
+    return min(found) if found else None
+
+
+@pytest.mark.parametrize("cost_per_bed", [0.0, 400_000.0])
+def test_free_total_mip_equals_brute_force(cost_per_bed):
+    case = free_total_case(8, 11, cost_per_bed)
+    assert case.settings.total_is_free
+    best_cost, best_total = brute_force_any_total(case, range(8, 12))
+    result = solve(case)
+    assert result.costs.iloc[0]["total_cost_nok"] == pytest.approx(best_cost, rel=1e-9)
+    assert result.optimum_total_beds == best_total
+    assert result.costs.iloc[0]["bed_cost_nok"] == pytest.approx(cost_per_bed * best_total)
+
+
+def test_smallest_total_is_the_fewest_beds_that_meet_every_rule():
+    from dataclasses import replace
+
+    case = small_case()
+    fewest = solve(case).smallest_total_beds
+    for total in range(fewest):  # nothing smaller passes every rule
+        fixed = case.replace(settings=replace(case.settings, total_beds=total))
+        assert brute_force(fixed) is None
+    assert brute_force(case.replace(settings=replace(case.settings, total_beds=fewest))) is not None
+
+
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ("totalt_antall_plasser,10\nmaks_antall_plasser,12\n", "oppgi enten «totalt_antall_plasser»"),
+        (
+            "min_antall_plasser,12\nmaks_antall_plasser,10\n",
+            "min_antall_plasser (12) er større enn maks_antall_plasser (10)",
+        ),
+        ("kostnad_per_plass,1000\n", "parameteren «totalt_antall_plasser» mangler"),
+    ],
+)
+def test_total_parameters_are_one_way_or_the_other(parameters, message):
+    from dimensioning import InputError
+
+    with pytest.raises(InputError) as info:
+        small_case(Parametre="navn,verdi\n" + parameters)
+    assert message in str(info.value)

@@ -208,3 +208,31 @@ def test_cli_sweep_bad_scenario_file(tmp_path):
     assert result.exit_code == 2
     assert "fant ingen rad «KAT» i arket «Plasstyper»" in result.output
     assert "Traceback" not in result.output
+
+
+def test_infeasible_scenarios_are_marked_in_every_figure():
+    import matplotlib.pyplot as plt
+
+    from dimensioning.report.sweep_report import _bars, _heatmaps, _line_figures
+
+    table = pd.DataFrame(
+        {
+            "scenario": ["A", "B", "C"],
+            "status": ["optimal", "ingen løsning", "optimal"],
+            "endring: totalt_antall_plasser": [140, 120, 146],
+            "endring: pleiefaktor": [0.79, 0.79, 0.85],
+            "total_cost_nok": [110e6, None, 112e6],
+            "turned_away_per_year": [330.0, None, 320.0],
+            "beds: KAD": [11, None, 11],
+        }
+    )
+    bars = _bars(table)
+    assert [t.get_text().strip() for t in bars.axes[0].texts] == ["ingen løsning"]
+    for _name, figure in _line_figures(table, "endring: totalt_antall_plasser"):
+        labels = [line.get_label() for ax in figure.axes for line in ax.lines]
+        assert "ingen løsning" in labels
+        crosses = [line for ax in figure.axes for line in ax.lines if line.get_label() == "ingen løsning"]
+        assert all(list(line.get_xdata()) == [120] for line in crosses)
+    for _name, figure in _heatmaps(table, "endring: totalt_antall_plasser", "endring: pleiefaktor"):
+        assert any(t.get_text() == "×" for t in figure.axes[0].texts)
+    plt.close("all")

@@ -39,17 +39,28 @@ def _soft(m: pyo.ConcreteModel, family: str, key: tuple[str, ...], lhs: object, 
 
 
 def add_total_beds_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
-    r"""Total beds are fixed (``totalt_antall_plasser``).
+    r"""Total beds: fixed (``totalt_antall_plasser``), or free within bounds.
 
     .. math:: \sum_{s \in S} \sum_{t \in T} x_{s,t} = N
+        \quad\text{or}\quad N^{min} \le \sum_{s,t} x_{s,t} \le N^{max}
 
-    Units: beds. Reads ``Parametre.totalt_antall_plasser``.
+    Units: beds. Reads ``Parametre.totalt_antall_plasser``, or ``min_antall_plasser`` and
+    ``maks_antall_plasser`` (a free total, priced by ``kostnad_per_plass`` in the objective).
     """
     total = sum(m.x[s, t] for s in m.S for t in m.T)
-    m.res_total_beds = pyo.Constraint(
-        expr=_soft(m, "total_beds", ("",), total, "==", m.p_total_beds),
-        doc="Total beds equal totalt_antall_plasser",
-    )
+    if data.total_is_fixed:
+        m.res_total_beds = pyo.Constraint(
+            expr=_soft(m, "total_beds", ("",), total, "==", m.p_total_beds),
+            doc="Total beds equal totalt_antall_plasser",
+        )
+        return
+
+    def rule(m: pyo.ConcreteModel, side: str) -> object:
+        if side == "min":
+            return _soft(m, "total_beds", ("min",), total, ">=", m.p_total_beds)
+        return _soft(m, "total_beds", ("max",), total, "<=", m.p_total_beds_max)
+
+    m.res_total_beds = pyo.Constraint(["min", "max"], rule=rule, doc="Total beds within min and max")
 
 
 def add_site_capacity_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:

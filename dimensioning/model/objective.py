@@ -2,11 +2,14 @@ r"""Objective of the allocation model: yearly cost in NOK, with a documented tie
 
 .. math::
     \min \; \underbrace{\sum_{s,t} k^{other}_t x_{s,t} + \sum_{s,g} k^{nurse} n_{s,g}}_{\text{staffing}}
+    + \underbrace{k^{bed} \sum_{s,t} x_{s,t}}_{\text{beds}}
     + \underbrace{\sum_t k^{away}_t z_t}_{\text{patients turned away}}
     + \epsilon \sum_{s,t} w_{s,t} x_{s,t} + \rho \sum \text{slack}
 
 - :math:`k^{other}_t = \phi_t \sum_{g \ne nurse} \sigma_g k_g`: non-nurse staff cost per bed.
 - :math:`k^{nurse}`: cost per nurse FTE; :math:`n_{s,g}` nurse FTE of ward *g* at site *s*.
+- :math:`k^{bed}`: ``kostnad_per_plass``, yearly cost per bed besides care staff (0 by default; it
+  is what a bed costs when the total is free).
 - :math:`k^{away}_t`: ``kostnad_per_avvist``; :math:`z_t` patients turned away per year.
 - Tie-break :math:`\epsilon = 1` NOK per bed times :math:`w_{s,t} = \ln p_i`, where the (site, type)
   pair is the i-th in workbook order (sites first) and :math:`p_i` the i-th prime. Among
@@ -41,12 +44,16 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
         + pyo.quicksum(m.p_step_cost[t, k] * m.step[t, k] for t in m.T for k in m.K),
         doc="Yearly cost of patients turned away, NOK",
     )
+    m.e_bed_cost = pyo.Expression(
+        expr=m.p_cost_per_bed * sum(m.x[s, t] for s in m.S for t in m.T),
+        doc="Yearly cost of the beds besides care staff (kostnad_per_plass), NOK",
+    )
     weights = data.tie_break_weight
     m.e_tie_break = pyo.Expression(
         expr=TIE_BREAK_NOK_PER_BED * sum(weights[s, t] * m.x[s, t] for s in m.S for t in m.T),
         doc="Tie-break: prefer pairs listed earlier, with prime-log weights",
     )
-    total = m.e_staff_cost + m.e_turned_away_cost + m.e_tie_break
+    total = m.e_staff_cost + m.e_bed_cost + m.e_turned_away_cost + m.e_tie_break
     if m.elastic:
         m.e_slack_penalty = pyo.Expression(
             expr=SLACK_PENALTY_NOK * sum(m.slack[i] for i in m.slack), doc="Slack penalty"

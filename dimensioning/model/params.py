@@ -27,7 +27,9 @@ class ModelData:
     Attributes:
         sites: Site names, in input order.
         bed_types: Bed-type names, in input order.
-        total_beds: Beds to place in all.
+        total_beds: Fewest beds in all (the fixed total when ``total_beds_max`` equals it).
+        total_beds_max: Most beds in all.
+        cost_per_bed: Yearly NOK per bed besides care staff (the price of a bed when the total is free).
         site_beds: Bed capacity per site.
         single_rooms: Single rooms (with or without bath) per site.
         bath_rooms: Single rooms with own bath per site.
@@ -55,6 +57,8 @@ class ModelData:
     sites: list[str]
     bed_types: list[str]
     total_beds: int
+    total_beds_max: int
+    cost_per_bed: float
     site_beds: dict[str, int]
     single_rooms: dict[str, int]
     bath_rooms: dict[str, int]
@@ -90,6 +94,7 @@ class ModelData:
             tuple(self.sites),
             tuple(self.bed_types),
             tuple(sorted(self.ward_of.items())),
+            self.total_is_fixed,
             self.max_beds_per_type,
             tuple(sorted(self.forbidden_pairs)),
             tuple(self.needs_single),
@@ -98,6 +103,11 @@ class ModelData:
             tuple(sorted(self.policy_min)),
             tuple(sorted(self.policy_max)),
         )
+
+    @property
+    def total_is_fixed(self) -> bool:
+        """True when the total is one number (``totalt_antall_plasser``), not a range."""
+        return self.total_beds == self.total_beds_max
 
     def step_gains(self) -> dict[tuple[str, int], float]:
         r"""Change in patients turned away per year from the (k+1)-th bed, :math:`L_t(k+1) - L_t(k)`.
@@ -133,7 +143,8 @@ def model_data(case: Case) -> ModelData:
     """
     sites, types = case.sites, case.bed_types
     names_s, names_t = case.site_names, case.bed_type_names
-    max_beds = int(max(case.settings.total_beds, sites["beds"].sum()))
+    total_low, total_high = case.settings.total_bounds(int(sites["beds"].sum()))
+    max_beds = int(max(total_high, sites["beds"].sum()))
     if case.peak_dimensioning:
         from ..seasons import turned_away_curves
 
@@ -164,7 +175,9 @@ def model_data(case: Case) -> ModelData:
     return ModelData(
         sites=names_s,
         bed_types=names_t,
-        total_beds=case.settings.total_beds,
+        total_beds=total_low,
+        total_beds_max=total_high,
+        cost_per_bed=float(case.settings.cost_per_bed),
         site_beds={s: int(sites.at[s, "beds"]) for s in names_s},
         single_rooms={s: int(sites.at[s, "single_rooms_bath"] + sites.at[s, "single_rooms_no_bath"]) for s in names_s},
         bath_rooms={s: int(sites.at[s, "single_rooms_bath"]) for s in names_s},
@@ -228,6 +241,8 @@ def param_values(data: ModelData) -> dict[str, object]:
     gains = data.step_gains()
     return {
         "p_total_beds": data.total_beds,
+        "p_total_beds_max": data.total_beds_max,
+        "p_cost_per_bed": data.cost_per_bed,
         "p_site_beds": data.site_beds,
         "p_single_rooms": data.single_rooms,
         "p_bath_rooms": data.bath_rooms,
@@ -261,7 +276,7 @@ def step_bounds(data: ModelData) -> tuple[dict[tuple[str, int], int], dict[tuple
     total_min = sum(data.min_beds_for_target.values())
     for t in data.bed_types:
         low = data.min_beds_for_target[t]
-        high = data.total_beds - (total_min - low)
+        high = data.total_beds_max - (total_min - low)
         for k in range(data.max_beds_per_type):
             lower[t, k] = int(k < low)
             upper[t, k] = int(k < max(high, low))
@@ -282,7 +297,9 @@ def add_params(m: pyo.ConcreteModel, data: ModelData) -> None:
     whole, real, anyreal = pyo.NonNegativeIntegers, pyo.NonNegativeReals, pyo.Reals
     m.POLICY = pyo.Set(initialize=_policy_pairs(data), dimen=2, ordered=True, doc="Policy pairs")
     specs = (
-        ("p_total_beds", (), whole, "Beds to place in all (totalt_antall_plasser)"),
+        ("p_total_beds", (), whole, "Fewest beds in all (totalt_antall_plasser or min_antall_plasser)"),
+        ("p_total_beds_max", (), whole, "Most beds in all (totalt_antall_plasser or maks_antall_plasser)"),
+        ("p_cost_per_bed", (), real, "Yearly NOK per bed besides care staff (kostnad_per_plass)"),
         ("p_site_beds", (m.S,), whole, "Bed capacity per site (plasser)"),
         ("p_single_rooms", (m.S,), whole, "Single rooms with or without bath"),
         ("p_bath_rooms", (m.S,), whole, "Single rooms with own bath"),

@@ -99,6 +99,7 @@ def _summary(sheet: Worksheet, result: Result) -> None:
         Col("beds", "Senger", COUNT),
         Col("staff_fte", "Årsverk i pleien", FTE),
         Col("staffing_cost_nok", "Bemanningskostnad (kr/år)", NOK),
+        Col("bed_cost_nok", "Plasskostnad utenom pleien (kr/år)", NOK),
         Col("turned_away_per_year", "Avviste pasienter per år", FTE),
         Col("turned_away_cost_nok", "Kostnad avviste (kr/år)", NOK),
         Col("total_cost_nok", "Samlet kostnad (kr/år)", NOK),
@@ -109,7 +110,9 @@ def _summary(sheet: Worksheet, result: Result) -> None:
     row = len(costs) + 3
     facts = [
         ("Kommune", result.case.display_name),
-        ("Totalt antall plasser", result.case.settings.total_beds),
+        ("Totalt antall plasser (optimum)", result.optimum_total_beds),
+        ("Totalen er", _total_rule(result.case)),
+        ("Minste antall plasser som oppfyller alle krav", result.smallest_total_beds),
         ("Løserstatus", status.label_nb),
         ("Løser", status.solver),
         ("Gap (relativt, avrundet)", round(status.gap, 6)),
@@ -125,6 +128,15 @@ def _summary(sheet: Worksheet, result: Result) -> None:
     sheet.cell(row=row + 1, column=1, value="Hovedfunn").font = Font(bold=True)
     for offset, line in enumerate(_findings(result), start=2):
         sheet.cell(row=row + offset, column=1, value=line)
+
+
+def _total_rule(case: object) -> str:
+    """How the total is set, in words."""
+    settings = case.settings
+    if not settings.total_is_free:
+        return f"fast: {settings.total_beds} plasser"
+    low, high = settings.total_bounds(int(case.sites["beds"].sum()))
+    return f"fri mellom {low} og {high} plasser, {number(settings.cost_per_bed)} kr per plass og år"
 
 
 def _findings(result: Result) -> list[str]:

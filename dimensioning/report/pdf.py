@@ -165,10 +165,17 @@ def key_sentences(result: Result) -> list[str]:
     queue = result.queueing.set_index(["alternative", "bed_type"])
     decision = decision_name(result)
     sentences = [
-        f"Modellen fordeler {case.settings.total_beds} korttidsplasser slik at summen av bemanningskostnad og "
-        f"kostnaden ved avviste pasienter blir lavest mulig: {number(costs.at[optimum, 'total_cost_nok'] / 1e6, 1)} "
-        "mill. kr per år, uten å bryte noen av kravene i inndataene."
+        f"Modellen fordeler {number(result.optimum_total_beds)} korttidsplasser slik at summen av "
+        "bemanningskostnad og kostnaden ved avviste pasienter blir lavest mulig: "
+        f"{number(costs.at[optimum, 'total_cost_nok'] / 1e6, 1)} mill. kr per år, uten å bryte noen av kravene "
+        "i inndataene."
     ]
+    if result.smallest_total_beds is not None and result.smallest_total_beds < result.optimum_total_beds:
+        sentences.append(
+            f"Alle kravene til avvisning, enheter og rom kan oppfylles med {number(result.smallest_total_beds)} "
+            f"plasser; de {number(result.optimum_total_beds - result.smallest_total_beds)} plassene over det gir "
+            "færre avviste pasienter."
+        )
     if decision:
         saving = costs.at[decision, "total_cost_nok"] - costs.at[optimum, "total_cost_nok"]
         fewer = costs.at[decision, "turned_away_per_year"] - costs.at[optimum, "turned_away_per_year"]
@@ -200,7 +207,7 @@ def _summary(result: Result, styles: dict) -> list:
     story = [
         Paragraph("Korttidsplasser: anbefalt fordeling", styles["title"]),
         Paragraph(
-            f"{case.display_name} · sak til hovedutvalget · {case.settings.total_beds} plasser ved "
+            f"{case.display_name} · sak til hovedutvalget · {number(result.optimum_total_beds)} plasser ved "
             f"{len(case.site_names)} lokasjoner · løst {result.status.label_nb} med {result.status.solver}",
             styles["subtitle"],
         ),

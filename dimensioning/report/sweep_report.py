@@ -141,13 +141,13 @@ def write_sweep_figures(table: pd.DataFrame, scenarios: list[Scenario], folder: 
     folder = Path(folder)
     is_grid = pd.Series([s.row is None for s in scenarios], index=table.index)
     figures: list[tuple[str, plt.Figure]] = []
-    named = table[~is_grid & (table["status"] == "optimal")]
+    named = table[~is_grid]
     if not named.empty:
         figures.append(("scenarier", _bars(named)))
     grid = table[is_grid]
     axes = swept_parameters(grid) if not grid.empty else []
     if len(axes) == 1:
-        figures += _line_figures(grid[grid["status"] == "optimal"], axes[0])
+        figures += _line_figures(grid, axes[0])
     elif len(axes) == 2:
         figures += _heatmaps(grid, axes[0], axes[1])
     paths = []
@@ -171,9 +171,32 @@ def _label(column: str) -> str:
     return header_of(column)[0].removeprefix("Endring: ")
 
 
+INFEASIBLE_LABEL = "ingen løsning"
+
+
+def _mark_infeasible(ax: plt.Axes, xs: pd.Series) -> None:
+    """Red crosses along the bottom of a line plot where a scenario has no solution."""
+    if xs.empty:
+        return
+    ax.plot(
+        xs,
+        [0.03] * len(xs),
+        linestyle="none",
+        marker="x",
+        markersize=9,
+        color="tab:red",
+        transform=ax.get_xaxis_transform(),
+        clip_on=False,
+        label=INFEASIBLE_LABEL,
+    )
+    ax.legend(loc="best", frameon=False)
+
+
 def _line_figures(table: pd.DataFrame, axis: str) -> list[tuple[str, plt.Figure]]:
-    """Cost and turned away against one parameter; beds per type against it."""
-    data = table.assign(_x=pd.to_numeric(table[axis])).sort_values("_x")
+    """Cost and turned away against one parameter; beds per type against it (infeasible points marked)."""
+    every = table.assign(_x=pd.to_numeric(table[axis])).sort_values("_x")
+    failed = every.loc[every["status"] != "optimal", "_x"]
+    data = every[every["status"] == "optimal"]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
     left.plot(data["_x"], data["total_cost_nok"] / 1e6, marker="o", color="black")
     left.set_ylabel("Samlet kostnad (mill. kr/år)")
@@ -182,6 +205,7 @@ def _line_figures(table: pd.DataFrame, axis: str) -> list[tuple[str, plt.Figure]
     for ax in (left, right):
         ax.set_xlabel(_label(axis))
         ax.grid(alpha=0.3)
+        _mark_infeasible(ax, failed)
     fig.suptitle("Kostnad og avviste pasienter")
     beds_columns = [c for c in data.columns if c.startswith("beds: ") and " / " not in c]
     fig2, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
@@ -191,6 +215,17 @@ def _line_figures(table: pd.DataFrame, axis: str) -> list[tuple[str, plt.Figure]
     ax.set_xlabel(_label(axis))
     ax.set_ylabel("Senger")
     ax.grid(alpha=0.3)
+    if not failed.empty:
+        ax.plot(
+            failed,
+            [0.03] * len(failed),
+            "x",
+            color="tab:red",
+            markersize=9,
+            label=INFEASIBLE_LABEL,
+            transform=ax.get_xaxis_transform(),
+            clip_on=False,
+        )
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     ax.set_title("Senger per plasstype")
     return [("kostnad", fig), ("senger", fig2)]
@@ -215,17 +250,24 @@ def _heatmaps(table: pd.DataFrame, first: str, second: str) -> list[tuple[str, p
         ax.set_xlabel(_label(first))
         ax.set_ylabel(_label(second))
         fig.colorbar(image, ax=ax, label=title)
-        ax.set_title(f"{title} (hvitt = ingen løsning)")
+        for row, col in zip(*np.nonzero(np.isnan(grid.to_numpy(dtype=float))), strict=True):
+            ax.text(col, row, "×", ha="center", va="center", color="tab:red", fontsize=12)
+        ax.set_title(f"{title} (× = ingen løsning)")
         figures.append((name, fig))
     return figures
 
 
 def _bars(table: pd.DataFrame) -> plt.Figure:
-    """Cost per scenario, when the scenarios are not a grid."""
+    """Cost per named scenario; a scenario without a solution keeps its row, marked in red."""
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(table) + 1.5), layout="constrained")
-    ax.barh(table["scenario"], table["total_cost_nok"] / 1e6, color="tab:blue", hatch="//", edgecolor="black")
+    solved = table["status"] == "optimal"
+    cost = pd.to_numeric(table.get("total_cost_nok"), errors="coerce").where(solved, 0.0).fillna(0.0) / 1e6
+    ax.barh(table["scenario"], cost, color="tab:blue", hatch="//", edgecolor="black")
+    for position, (ok, status) in enumerate(zip(solved, table["status"], strict=True)):
+        if not ok:
+            ax.text(0, position, f"  {status}", va="center", ha="left", color="tab:red", fontweight="bold")
     ax.invert_yaxis()
     ax.set_xlabel("Samlet kostnad (mill. kr/år)")
-    ax.set_title("Kostnad per scenario (scenarier uten løsning er utelatt)")
+    ax.set_title("Kostnad per scenario (rødt: uten løsning)")
     ax.grid(axis="x", alpha=0.3)
     return fig
