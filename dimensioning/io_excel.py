@@ -388,12 +388,32 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def set_print_layout(sheet: Any) -> None:
+    """Print as a planner expects: landscape A4, fit to one page wide, the header row on every page.
+
+    Sheets that already chose an orientation or title rows keep their choice.
+    """
+    setup = sheet.page_setup
+    if setup.orientation is None:
+        setup.orientation = "landscape"
+    setup.paperSize = sheet.PAPERSIZE_A4
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    if sheet.print_title_rows is None and sheet.max_row > 1:
+        sheet.print_title_rows = "1:1"
+    sheet.print_options.gridLines = False
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+
+
 def save_workbook(workbook: Workbook, path: str | Path) -> Path:
     """Save a workbook atomically and reproducibly.
 
     The document properties and every zip member's timestamp are pinned, so the same content
     gives the same bytes; the file is written to a temporary file in the target folder and renamed.
     """
+    for sheet in workbook.worksheets:
+        set_print_layout(sheet)
     workbook.properties.creator = "dimensioning"
     workbook.properties.lastModifiedBy = "dimensioning"
     workbook.properties.created = FIXED_TIME

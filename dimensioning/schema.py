@@ -311,8 +311,8 @@ class CapacityRow(_Row):
 class AboutRow(_Row):
     """Sheet ``Om`` (optional): what the case is, as key and text."""
 
-    field: Name = column("felt", "Hva raden sier (se listen i «Les meg»)")
-    value: Text = column("verdi", "Teksten")
+    field: Name = column("felt", "Felt (se listen nederst i «Les meg»)")
+    value: Text = column("verdi", "Tekst")
 
 
 ABOUT_FIELDS: dict[str, str] = {

@@ -279,8 +279,21 @@ def sweep(
             writer.sync()
             if progress:
                 progress(len(rows), total)
-    table = pd.DataFrame([rows[s.name] for s in scenarios])
+    table = _ordered(pd.DataFrame([rows[s.name] for s in scenarios]))
     return SweepRun(table=table, resumed=resumed, solved=len(todo), unreadable_journal_lines=unreadable)
+
+
+def _ordered(table: pd.DataFrame) -> pd.DataFrame:
+    """Columns a reader needs first: scenario, status, what the scenario changed, why it failed, results.
+
+    Rows are dicts, so without this a change that only later rows make would land after every
+    result column.
+    """
+    first = [c for c in ("scenario", "status") if c in table.columns]
+    changes = [c for c in table.columns if c.startswith("endring: ")]
+    reason = [c for c in ("konflikt",) if c in table.columns]
+    rest = [c for c in table.columns if c not in {*first, *changes, *reason}]
+    return table[first + changes + reason + rest]
 
 
 def _run_chunks(

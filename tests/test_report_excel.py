@@ -23,6 +23,7 @@ def test_sheets_and_frozen_norwegian_headers(report):
     workbook = load_workbook(report)
     assert workbook.sheetnames == [
         "Sammendrag",
+        "Diagrammer",
         "Fordeling",
         "Sammenligning",
         "Køteori",
@@ -85,7 +86,9 @@ def test_staffing_and_violations_sheets(report, drammen_result):
 
 def test_assumptions_echo_every_input_with_source(report):
     text = [str(v) for r in rows(load_workbook(report)["Forutsetninger"]) for v in r if v is not None]
-    assert "kilde" in text
+    assert "Kilde" in text
+    assert "Innleggelser per år (pasienter/år)" in text  # headers a politician can read
+    assert "innleggelser_per_aar" not in text
     assert any("Helsedirektoratet" in t for t in text)
     assert any("5,30 sykepleierårsverk per enhet" in t for t in text)
 
@@ -95,3 +98,39 @@ def test_same_result_gives_same_bytes(drammen_result, tmp_path):
     write_excel(drammen_result, first)
     write_excel(drammen_result, second)
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_prints_landscape_one_page_wide_with_repeated_headers(report):
+    workbook = load_workbook(report)
+    for sheet in workbook.worksheets:
+        assert sheet.page_setup.orientation == "landscape"
+        assert sheet.page_setup.fitToWidth == 1
+        assert sheet.page_setup.fitToHeight == 0
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows == "$1:$1"
+
+
+def test_native_charts_of_beds_and_blocking(report, drammen_result):
+    import zipfile
+
+    with zipfile.ZipFile(report) as archive:
+        charts = sorted(n for n in archive.namelist() if n.startswith("xl/charts/chart"))
+        xml = [archive.read(n).decode() for n in charts]
+    assert len(charts) == 2
+    for chart in xml:
+        assert chart.count("<ser>") == len(drammen_result.alternatives)  # one series per alternative
+    assert "Senger per plasstype" in xml[0]
+    assert "Andel pasienter som avvises" in xml[1]
+    table = rows(load_workbook(report)["Diagrammer"])
+    kad = next(r for r in table if r[0] == "KAD")
+    expected = drammen_result.queueing.set_index(["alternative", "bed_type"])["beds"]
+    assert kad[1 : 1 + len(drammen_result.alternatives)] == [expected[(a, "KAD")] for a in drammen_result.alternatives]
+
+
+def test_rule_breaches_are_whole_numbers_and_labels_fit(report):
+    workbook = load_workbook(report)
+    violations = workbook["Regelbrudd"]
+    assert violations["E2"].number_format == "0"
+    summary = workbook["Sammendrag"]
+    labels = [c.value for c in summary["A"] if isinstance(c.value, str) and len(c.value) < 60]
+    assert summary.column_dimensions["A"].width >= max(len(label) for label in labels)

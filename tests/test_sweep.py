@@ -194,7 +194,9 @@ def test_cli_sweep_writes_workbook_and_figures(tmp_path):
     assert "9 scenarier (0 hentet fra et avbrutt kjør, 9 løst nå)" in result.output
     sheet = load_workbook(out)["Resultater"]
     header = [c.value for c in sheet[1]]
-    assert header[:3] == ["Scenario", "Status", "Konflikt (hvis ingen løsning)"]
+    changes = [h for h in header if h.startswith("Endring: ")]
+    assert header[: 3 + len(changes)] == ["Scenario", "Status", *changes, "Konflikt (hvis ingen løsning)"]
+    assert len(changes) >= 5  # what each row changed comes before the results
     assert {"Senger: KAD", "Andel avvist: KAD", "Årsverk: sykepleier"} <= set(header)
     assert sheet.max_row == 10
     pngs = sorted(p.name for p in out.parent.glob("*.png"))

@@ -12,13 +12,15 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..case import case_tables
 from ..io_excel import HEADER_FILL, save_workbook, style_table
 from ..labels import FAMILY_LABELS, dearer_or_cheaper, number, percent, rules_phrase
 from ..results import Result
+from ..schema import SHEETS, column_doc
 
 NOK = "#,##0"
 FTE = "0.0"
@@ -39,8 +41,8 @@ class Col:
 def write_excel(result: Result, path: str | Path) -> Path:
     """Write the report workbook.
 
-    Sheets: ``Sammendrag``, ``Fordeling``, ``Sammenligning``, ``Køteori``, ``Bemanning``,
-    ``Regelbrudd`` and ``Forutsetninger``.
+    Sheets: ``Sammendrag``, ``Diagrammer`` (native Excel charts), ``Fordeling``,
+    ``Sammenligning``, ``Køteori``, ``Bemanning``, ``Regelbrudd`` and ``Forutsetninger``.
 
     Args:
         result: A solved and evaluated case.
@@ -51,6 +53,7 @@ def write_excel(result: Result, path: str | Path) -> Path:
     """
     workbook = Workbook()
     _summary(workbook.active, result)
+    _charts(workbook.create_sheet("Diagrammer"), result)
     _allocation(workbook.create_sheet("Fordeling"), result)
     _comparison(workbook.create_sheet("Sammenligning"), result)
     _queueing(workbook.create_sheet("Køteori"), result)
@@ -67,6 +70,7 @@ def _write_table(sheet: Worksheet, frame: pd.DataFrame, columns: list[Col], star
         cell = sheet.cell(row=start_row, column=j, value=header)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
     for i, record in enumerate(frame[[c.field for c in columns]].itertuples(index=False), start=1):
         for j, (value, col) in enumerate(zip(record, columns, strict=True), start=1):
             cell = sheet.cell(row=start_row + i, column=j, value=_cell(value))
@@ -125,6 +129,8 @@ def _summary(sheet: Worksheet, result: Result) -> None:
         sheet.cell(row=row, column=1, value=label).font = Font(bold=True)
         sheet.cell(row=row, column=2, value=value)
         row += 1
+    labels = [label for label, _ in facts] + list(costs["alternative"])
+    sheet.column_dimensions["A"].width = max(len(str(label)) for label in labels) + 3
     sheet.cell(row=row + 1, column=1, value="Hovedfunn").font = Font(bold=True)
     for offset, line in enumerate(_findings(result), start=2):
         sheet.cell(row=row + offset, column=1, value=line)
@@ -242,14 +248,70 @@ def _violations(sheet: Worksheet, result: Result) -> None:
         Col("rule", "Regel"),
         Col("site", "Lokasjon"),
         Col("bed_type", "Plasstype"),
-        Col("value", "Verdi", LOAD),
-        Col("bound", "Grense", LOAD),
-        Col("amount", "Avvik", LOAD),
+        Col("value", "Verdi", COUNT),
+        Col("bound", "Grense", COUNT),
+        Col("amount", "Avvik", COUNT),
         Col("message_nb", "Forklaring"),
     ]
     _write_table(sheet, frame, columns)
     if frame.empty:
         sheet.cell(row=2, column=1, value="Ingen regelbrudd.")
+
+
+def readable_headers() -> dict[tuple[str, str], str]:
+    """``(sheet, column) -> header`` a politician can read: the schema's description and unit."""
+    headers = {}
+    for spec in SHEETS:
+        for doc in column_doc(spec.row_model):
+            text = doc["description"].split(" (")[0].split(". ")[0]
+            unit = doc["unit"] if doc["unit"] and doc["unit"] not in text else ""
+            headers[(spec.name, doc["header"])] = f"{text} ({unit})" if unit else text
+    return headers
+
+
+def _charts(sheet: Worksheet, result: Result) -> None:
+    """Native Excel charts: beds and share turned away per bed type, one bar per alternative."""
+    names = result.alternatives
+    types = result.case.bed_type_names
+    queue = result.queueing.set_index(["alternative", "bed_type"])
+    blocks = (
+        ("beds", "Senger per plasstype", "Senger", COUNT),
+        ("blocking_prob", "Andel pasienter som avvises, per plasstype", "Andel avvist", SHARE),
+    )
+    row = 1
+    for index, (field, title, axis, fmt) in enumerate(blocks):
+        top = row
+        sheet.cell(row=row, column=1, value="Plasstype").font = Font(bold=True)
+        for j, name in enumerate(names, start=2):
+            sheet.cell(row=row, column=j, value=name).font = Font(bold=True)
+        for i, bed_type in enumerate(types, start=1):
+            sheet.cell(row=row + i, column=1, value=bed_type)
+            for j, name in enumerate(names, start=2):
+                cell = sheet.cell(row=row + i, column=j, value=_cell(queue.at[(name, bed_type), field]))
+                cell.number_format = fmt
+        chart = BarChart()
+        chart.type, chart.grouping, chart.title = "col", "clustered", title
+        chart.y_axis.title = axis
+        chart.y_axis.numFmt = "0%" if fmt == SHARE else "0"
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
+        chart.add_data(
+            Reference(sheet, min_col=2, max_col=1 + len(names), min_row=top, max_row=top + len(types)),
+            titles_from_data=True,
+        )
+        chart.set_categories(Reference(sheet, min_col=1, min_row=top + 1, max_row=top + len(types)))
+        chart.width, chart.height = 26, 11
+        sheet.add_chart(chart, f"{_column_letter(len(names) + 3)}{1 + index * 24}")
+        row = top + len(types) + 3
+    sheet.column_dimensions["A"].width = max(len(t) for t in types) + 3
+    for j in range(2, len(names) + 2):
+        sheet.column_dimensions[_column_letter(j)].width = 16
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index)
 
 
 def _assumptions(sheet: Worksheet, result: Result) -> None:
@@ -267,10 +329,12 @@ def _assumptions(sheet: Worksheet, result: Result) -> None:
     )
     blocks = dict(case_tables(case))
     blocks["Avledet: belastning og minste antall senger"] = derived
+    readable = readable_headers()
     for title, frame in blocks.items():
         sheet.cell(row=row, column=1, value=title).font = Font(bold=True, size=12)
         row += 1
-        _write_table(sheet, frame, [Col(c, c) for c in frame.columns], start_row=row)
+        columns = [Col(c, readable.get((title, c), c)) for c in frame.columns]
+        _write_table(sheet, frame, columns, start_row=row)
         row += len(frame) + 2
     nurse = case.settings
     sheet.cell(row=row, column=1, value="Avledet: minstebemanning").font = Font(bold=True, size=12)
