@@ -96,7 +96,8 @@ def test_scenario_template_comes_from_the_users_workbook(tmp_path):
     failed = [r[0] for r in named if r[1] != "optimal"]
     # more demand with the same beds, or a site closed, may not fit: such rows say why
     assert all(name.startswith(("Etterspørsel +20 %, samme", "Sykehjemmet stenger")) for name in failed), named
-    assert all(r[2] and "Krav i konflikt" in r[2] for r in named if r[1] != "optimal")
+    reason = rows[0].index("Konflikt (hvis ingen løsning)")
+    assert all(r[reason] and "Krav i konflikt" in r[reason] for r in named if r[1] != "optimal")
 
 
 def widened(n_sites: int, beds_per_site: int):
