@@ -104,3 +104,29 @@ def test_cli_report_with_sweep(tmp_path):
     assert (out / "folsomhet-1.png").is_file()
     pages = [normalise(p.extract_text()) for p in PdfReader(out / "rapport.pdf").pages]
     assert any("Følsomhet" in p and "Beregnet for 3 scenarier" in p for p in pages)
+
+
+def test_table_headers_never_break_inside_a_word(text):
+    page_one = text[0]
+    for word in ("Lindrende", "Avlastning", "Demens"):
+        assert word in page_one  # a word split over two lines would read «Lindrend» + «e»
+    assert "Drammen kommune · sak til hovedutvalget" in normalise(page_one)
+    assert "case «" not in page_one
+
+
+def test_hyphenation_marks_a_word_too_long_for_its_column():
+    from dimensioning.report.pdf import _cell_text
+
+    cell = _cell_text("Rehabiliteringsavdelingene", right=True, width=40)
+    assert "-<br/>" in cell.text  # broken with a visible hyphen, not silently
+    assert cell.text.replace("-<br/>", "") == "Rehabiliteringsavdelingene"
+
+
+def test_every_site_of_nine_has_its_own_look_and_markers_of_sixteen_differ():
+    from dimensioning.report.plots import marker_of, style_of
+
+    sites = [f"Sted {i}" for i in range(1, 65)]
+    looks = {tuple(style_of(sites, s).values()) for s in sites}
+    assert len(looks) == 64
+    assert len({marker_of(i) for i in range(16)}) == 16
+    assert marker_of(0)[1] == "black"  # the optimum stays the filled one

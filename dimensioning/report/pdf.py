@@ -18,6 +18,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     Image,
@@ -219,7 +220,14 @@ def _summary(result: Result, styles: dict) -> list:
     table = result.allocation.pivot(index="site", columns="bed_type", values="beds").reindex(
         index=case.site_names, columns=case.bed_type_names
     )
-    rows = [["Lokasjon", *[_cell_text(plots.short_name(t), right=True) for t in case.bed_type_names], "Sum"]]
+    column = (TEXT_WIDTH - 52 * mm) / (len(case.bed_type_names) + 1)
+    rows = [
+        [
+            "Lokasjon",
+            *[_cell_text(plots.short_name(t), right=True, width=column) for t in case.bed_type_names],
+            _cell_text("Sum", right=True, width=column),
+        ]
+    ]
     for site, values in table.iterrows():
         rows.append([site, *[number(v) for v in values], number(values.sum())])
     rows.append(["Sum", *[number(v) for v in table.sum()], number(table.to_numpy().sum())])
@@ -238,7 +246,7 @@ def _summary(result: Result, styles: dict) -> list:
     )
     story.append(
         Paragraph(
-            "Tallene bygger på forutsetningene bakerst i rapporten. Der dokumentene ikke gir tall, er verdiene "
+            "Tallene bygger på forutsetningene bakerst i rapporten. Der kildene ikke gir tall, er verdiene "
             "merket som antakelser og kan endres i inndatafilen.",
             styles["caption"],
         )
@@ -255,10 +263,35 @@ def _totals_sentence(result: Result) -> str:
     return f"Alternativene har ulikt antall plasser til sammen: {listed}."
 
 
-def _cell_text(text: str, right: bool = False) -> Paragraph:
-    """A header cell that wraps between words."""
-    style = ParagraphStyle("hc", fontName=FONT_BOLD, fontSize=7, leading=8.5, alignment=2 if right else 0)
+def _cell_text(text: str, right: bool = False, width: float | None = None) -> Paragraph:
+    """A header cell that wraps between words and never inside one.
+
+    With the column ``width`` known, the font shrinks (7 to 5 pt) until the longest word fits; a
+    word too long even then is hyphenated at a syllable-free break with a visible hyphen, never
+    split silently (reportlab would write «Lindrend|e»).
+    """
+    size = 7.0
+    usable = (width - 13) if width else None  # reportlab pads a cell by 6 pt on each side
+    if usable:
+        while size > 5.0 and max(stringWidth(w, FONT_BOLD, size) for w in text.split()) > usable:
+            size -= 0.25
+        text = " ".join(_hyphenate(word, usable, size) for word in text.split())
+    style = ParagraphStyle("hc", fontName=FONT_BOLD, fontSize=size, leading=size + 1.5, alignment=2 if right else 0)
     return Paragraph(text, style)
+
+
+def _hyphenate(word: str, usable: float, size: float) -> str:
+    """Break a word that cannot fit into pieces that do, each ending in a hyphen."""
+    if stringWidth(word, FONT_BOLD, size) <= usable:
+        return word
+    pieces, piece = [], ""
+    for char in word:
+        if stringWidth(piece + char + "-", FONT_BOLD, size) > usable and piece:
+            pieces.append(piece + "-")
+            piece = char
+        else:
+            piece += char
+    return "<br/>".join([*pieces, piece])
 
 
 def _allocation_section(result: Result, styles: dict, figures: dict[str, Path]) -> list:
@@ -316,7 +349,7 @@ def _comparison_section(result: Result, styles: dict) -> list:
     """The four alternatives side by side, then the rules each breaks."""
     rows = comparison_rows(result)
     names = result.alternatives
-    rows[0] = ["", *[_cell_text(n, right=True) for n in names]]
+    rows[0] = ["", *[_cell_text(n, right=True, width=(TEXT_WIDTH - 38 * mm) / len(names)) for n in names]]
     widths = [38 * mm] + [(TEXT_WIDTH - 38 * mm) / len(names)] * len(names)
     table = _table(rows, widths)
     section_rows = [i for i, r in enumerate(rows) if i and r[1] == ""]

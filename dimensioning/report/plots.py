@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from .. import queueing  # noqa: E402
 from ..io_excel import write_bytes_atomic  # noqa: E402
@@ -42,9 +42,22 @@ plt.rcParams.update(
 
 
 def style_of(names: list[str], name: str) -> dict[str, str]:
-    """Colour and hatch of one bed type or site, fixed by its position in the case."""
-    i = names.index(name) % len(PALETTE)
-    return {"color": PALETTE[i], "hatch": HATCHES[i]}
+    """Colour and hatch of one bed type or site, fixed by its position in the case.
+
+    The i-th name gets colour ``i mod 8`` and hatch ``(i + i div 8) mod 8``: every pair differs for
+    the first 64 names, so the 9th site no longer looks like the 1st.
+    """
+    i = names.index(name)
+    return {"color": PALETTE[i % len(PALETTE)], "hatch": HATCHES[(i + i // len(PALETTE)) % len(HATCHES)]}
+
+
+def marker_of(i: int) -> tuple[str, str]:
+    """Marker shape and fill of the i-th alternative, unique for the first 16.
+
+    The optimum (first) is filled, the others hollow; the second round of shapes inverts the fill.
+    """
+    filled = (i % len(MARKERS) == 0) != ((i // len(MARKERS)) % 2 == 1)
+    return MARKERS[i % len(MARKERS)], "black" if filled else "white"
 
 
 def nb_axis(ax: plt.Axes, axis: str = "y", decimals: int = 0, percent: bool = False) -> None:
@@ -145,20 +158,25 @@ def erlang_figure(result: Result, bed_types: list[str] | None = None) -> plt.Fig
             ax.axhline(target, color="#c0392b", linewidth=0.6, linestyle=":")
         for i, name in enumerate(names):
             c = int(beds_used[name])
+            marker, fill = marker_of(i)
             ax.plot(
                 [c],
                 [float(queueing.erlang_b(c, load))],
-                marker=MARKERS[i],
+                marker=marker,
                 color="black",
-                markerfacecolor="white" if i else "black",
+                markerfacecolor=fill,
                 linestyle="none",
-                markersize=5,
+                markersize=5 + 1.5 * (len(names) - 1 - i) / max(1, len(names) - 1),  # later ones on top, smaller
                 label=name,
+                clip_on=False,
+                zorder=3 + i,
             )
         ax.set_title(f"{short_name(bed_type)}\nbelastning {number(load, 1)} senger", fontsize=8)
         ax.set_ylim(0, 1)
-        ax.set_xlim(0, c_max)
+        ax.set_xlim(0, c_max + 1)  # room for a marker at the last bed count
         nb_axis(ax, "y", 0, percent=True)
+        nb_axis(ax, "x", 0)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
         ax.set_xlabel("Senger", fontsize=7)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(types) :]:
