@@ -41,16 +41,32 @@ def solve(case: Case, options: SolveOptions | None = None) -> Result:
     m = build_model(case)
     status = run_solver(m, options)
     if status.termination is Termination.INFEASIBLE:
-        raise diagnose_infeasible(case, options)
+        error = diagnose_infeasible(case, options)
+        if case.alternative_names:  # the comparison of the alternatives is still worth having
+            error.result = Result.from_evaluations(
+                case,
+                status,
+                _alternatives(case, m),
+                getattr(error, "smallest_total_beds", None),
+                infeasibility_nb=str(error),
+            )
+        raise error
     optimum = allocation_from_model(m)
     # the solved model is reused to check every plan against the rules (values are overwritten)
     evaluations = [evaluate(case, optimum, OPTIMUM, checker=m)]
     refuse_rule_breaking_optimum(evaluations[0])
-    for name in case.alternative_names:
-        rows = case.alternatives[case.alternatives["alternative"] == name]
-        evaluations.append(evaluate(case, rows[["site", "bed_type", "beds"]], name, checker=m))
+    evaluations += _alternatives(case, m)
     status = _with_runtime(status, time.perf_counter() - started)
     return Result.from_evaluations(case, status, evaluations, smallest_total_beds(case, options))
+
+
+def _alternatives(case: Case, checker: object) -> list[Evaluation]:
+    """Every alternative of the workbook, evaluated against the same model."""
+    evaluations = []
+    for name in case.alternative_names:
+        rows = case.alternatives[case.alternatives["alternative"] == name]
+        evaluations.append(evaluate(case, rows[["site", "bed_type", "beds"]], name, checker=checker))
+    return evaluations
 
 
 def refuse_rule_breaking_optimum(evaluation: Evaluation) -> None:

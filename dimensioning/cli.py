@@ -22,7 +22,7 @@ from .api import solve
 from .case import Case, load_case
 from .cli_nb import install as install_bokmal
 from .cli_nb import option
-from .errors import DimensioningError, Interrupted, count_words, file_error, shown
+from .errors import DimensioningError, InfeasibleError, Interrupted, count_words, file_error, shown
 from .examples import EXAMPLES, drammen, drammen_path, example, template_case
 from .io_excel import check_output_path, protect_inputs
 from .io_template import write_sweep_template, write_template
@@ -108,7 +108,9 @@ dimensioning_option = option(
 
 
 def _load(input_path: Path | None, dimensjonering: str = "snitt") -> Case:
-    """The case from INPUT (or the bundled Drammen case), with the dimensioning mode set."""
+    """The case from INPUT (or the bundled Drammen case, said aloud), with the dimensioning mode set."""
+    if input_path is None:
+        click.echo("Ingen inndatafil oppgitt: bruker eksempelet Drammen kommune (data/drammen.xlsx).", err=True)
     case = load_case(input_path) if input_path else drammen()
     return case.replace(peak_dimensioning=dimensjonering == "topp")
 
@@ -151,7 +153,13 @@ def solve_command(input_path: Path | None, out_path: Path | None, dimensjonering
     out_path = out_path or DEFAULT_REPORT_DIR / f"{(input_path or drammen_path()).stem}-resultat.xlsx"
     with guarded([input_path or drammen_path()], [out_path], ".xlsx"):
         case = _load(input_path, dimensjonering)
-        result = _solve_with_status(case)
+        try:
+            result = _solve_with_status(case)
+        except InfeasibleError as error:
+            if getattr(error, "result", None) is not None:
+                write_excel(error.result, out_path)
+                error.args = (f"{error}\nSammenligningen av alternativene er likevel skrevet til {out_path}.",)
+            raise
         write_excel(result, out_path)
     _print_summary(result)
     click.echo(f"Rapport skrevet til {out_path}")

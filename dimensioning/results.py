@@ -27,6 +27,8 @@ class Result:
         violations: Broken rules per alternative.
         smallest_total_beds: The fewest beds in all that meet every rule but the total (None if
             not computed, or if no number of beds would do).
+        infeasibility_nb: When no allocation meets every rule, why (the bokmål explanation); the
+            frames then hold only the workbook's alternatives.
     """
 
     case: Case
@@ -38,10 +40,16 @@ class Result:
     costs: pd.DataFrame
     violations: pd.DataFrame
     smallest_total_beds: int | None = None
+    infeasibility_nb: str = ""
+
+    @property
+    def has_optimum(self) -> bool:
+        """False when no allocation meets every rule: then only the alternatives are evaluated."""
+        return not self.infeasibility_nb
 
     @property
     def alternatives(self) -> list[str]:
-        """Names in report order: the optimum first, then the workbook's alternatives."""
+        """Names in report order: the optimum first (if there is one), then the workbook's alternatives."""
         return list(dict.fromkeys(self.costs["alternative"]))
 
     @property
@@ -51,9 +59,14 @@ class Result:
 
     @classmethod
     def from_evaluations(
-        cls, case: Case, status: SolveStatus, evaluations: list[Evaluation], smallest_total_beds: int | None = None
+        cls,
+        case: Case,
+        status: SolveStatus,
+        evaluations: list[Evaluation],
+        smallest_total_beds: int | None = None,
+        infeasibility_nb: str = "",
     ) -> Result:
-        """Stack evaluations (the optimum first) into one result."""
+        """Stack evaluations (the optimum first, unless ``infeasibility_nb`` says there is none)."""
 
         def stack(attribute: str) -> pd.DataFrame:
             frames = [
@@ -65,13 +78,16 @@ class Result:
         return cls(
             case=case,
             status=status,
-            allocation=evaluations[0].allocation.copy(),
+            allocation=evaluations[0].allocation.iloc[0:0].copy()
+            if infeasibility_nb
+            else evaluations[0].allocation.copy(),
             comparison=stack("allocation"),
             queueing=stack("queueing"),
             staffing=stack("staffing"),
             costs=stack("costs"),
             violations=stack("violations"),
             smallest_total_beds=smallest_total_beds,
+            infeasibility_nb=infeasibility_nb,
         )
 
     @property

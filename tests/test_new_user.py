@@ -175,3 +175,50 @@ def test_reference_alternative_is_the_one_named_in_om():
     assert case.display_name == "Eksempel kommune"
     assert case.reference_name == "I dag"
     assert "Sammenlignet med «I dag»" in " ".join(key_sentences(solve(case)))
+
+
+def test_no_feasible_allocation_still_writes_the_comparison_of_alternatives(tmp_path):
+    runner = CliRunner()
+    template = tmp_path / "k.xlsx"
+    runner.invoke(main, ["template", str(template)])
+    workbook = load_workbook(template)
+    for row in workbook["Parametre"].iter_rows(min_row=2):
+        if row[0].value == "totalt_antall_plasser":
+            row[1].value = 20  # the blocking targets need more
+    workbook.save(template)
+    before = template.read_bytes()
+    out = tmp_path / "ut.xlsx"
+    result = runner.invoke(main, ["solve", str(template), "--ut", str(out)])
+    assert result.exit_code == 2
+    assert "Ingen fordeling oppfyller alle kravene i «Eksempel kommune»" in result.output
+    assert f"Sammenligningen av alternativene er likevel skrevet til {out}" in result.output
+    assert template.read_bytes() == before
+    book = load_workbook(out)
+    assert book.sheetnames[0] == "Ingen løsning"
+    lines = [r[0] for r in book["Ingen løsning"].iter_rows(values_only=True) if r[0]]
+    assert any(line.startswith("Alle de andre kravene kan oppfylles med") for line in lines)
+    header = lines.index("Alternativ")
+    assert lines[header + 1] == "I dag"
+
+
+def test_report_for_a_new_kommune_names_it_and_its_reference(tmp_path):
+    from pypdf import PdfReader
+
+    runner = CliRunner()
+    template = tmp_path / "k.xlsx"
+    runner.invoke(main, ["template", str(template)])
+    out = tmp_path / "rapport"
+    made = runner.invoke(main, ["report", str(template), "--ut", str(out)])
+    assert made.exit_code == 0, made.output
+    first = " ".join(PdfReader(out / "rapport.pdf").pages[0].extract_text().split())
+    assert "Eksempel kommune · sak til hovedutvalget" in first
+    assert "Sammenlignet med «I dag»" in first
+    everything = " ".join(p.extract_text() for p in PdfReader(out / "rapport.pdf").pages)
+    assert "Drammen" not in everything
+    assert "000-004" not in everything
+
+
+def test_default_case_is_said_aloud(tmp_path):
+    result = CliRunner().invoke(main, ["solve", "--ut", str(tmp_path / "r.xlsx")])
+    assert result.exit_code == 0
+    assert "Ingen inndatafil oppgitt: bruker eksempelet Drammen kommune" in result.output

@@ -52,9 +52,42 @@ def write_excel(result: Result, path: str | Path) -> Path:
         The path written.
     """
     workbook = Workbook()
+    if not result.has_optimum:
+        return _write_without_optimum(workbook, result, path)
     _summary(workbook.active, result)
     _charts(workbook.create_sheet("Diagrammer"), result)
     _allocation(workbook.create_sheet("Fordeling"), result)
+    _comparison(workbook.create_sheet("Sammenligning"), result)
+    _queueing(workbook.create_sheet("Køteori"), result)
+    _staffing(workbook.create_sheet("Bemanning"), result)
+    _violations(workbook.create_sheet("Regelbrudd"), result)
+    _assumptions(workbook.create_sheet("Forutsetninger"), result)
+    return save_workbook(workbook, path)
+
+
+def _write_without_optimum(workbook: Workbook, result: Result, path: str | Path) -> Path:
+    """No allocation meets every rule: say why, and still compare the workbook's alternatives."""
+    sheet = workbook.active
+    sheet.title = "Ingen løsning"
+    sheet.cell(row=1, column=1, value="Ingen fordeling oppfyller alle kravene").font = Font(bold=True, size=13)
+    for offset, line in enumerate(result.infeasibility_nb.splitlines(), start=3):
+        sheet.cell(row=offset, column=1, value=line.strip())
+    row = 4 + len(result.infeasibility_nb.splitlines())
+    sheet.cell(row=row, column=1, value="Alternativene i arbeidsboken, vurdert mot de samme kravene:").font = Font(
+        bold=True
+    )
+    columns = [
+        Col("alternative", "Alternativ"),
+        Col("beds", "Senger", COUNT),
+        Col("total_cost_nok", "Samlet kostnad (kr/år)", NOK),
+        Col("turned_away_per_year", "Avviste pasienter per år", FTE),
+        Col("broken_rules", "Regelbrudd", COUNT),
+    ]
+    _write_table(sheet, result.costs, columns, start_row=row + 1)
+    sheet.column_dimensions["A"].width = 90
+    for column in "BCDE":
+        sheet.column_dimensions[column].width = 18
+    _charts(workbook.create_sheet("Diagrammer"), result)
     _comparison(workbook.create_sheet("Sammenligning"), result)
     _queueing(workbook.create_sheet("Køteori"), result)
     _staffing(workbook.create_sheet("Bemanning"), result)
