@@ -222,3 +222,24 @@ def test_default_case_is_said_aloud(tmp_path):
     result = CliRunner().invoke(main, ["solve", "--ut", str(tmp_path / "r.xlsx")])
     assert result.exit_code == 0
     assert "Ingen inndatafil oppgitt: bruker eksempelet Drammen kommune" in result.output
+
+
+@pytest.mark.parametrize(("n_sites", "beds"), [(2, 12), (9, 46)])
+def test_cli_solve_and_report_for_two_and_nine_sites(tmp_path, n_sites, beds):
+    from pypdf import PdfReader
+
+    from dimensioning import write_template
+
+    workbook = write_template(widened(n_sites, beds), tmp_path / f"k{n_sites}.xlsx")
+    runner = CliRunner()
+    out = tmp_path / "ut.xlsx"
+    solved = runner.invoke(main, ["solve", str(workbook), "--ut", str(out)])
+    assert solved.exit_code == 0, solved.output
+    allocation = sheet_rows(out, "Fordeling")
+    assert [r[0] for r in allocation[1:-1]] == [f"Sted {i + 1}" for i in range(n_sites)]
+    assert allocation[-1][-1] == n_sites * beds  # the Sum row adds up to the total
+    report = runner.invoke(main, ["report", str(workbook), "--ut", str(tmp_path / "rapport")])
+    assert report.exit_code == 0, report.output
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(tmp_path / "rapport" / "rapport.pdf").pages).split())
+    assert f"Kommune med {n_sites} lokasjoner" in text
+    assert f"Alle alternativene har {n_sites * beds} plasser til sammen" in text
