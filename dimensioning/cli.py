@@ -242,6 +242,14 @@ simulation_options = [
 ]
 
 
+alternative_option = option(
+    "--alternativ",
+    "alternative",
+    metavar="NAVN",
+    help="Alternativ fra arket Alternativer (standard: optimal fordeling).",
+)
+
+
 def with_simulation_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Shared options of the simulation commands, defined once."""
     for decorator in reversed(simulation_options):
@@ -283,12 +291,7 @@ def _table(title: str, headers: tuple[str, ...]) -> Table:
 
 @main.command("simulate", options_metavar="[VALG]")
 @click.argument("input_path", metavar="[INNDATA]", required=False, type=click.Path(path_type=Path))
-@option(
-    "--alternativ",
-    "alternative",
-    metavar="NAVN",
-    help="Alternativ fra arket Alternativer (standard: optimal fordeling).",
-)
+@alternative_option
 @option(
     "--ledig-seng",
     "lift",
@@ -376,12 +379,7 @@ def _simulate(
 
 @main.command("check", options_metavar="[VALG]")
 @click.argument("input_path", metavar="[INNDATA]", required=False, type=click.Path(path_type=Path))
-@option(
-    "--alternativ",
-    "alternative",
-    metavar="NAVN",
-    help="Alternativ fra arket Alternativer (standard: optimal fordeling).",
-)
+@alternative_option
 @option(
     "--ut",
     "--out",

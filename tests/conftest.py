@@ -62,3 +62,19 @@ def drammen_case() -> Case:
 @pytest.fixture(scope="session")
 def drammen_result(drammen_case):
     return solve(drammen_case)
+
+
+def scenario_book(tmp_path, rows=None, grid=None, name="s.xlsx"):
+    """A scenario workbook with a ``Scenarier`` sheet (``rows``) and/or a ``Rutenett`` sheet (``grid``)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, table in (("Scenarier", rows), ("Rutenett", grid)):
+        if table:
+            sheet = workbook.create_sheet(title)
+            for row in table:
+                sheet.append(row)
+    path = tmp_path / name
+    workbook.save(path)
+    return path

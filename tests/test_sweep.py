@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from dimensioning import InfeasibleError, InputError, solve
 from dimensioning.case import case_from_tables, read_case_tables
@@ -16,25 +16,12 @@ from dimensioning.examples import drammen_path
 from dimensioning.scenarios import Scenario, apply, parse_override, read_scenarios
 from dimensioning.sweep import sweep
 
+from .conftest import scenario_book
+
 
 @pytest.fixture(scope="module")
 def base():
     return read_case_tables(drammen_path())
-
-
-def scenario_book(tmp_path, rows, grid=None, name="s.xlsx"):
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Scenarier"
-    for row in rows:
-        sheet.append(row)
-    if grid:
-        g = workbook.create_sheet("Rutenett")
-        for row in grid:
-            g.append(row)
-    path = tmp_path / name
-    workbook.save(path)
-    return path
 
 
 def test_override_syntax_and_application(base):

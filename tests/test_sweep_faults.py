@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from dimensioning import InputError
 from dimensioning.case import read_case_tables
@@ -21,28 +21,14 @@ from dimensioning.examples import drammen_path
 from dimensioning.scenarios import MAX_SCENARIOS, read_scenarios
 from dimensioning.sweep import STATUS_ERROR, sweep
 
+from .conftest import scenario_book
+
 ENTRY = [sys.executable, "-c", "from dimensioning._entry import run; run()"]
 
 
 @pytest.fixture(scope="module")
 def base():
     return read_case_tables(drammen_path())
-
-
-def book(tmp_path: Path, rows: list | None = None, grid: list | None = None, name: str = "s.xlsx") -> Path:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    if rows:
-        sheet = workbook.create_sheet("Scenarier")
-        for row in rows:
-            sheet.append(row)
-    if grid:
-        sheet = workbook.create_sheet("Rutenett")
-        for row in grid:
-            sheet.append(row)
-    path = tmp_path / name
-    workbook.save(path)
-    return path
 
 
 def children_of(pid: int) -> set[int]:
@@ -69,7 +55,7 @@ def alive(pid: int) -> bool:
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc (Linux)")
 def test_kill_9_of_the_parent_leaves_no_workers(tmp_path):
-    scenarios = book(tmp_path, grid=[["parameter", "fra", "til", "steg"], ["pleiefaktor", 0.6, 1.2, 0.0005]])
+    scenarios = scenario_book(tmp_path, grid=[["parameter", "fra", "til", "steg"], ["pleiefaktor", 0.6, 1.2, 0.0005]])
     out = tmp_path / "ut" / "r.xlsx"
     parent = subprocess.Popen(
         [*ENTRY, "sweep", str(scenarios), "--out", str(out), "--jobs", "2"],
@@ -119,7 +105,7 @@ def test_interrupt_ends_in_bokmal_without_traceback(tmp_path):
 
 def test_damaged_journal_lines_are_skipped_and_counted(tmp_path, base):
     scenarios = read_scenarios(
-        book(tmp_path, rows=[["scenario", "pleiefaktor"], ["A", 0.79], ["B", 0.85], ["C", 0.9]]), base
+        scenario_book(tmp_path, rows=[["scenario", "pleiefaktor"], ["A", 0.79], ["B", 0.85], ["C", 0.9]]), base
     )
     journal = tmp_path / "j.jsonl"
     first = sweep(base, scenarios, jobs=1, journal=journal)
@@ -138,7 +124,7 @@ def test_damaged_journal_lines_are_skipped_and_counted(tmp_path, base):
 
 
 def test_bad_scenario_cells_are_named_where_typed(tmp_path, base):
-    path = book(
+    path = scenario_book(
         tmp_path,
         rows=[
             ["scenario", "Plasstyper:KAD:pleiefaktor", "Parametre:timer_per_aarsverk_per_uke:verdi"],
@@ -162,7 +148,7 @@ def test_bad_scenario_cells_are_named_where_typed(tmp_path, base):
 
 
 def test_huge_grid_is_refused_before_it_is_expanded(tmp_path, base):
-    path = book(
+    path = scenario_book(
         tmp_path,
         grid=[
             ["parameter", "fra", "til", "steg"],
@@ -192,7 +178,7 @@ def test_one_failing_scenario_is_named_and_the_rest_go_on(tmp_path, base, monkey
 
     monkeypatch.setattr(sweep_module, "evaluate", flaky)
     scenarios = read_scenarios(
-        book(tmp_path, rows=[["scenario", "pleiefaktor"], ["A", 0.79], ["B", 0.85], ["C", 0.9]]), base
+        scenario_book(tmp_path, rows=[["scenario", "pleiefaktor"], ["A", 0.79], ["B", 0.85], ["C", 0.9]]), base
     )
     run = sweep(base, scenarios, jobs=1)
     table = run.table.set_index("scenario")
@@ -204,7 +190,7 @@ def test_one_failing_scenario_is_named_and_the_rest_go_on(tmp_path, base, monkey
 
 
 def test_sweep_never_writes_over_its_inputs(tmp_path):
-    scenarios = book(tmp_path, rows=[["scenario", "pleiefaktor"], ["A", 0.79]])
+    scenarios = scenario_book(tmp_path, rows=[["scenario", "pleiefaktor"], ["A", 0.79]])
     base_copy = tmp_path / "base.xlsx"
     base_copy.write_bytes(drammen_path().read_bytes())
     before = {p: p.read_bytes() for p in (scenarios, base_copy)}

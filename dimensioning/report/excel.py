@@ -52,22 +52,24 @@ def write_excel(result: Result, path: str | Path) -> Path:
         The path written.
     """
     workbook = Workbook()
-    if not result.has_optimum:
-        return _write_without_optimum(workbook, result, path)
-    _summary(workbook.active, result)
-    _charts(workbook.create_sheet("Diagrammer"), result)
-    _allocation(workbook.create_sheet("Fordeling"), result)
-    _comparison(workbook.create_sheet("Sammenligning"), result)
-    _queueing(workbook.create_sheet("Køteori"), result)
-    _staffing(workbook.create_sheet("Bemanning"), result)
-    _violations(workbook.create_sheet("Regelbrudd"), result)
-    _assumptions(workbook.create_sheet("Forutsetninger"), result)
+    (_summary if result.has_optimum else _no_solution)(workbook.active, result)
+    sheets = (
+        ("Diagrammer", _charts),
+        ("Fordeling", _allocation),
+        ("Sammenligning", _comparison),
+        ("Køteori", _queueing),
+        ("Bemanning", _staffing),
+        ("Regelbrudd", _violations),
+        ("Forutsetninger", _assumptions),
+    )
+    for title, write_sheet in sheets:
+        if result.has_optimum or title != "Fordeling":  # without an optimum there is no allocation to show
+            write_sheet(workbook.create_sheet(title), result)
     return save_workbook(workbook, path)
 
 
-def _write_without_optimum(workbook: Workbook, result: Result, path: str | Path) -> Path:
-    """No allocation meets every rule: say why, and still compare the workbook's alternatives."""
-    sheet = workbook.active
+def _no_solution(sheet: Worksheet, result: Result) -> None:
+    """First sheet when no allocation meets every rule: why, and the alternatives against the same rules."""
     sheet.title = "Ingen løsning"
     sheet.cell(row=1, column=1, value="Ingen fordeling oppfyller alle kravene").font = Font(bold=True, size=13)
     for offset, line in enumerate(result.infeasibility_nb.splitlines(), start=3):
@@ -87,13 +89,6 @@ def _write_without_optimum(workbook: Workbook, result: Result, path: str | Path)
     sheet.column_dimensions["A"].width = 90
     for column in "BCDE":
         sheet.column_dimensions[column].width = 18
-    _charts(workbook.create_sheet("Diagrammer"), result)
-    _comparison(workbook.create_sheet("Sammenligning"), result)
-    _queueing(workbook.create_sheet("Køteori"), result)
-    _staffing(workbook.create_sheet("Bemanning"), result)
-    _violations(workbook.create_sheet("Regelbrudd"), result)
-    _assumptions(workbook.create_sheet("Forutsetninger"), result)
-    return save_workbook(workbook, path)
 
 
 def _write_table(sheet: Worksheet, frame: pd.DataFrame, columns: list[Col], start_row: int = 1) -> None:
