@@ -296,7 +296,7 @@ def modified_offered_load(
     if lag_weights is not None:
         weights = np.asarray(lag_weights, dtype=float)
     else:
-        # trapezoid rule: weight of lag k is the mean survival over [k, k+1) steps
+        # trapezoid rule: the mean of the survival at k and k + 1 approximates its mean over [k, k+1)
         surv = np.asarray(survival, dtype=float)
         weights = 0.5 * (surv[:-1] + surv[1:]) * step_days if surv.size > 1 else surv * step_days
     weights = weights[: history.size]

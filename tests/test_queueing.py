@@ -186,3 +186,27 @@ def test_short_stays_are_not_counted_as_half_a_day():
     # one arrival a day staying 0.3 days on average occupies 0.3 beds, not the 0.5+ a daily grid gives
     load = q.modified_offered_load(np.ones(365), lag_weights=q.stay_lag_weights(30, 0.3, 1.0))
     assert load == pytest.approx(np.full(365, 0.3), rel=1e-6)
+
+
+def test_exact_lag_weights_match_the_sinusoidal_closed_form():
+    # the same closed form (Eick, Massey and Whitt 1993) with exact weights w_k = integral of
+    # exp(-u/L) over [k, k+1): the step-mean of m(t) under a step-constant rate
+    los, a, b = 10.0, 2.0, 1.0
+    mu, w = 1 / los, 2 * np.pi / 365
+    k = np.arange(0, 3000)
+    weights = los * (np.exp(-k / los) - np.exp(-(k + 1) / los))
+    t = np.arange(365) + 0.5
+    m = q.modified_offered_load(a + b * np.sin(w * t), lag_weights=weights)
+    exact = a / mu + b / (mu**2 + w**2) * (mu * np.sin(w * t) - w * np.cos(w * t))
+    assert m == pytest.approx(exact, rel=5e-4)
+
+
+@pytest.mark.parametrize("los", [0.5, 1.0, 1.5, 2.0, 3.58])
+@pytest.mark.parametrize("cv", [0.3, 1.0, 2.0])
+def test_constant_demand_gives_the_stationary_load_on_every_day(los, cv):
+    # a one-day grid once put 1-day stays off by -4 % to +9 %; the exact weights make it the
+    # stationary load a = lambda * E[S] on every day of the year
+    from dimensioning.seasons import _unit_mol
+
+    daily = _unit_mol((1.0,) * 12, los, cv) * 365  # one arrival a day
+    assert daily == pytest.approx(np.full(365, los), rel=1e-6)
