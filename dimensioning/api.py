@@ -8,6 +8,7 @@ from dataclasses import replace
 from .case import Case
 from .errors import SolverError
 from .evaluate import Evaluation, evaluate
+from .explain import marginal_values, moves
 from .labels import OPTIMUM
 from .model import build_model
 from .results import Result
@@ -57,7 +58,19 @@ def solve(case: Case, options: SolveOptions | None = None) -> Result:
     refuse_rule_breaking_optimum(evaluations[0])
     evaluations += _alternatives(case, m)
     status = _with_runtime(status, time.perf_counter() - started)
-    return Result.from_evaluations(case, status, evaluations, smallest_total_beds(case, options))
+    result = Result.from_evaluations(case, status, evaluations, smallest_total_beds(case, options))
+    return _with_explanation(result)
+
+
+def _with_explanation(result: Result) -> Result:
+    """Add why this split: the worth of a bed per type, and the moves from the reference alternative."""
+    case = result.case
+    reference = case.reference_name
+    steps = None
+    if reference is not None:
+        rows = case.alternatives[case.alternatives["alternative"] == reference]
+        steps = moves(case, rows[["site", "bed_type", "beds"]], result.allocation)
+    return replace(result, marginal=marginal_values(case, result.allocation), moves=steps)
 
 
 def _alternatives(case: Case, checker: object) -> list[Evaluation]:

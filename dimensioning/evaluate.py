@@ -88,6 +88,20 @@ def evaluate(
     return Evaluation(name, full, per_type, staffing, costs, violations)
 
 
+def yearly_cost(case: Case, allocation: pd.DataFrame) -> tuple[float, float]:
+    """Yearly cost (NOK) and patients turned away per year of an allocation, without the rule check.
+
+    The same figures as :func:`evaluate`'s ``total_cost_nok`` and ``turned_away_per_year`` (one
+    definition), for the many small what-ifs that explain a recommendation.
+    """
+    full = _complete(case, allocation)
+    per_type = _queueing_table(case, full)
+    staffing = float(_staffing_table(case, full)["cost_nok"].sum())
+    beds = float(case.settings.cost_per_bed) * int(full["beds"].sum())
+    turned_away_cost = float(per_type["turned_away_cost_nok"].sum())
+    return staffing + beds + turned_away_cost, float(per_type["turned_away_per_year"].sum())
+
+
 def _complete(case: Case, allocation: pd.DataFrame) -> pd.DataFrame:
     """Every (site, type) pair in case order, with beds (0 where the allocation has none)."""
     given = allocation.groupby(["site", "bed_type"], sort=False)["beds"].sum()

@@ -29,6 +29,10 @@ class Result:
             not computed, or if no number of beds would do).
         infeasibility_nb: When no allocation meets every rule, why (the bokmål explanation); the
             frames then hold only the workbook's alternatives.
+        marginal: Per bed type, what one bed more or less of the optimum is worth
+            (:func:`~dimensioning.explain.marginal_values`).
+        moves: The steps from the reference alternative to the optimum with their effects
+            (:func:`~dimensioning.explain.moves`); None without a reference alternative.
     """
 
     case: Case
@@ -41,6 +45,8 @@ class Result:
     violations: pd.DataFrame
     smallest_total_beds: int | None = None
     infeasibility_nb: str = ""
+    marginal: pd.DataFrame | None = None
+    moves: pd.DataFrame | None = None
 
     @property
     def has_optimum(self) -> bool:

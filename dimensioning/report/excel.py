@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..case import case_tables
+from ..explain import move_text
 from ..io_excel import HEADER_FILL, save_workbook, style_table
 from ..labels import FAMILY_LABELS, dearer_or_cheaper, number, percent, rules_phrase
 from ..results import Result
@@ -55,6 +56,7 @@ def write_excel(result: Result, path: str | Path) -> Path:
     (_summary if result.has_optimum else _no_solution)(workbook.active, result)
     sheets = (
         ("Diagrammer", _charts),
+        ("Hvorfor", _why),
         ("Fordeling", _allocation),
         ("Sammenligning", _comparison),
         ("Køteori", _queueing),
@@ -63,7 +65,7 @@ def write_excel(result: Result, path: str | Path) -> Path:
         ("Forutsetninger", _assumptions),
     )
     for title, write_sheet in sheets:
-        if result.has_optimum or title != "Fordeling":  # without an optimum there is no allocation to show
+        if result.has_optimum or title not in {"Fordeling", "Hvorfor"}:  # both need an optimum
             write_sheet(workbook.create_sheet(title), result)
     return save_workbook(workbook, path)
 
@@ -190,6 +192,35 @@ def _findings(result: Result) -> list[str]:
             f"{number(costs.at[name, 'turned_away_per_year'])} pasienter per år og {rules}."
         )
     return lines
+
+
+def _why(sheet: Worksheet, result: Result) -> None:
+    """Why this split: one bed more or less per type, then the moves from the reference alternative."""
+    columns = [
+        Col("bed_type", "Plasstype"),
+        Col("site", "Lokasjon (der sengen legges til eller tas fra)"),
+        Col("beds", "Senger i anbefalingen", COUNT),
+        Col("cost_one_more_nok", "Én seng mer: endring i kostnad (kr/år)", NOK),
+        Col("turned_away_one_more", "Én seng mer: endring i avviste per år", FTE),
+        Col("cost_one_less_nok", "Én seng mindre: endring i kostnad (kr/år)", NOK),
+        Col("turned_away_one_less", "Én seng mindre: endring i avviste per år", FTE),
+    ]
+    _write_table(sheet, result.marginal, columns)
+    row = len(result.marginal) + 3
+    if result.moves is None or result.moves.empty:
+        return
+    reference = result.case.reference_name
+    title = f"Fra «{reference}» til anbefalingen, steg for steg (virkningene summerer seg til hele forskjellen)"
+    sheet.cell(row=row, column=1, value=title).font = Font(bold=True)
+    steps = result.moves.assign(text=[move_text(r) for r in result.moves.itertuples()])
+    move_columns = [
+        Col("step", "Steg", COUNT),
+        Col("text", "Flytting"),
+        Col("cost_change_nok", "Endring i kostnad (kr/år)", NOK),
+        Col("turned_away_change", "Endring i avviste per år", FTE),
+    ]
+    _write_table(sheet, steps, move_columns, start_row=row + 1)
+    sheet.column_dimensions["B"].width = 60
 
 
 def _allocation(sheet: Worksheet, result: Result) -> None:

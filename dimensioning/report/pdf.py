@@ -32,6 +32,7 @@ from reportlab.platypus import (
 )
 
 from ..case import case_tables
+from ..explain import move_text
 from ..io_excel import write_bytes_atomic
 from ..labels import (
     FAMILY_LABELS,
@@ -93,6 +94,7 @@ def write_pdf(result: Result, folder: str | Path, sweep_table: pd.DataFrame | No
     story += _summary(result, styles)
     story += _allocation_section(result, styles, figures)
     story += _comparison_section(result, styles)
+    story += _why_section(result, styles)
     story += _small_units_section(result, styles, figures)
     story += _staffing_section(result, styles, figures)
     if sweep_table is not None:
@@ -181,8 +183,7 @@ def key_sentences(result: Result) -> list[str]:
         saving = costs.at[decision, "total_cost_nok"] - costs.at[optimum, "total_cost_nok"]
         fewer = costs.at[decision, "turned_away_per_year"] - costs.at[optimum, "turned_away_per_year"]
         sentences.append(
-            f"Sammenlignet med «{decision}» {cost_difference_phrase(saving)} og "
-            f"{turned_away_difference_phrase(fewer)}."
+            f"Sammenlignet med «{decision}» {cost_difference_phrase(saving)} og {turned_away_difference_phrase(fewer)}."
         )
         gaps = []
         for bed_type in case.bed_type_names:
@@ -314,6 +315,80 @@ def _allocation_section(result: Result, styles: dict, figures: dict[str, Path]) 
             styles["caption"],
         ),
     ]
+
+
+def _why_section(result: Result, styles: dict) -> list:
+    """Why this split: what one bed more or less is worth, and each move from the reference."""
+    marginal = result.marginal
+    if marginal is None or marginal.empty:
+        return []
+    story = [
+        PageBreak(),
+        Paragraph("Hvorfor denne fordelingen", styles["h1"]),
+        Paragraph(
+            "Hva én seng mer eller mindre av hver plasstype betyr i anbefalingen: endringen i årlig kostnad "
+            "(bemanning og avviste pasienter) og i antall avviste pasienter per år. Negative tall betyr "
+            "lavere kostnad eller færre avviste.",
+            styles["body"],
+        ),
+    ]
+    rows = [["Plasstype", "Senger", "Én mer: mill. kr", "Én mer: avviste", "Én mindre: mill. kr", "Én mindre: avviste"]]
+    for r in marginal.itertuples():
+        rows.append(
+            [
+                r.bed_type,
+                number(r.beds),
+                _signed(r.cost_one_more_nok / 1e6, 2),
+                _signed(r.turned_away_one_more, 1),
+                _signed(r.cost_one_less_nok / 1e6, 2),
+                _signed(r.turned_away_one_less, 1),
+            ]
+        )
+    header = [_cell_text(h, right=i > 0, width=(TEXT_WIDTH - 40 * mm) / 5) for i, h in enumerate(rows[0])]
+    rows[0] = header
+    story.append(_table(rows, [40 * mm] + [(TEXT_WIDTH - 40 * mm) / 5] * 5, font_size=8))
+    steps = result.moves
+    if steps is not None and not steps.empty:
+        story += [
+            Spacer(1, 4 * mm),
+            Paragraph(f"Fra «{result.case.reference_name}» til anbefalingen, steg for steg", styles["h1"]),
+            Paragraph(
+                "Hvert steg flytter senger og viser hva det endrer, regnet fra stegene før. Summen av stegene er "
+                "hele forskjellen mellom alternativet og anbefalingen.",
+                styles["body"],
+            ),
+        ]
+        cell = styles["small"]
+        move_rows = [["", "Flytting", "Mill. kr/år", "Avviste/år"]]
+        for r in steps.itertuples():
+            move_rows.append(
+                [
+                    str(r.step),
+                    Paragraph(move_text(r), cell),
+                    _signed(r.cost_change_nok / 1e6, 2),
+                    _signed(r.turned_away_change, 1),
+                ]
+            )
+        move_rows.append(
+            [
+                "",
+                "Sum",
+                _signed(steps["cost_change_nok"].sum() / 1e6, 2),
+                _signed(steps["turned_away_change"].sum(), 1),
+            ]
+        )
+        story.append(_table(move_rows, [8 * mm, TEXT_WIDTH - 58 * mm, 25 * mm, 25 * mm], font_size=8))
+    return story
+
+
+def _signed(value: float, decimals: int) -> str:
+    """A change with its sign: «+1,59», «−3,7», «–» for none."""
+    if value != value:  # NaN: no bed to take
+        return "–"
+    text = number(abs(value), decimals)
+    if text == number(0, decimals):
+        return text
+    return ("+" if value > 0 else "−") + text
 
 
 def comparison_rows(result: Result) -> list[list[str]]:

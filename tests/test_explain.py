@@ -1,0 +1,84 @@
+"""Why this split: the worth of one bed, and the steps from the reference alternative to the optimum."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from dimensioning import queueing, solve, write_excel
+from dimensioning.explain import marginal_values, move_text, moves
+
+from .conftest import small_case
+
+
+def test_steps_rebuild_the_optimum_and_add_up_to_the_whole_difference(drammen_result):
+    result, case = drammen_result, drammen_result.case
+    reference = case.reference_name
+    costs = result.costs.set_index("alternative")
+    steps = result.moves
+    assert steps["cost_change_nok"].sum() == pytest.approx(
+        costs.at[result.optimum_name, "total_cost_nok"] - costs.at[reference, "total_cost_nok"], abs=1e-3
+    )
+    assert steps["turned_away_change"].sum() == pytest.approx(
+        costs.at[result.optimum_name, "turned_away_per_year"] - costs.at[reference, "turned_away_per_year"], abs=1e-9
+    )
+    # replaying the steps on the reference gives the optimum, bed for bed
+    beds = case.alternatives[case.alternatives["alternative"] == reference].groupby(["site", "bed_type"])["beds"].sum()
+    beds = beds.to_dict()
+    for row in steps.itertuples():
+        beds[(row.from_site, row.from_type)] -= row.beds
+        for to_type, to_site, n in re.findall(r"(.+?) på (.+?) \((\d+)\)(?:, |$)", row.to):
+            beds[(to_site, to_type)] = beds.get((to_site, to_type), 0) + int(n)
+    optimum = result.allocation.set_index(["site", "bed_type"])["beds"]
+    assert {k: v for k, v in beds.items() if v} == {k: v for k, v in optimum.items() if v}
+    assert move_text(steps.iloc[1]).startswith("10 senger fra Demens på Bråta helse- og aktivitetssenter til Demens")
+
+
+def test_one_bed_more_turns_away_what_erlang_b_says(drammen_result):
+    case, marginal = drammen_result.case, drammen_result.marginal.set_index("bed_type")
+    for bed_type in ("KAD", "Demens"):
+        c = int(marginal.at[bed_type, "beds"])
+        a, arrivals = float(case.load_beds[bed_type]), float(case.bed_types.at[bed_type, "arrivals_per_year"])
+        expected_more = arrivals * (queueing.erlang_b(c + 1, a) - queueing.erlang_b(c, a))
+        expected_less = arrivals * (queueing.erlang_b(c - 1, a) - queueing.erlang_b(c, a))
+        assert marginal.at[bed_type, "turned_away_one_more"] == pytest.approx(float(expected_more), rel=1e-9)
+        assert marginal.at[bed_type, "turned_away_one_less"] == pytest.approx(float(expected_less), rel=1e-9)
+    assert pd.isna(marginal.at["Avlastning", "cost_one_less_nok"])  # no bed to take
+
+
+def test_a_larger_total_shows_new_beds():
+    case = small_case()
+    reference = pd.DataFrame([("A", "Akutt", 4), ("B", "Vanlig", 4)], columns=["site", "bed_type", "beds"])
+    target = pd.DataFrame([("A", "Akutt", 4), ("B", "Vanlig", 6)], columns=["site", "bed_type", "beds"])
+    steps = moves(case, reference, target)
+    assert move_text(steps.iloc[0]) == "2 senger nye: Vanlig på B (2)"
+    fewer = moves(case, target, reference)
+    assert move_text(fewer.iloc[0]) == "2 senger færre: Vanlig på B"
+    assert fewer["cost_change_nok"].sum() == pytest.approx(-steps["cost_change_nok"].sum())
+
+
+def test_why_sheet_in_excel(drammen_result, tmp_path):
+    path = write_excel(drammen_result, tmp_path / "r.xlsx")
+    sheet = load_workbook(path)["Hvorfor"]
+    rows = [r for r in sheet.iter_rows(values_only=True)]
+    assert rows[0][0] == "Plasstype"
+    assert [r[0] for r in rows[1:7]] == drammen_result.case.bed_type_names
+    moves_header = next(i for i, r in enumerate(rows) if r[0] == "Steg")
+    total = sum(r[2] for r in rows[moves_header + 1 :] if r[2] is not None)
+    assert total == pytest.approx(drammen_result.moves["cost_change_nok"].sum())
+
+
+def test_marginal_values_of_a_small_case_against_a_direct_evaluation():
+    from dimensioning.evaluate import evaluate
+
+    case = small_case()
+    result = solve(case)
+    marginal = marginal_values(case, result.allocation).set_index("bed_type")
+    base = evaluate(case, result.allocation).costs.iloc[0]["total_cost_nok"]
+    site = marginal.at["Vanlig", "site"]
+    more = pd.concat([result.allocation, pd.DataFrame([(site, "Vanlig", 1)], columns=["site", "bed_type", "beds"])])
+    direct = evaluate(case, more).costs.iloc[0]["total_cost_nok"] - base
+    assert marginal.at["Vanlig", "cost_one_more_nok"] == pytest.approx(direct, rel=1e-12)
