@@ -210,3 +210,31 @@ def test_constant_demand_gives_the_stationary_load_on_every_day(los, cv):
 
     daily = _unit_mol((1.0,) * 12, los, cv) * 365  # one arrival a day
     assert daily == pytest.approx(np.full(365, los), rel=1e-6)
+
+
+def exact_continuous_b(x: float, a: float) -> float:
+    """1/B(x, a) = integral of e^{-u} (1 + u/a)^x over u >= 0, in 60-digit arithmetic (Jagerman 1974)."""
+    mpmath.mp.dps = 60
+    a_mp, x_mp = mpmath.mpf(a), mpmath.mpf(x)
+    inverse = mpmath.quad(lambda u: mpmath.exp(-u) * (1 + u / a_mp) ** x_mp, [0, 1, 10, 100, mpmath.inf])
+    return float(1 / inverse)
+
+
+@pytest.mark.parametrize(
+    ("x", "a"),
+    [(0.5, 0.2), (0.9 * 17, 14.0), (2.25, 3.0), (15.3, 20.0), (72.5, 80.0), (99.9, 60.0), (600.5, 600.0)],
+)
+def test_continuous_erlang_b_against_exact_quadrature(x, a):
+    assert float(q.erlang_b_continuous(x, a)) == pytest.approx(exact_continuous_b(x, a), rel=1e-9)
+
+
+@pytest.mark.parametrize("a", [0.4, 6.3, 16.1, 80.1, 700.0])
+def test_continuous_erlang_b_is_exact_at_integers_decreasing_and_convex(a):
+    whole = np.arange(0, int(a * 1.4) + 6)
+    assert q.erlang_b_continuous(whole, a) == pytest.approx(q.erlang_b(whole, a), abs=1e-14)
+    x = np.linspace(0.0, a * 1.4 + 5, 2001)
+    b = q.erlang_b_continuous(x, a)
+    assert np.all(np.diff(b) <= 1e-15)  # decreasing
+    assert np.all(np.diff(b, 2) >= -1e-12)  # convex: closures keep the curve convex in the beds
+    # 90 % of c beds open is convex in c as well (a linear map inside a convex function)
+    assert np.all(np.diff(q.erlang_b_continuous(0.9 * whole, a), 2) >= -1e-12)
