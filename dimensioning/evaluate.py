@@ -17,7 +17,7 @@ from .labels import violation_message
 from .model import constraint_violations
 from .model.params import ward_of
 from .schema import NURSE_SKILL
-from .seasons import time_varying_blocking
+from .seasons import real_year_blocking, time_varying_blocking
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,9 @@ class Evaluation:
         allocation: ``site, bed_type, beds`` for every pair (zeros included), in case order.
         queueing: Per bed type: ``load_beds, beds, blocking_prob`` (stationary Erlang B),
             ``blocking_mol`` (yearly mean with seasons, modified offered load),
-            ``blocking_worst_month``, ``max_blocking, occupancy_share, arrivals_per_year,
+            ``blocking_worst_month``, ``blocking_year`` and ``blocking_year_worst_month`` (the real
+            year: seasons and each site's holiday closures, :func:`~.seasons.real_year_blocking`),
+            ``max_blocking, occupancy_share, arrivals_per_year,
             turned_away_per_year, turned_away_cost_nok`` (the last two on the stationary basis, or
             on the seasonal basis under peak dimensioning).
         staffing: Per unit and skill group: ``site, bed_type, skill, fte, cost_nok``.
@@ -118,6 +120,7 @@ def _queueing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
     blocking = queueing.erlang_b(beds.to_numpy(), load.to_numpy())
     arrivals = types["arrivals_per_year"].to_numpy(dtype=float)
     varying = time_varying_blocking(case, beds).reindex(case.bed_type_names)
+    year = real_year_blocking(case, full).reindex(case.bed_type_names)
     # the cost basis follows the dimensioning mode, as the MIP objective does
     basis = varying["blocking_mol"].to_numpy() if case.peak_dimensioning else blocking
     turned_away = arrivals * basis
@@ -130,6 +133,8 @@ def _queueing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
             "blocking_prob": blocking,
             "blocking_mol": varying["blocking_mol"].to_numpy(),
             "blocking_worst_month": varying["blocking_worst_month"].to_numpy(),
+            "blocking_year": year["blocking_year"].to_numpy(),
+            "blocking_year_worst_month": year["blocking_year_worst_month"].to_numpy(),
             "max_blocking": types["max_blocking"].to_numpy(dtype=float),
             "occupancy_share": queueing.occupancy(beds.to_numpy(), load.to_numpy()),
             "arrivals_per_year": arrivals,

@@ -116,15 +116,52 @@ def time_varying_blocking(case: object, beds: pd.Series) -> pd.DataFrame:
     weight = arrivals_per_day(case).to_numpy()  # (365, T)
     loads = case.mol_loads[types].to_numpy()
     servers = np.broadcast_to(beds.reindex(types, fill_value=0).to_numpy(dtype=int), loads.shape)
-    daily = queueing.erlang_b(servers, loads)
-    blocked = np.stack([np.bincount(MONTH_OF_DAY, daily[:, i] * weight[:, i], 12) for i in range(len(types))], 1)
-    offered = np.stack([np.bincount(MONTH_OF_DAY, weight[:, i], 12) for i in range(len(types))], 1)
+    yearly, worst = _yearly_and_worst_month(queueing.erlang_b(servers, loads), weight)
+    rows = {t: {"blocking_mol": float(yearly[i]), "blocking_worst_month": float(worst[i])} for i, t in enumerate(types)}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def real_year_blocking(case: object, allocation: pd.DataFrame) -> pd.DataFrame:
+    r"""Blocking per bed type in the municipality's real year: winter peak and holiday closures.
+
+    .. math:: \bar B_t = \frac{\sum_d \lambda_{t,d}\, B\bigl(\sum_s o_{s,d}\, x_{s,t},\; m_{t,d}\bigr)}
+                             {\sum_d \lambda_{t,d}}
+
+    with :math:`\lambda_{t,d}` the day's arrivals (``Sesong``), :math:`m_{t,d}` the modified offered
+    load, :math:`o_{s,d}` the share of site *s*'s beds open that day (``Kapasitet``) and *B* the
+    continued Erlang B (:func:`~dimensioning.queueing.erlang_b_continuous`). Closures leave a
+    fractional number of beds open (90 % of 17 is 15.3); the continued function interpolates
+    between the whole numbers, where the simulation closes whole beds. With neither seasons nor
+    closures it is stationary Erlang B exactly.
+
+    Returns:
+        ``blocking_year`` (arrival-weighted yearly mean) and ``blocking_year_worst_month`` per type.
+    """
+    types = case.bed_type_names
+    share = open_share(case.capacity, case.site_names).to_numpy()  # (365, S)
+    beds = allocation.pivot_table(index="site", columns="bed_type", values="beds", aggfunc="sum")
+    beds = beds.reindex(index=case.site_names, columns=types).fillna(0).to_numpy(dtype=float)
+    open_beds = share @ beds  # (365, T)
+    loads = case.mol_loads[types].to_numpy()
+    weight = arrivals_per_day(case).to_numpy()
+    yearly, worst = _yearly_and_worst_month(queueing.erlang_b_continuous(open_beds, loads), weight)
+    rows = {
+        t: {"blocking_year": float(yearly[i]), "blocking_year_worst_month": float(worst[i])}
+        for i, t in enumerate(types)
+    }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _yearly_and_worst_month(daily: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Arrival-weighted mean over the year and over the worst month, per column (bed type)."""
+    columns = range(daily.shape[1])
+    blocked = np.stack([np.bincount(MONTH_OF_DAY, daily[:, i] * weight[:, i], 12) for i in columns], 1)
+    offered = np.stack([np.bincount(MONTH_OF_DAY, weight[:, i], 12) for i in columns], 1)
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a type with no arrivals has no blocking
         yearly = np.where(offered.sum(0) > 0, blocked.sum(0) / offered.sum(0), 0.0)
         worst = np.where(offered.sum(0) > 0, np.nanmax(np.where(offered > 0, blocked / offered, np.nan), axis=0), 0.0)
-    rows = {t: {"blocking_mol": float(yearly[i]), "blocking_worst_month": float(worst[i])} for i, t in enumerate(types)}
-    return pd.DataFrame.from_dict(rows, orient="index")
+    return yearly, worst
 
 
 def turned_away_curves(case: object, max_beds: int) -> dict[str, np.ndarray]:

@@ -6,6 +6,7 @@ import heapq
 
 import mpmath
 import numpy as np
+import pandas as pd
 import pytest
 
 from dimensioning import queueing as q
@@ -238,3 +239,22 @@ def test_continuous_erlang_b_is_exact_at_integers_decreasing_and_convex(a):
     assert np.all(np.diff(b, 2) >= -1e-12)  # convex: closures keep the curve convex in the beds
     # 90 % of c beds open is convex in c as well (a linear map inside a convex function)
     assert np.all(np.diff(q.erlang_b_continuous(0.9 * whole, a), 2) >= -1e-12)
+
+
+def test_real_year_blocking_without_seasons_is_erlang_b_and_with_a_closure_the_continued_one():
+    from dimensioning.seasons import real_year_blocking
+
+    from .conftest import small_case
+
+    plan = pd.DataFrame([("A", "Akutt", 4), ("B", "Vanlig", 5)], columns=["site", "bed_type", "beds"])
+    plain = small_case()
+    year = real_year_blocking(plain, plan)
+    load = plain.load_beds
+    assert year.at["Akutt", "blocking_year"] == pytest.approx(float(q.erlang_b(4, load["Akutt"])), rel=1e-9)
+    assert year.at["Vanlig", "blocking_year"] == pytest.approx(float(q.erlang_b(5, load["Vanlig"])), rel=1e-9)
+    closed = small_case(Kapasitet="lokasjon,fra,til,andel_aapne\nB,01.01,31.12,0.9\n")  # site B: 90 % all year
+    year = real_year_blocking(closed, plan)
+    assert year.at["Akutt", "blocking_year"] == pytest.approx(float(q.erlang_b(4, load["Akutt"])), rel=1e-9)
+    expected = float(q.erlang_b_continuous(4.5, load["Vanlig"]))  # 90 % of 5 beds at B
+    assert year.at["Vanlig", "blocking_year"] == pytest.approx(expected, rel=1e-9)
+    assert year.at["Vanlig", "blocking_year_worst_month"] == pytest.approx(expected, rel=1e-9)

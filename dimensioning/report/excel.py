@@ -267,6 +267,8 @@ def _queueing(sheet: Worksheet, result: Result) -> None:
         Col("blocking_prob", "Andel avvist B(c, a)", SHARE),
         Col("blocking_mol", "Andel avvist med sesong (MOL)", SHARE),
         Col("blocking_worst_month", "Andel avvist verste måned (MOL)", SHARE),
+        Col("blocking_year", "Andel avvist i året (sesong og ferier)", SHARE),
+        Col("blocking_year_worst_month", "Andel avvist verste måned (sesong og ferier)", SHARE),
         Col("max_blocking", "Krav: maks andel avvist", SHARE),
         Col("occupancy_share", "Belegg a(1-B)/c", SHARE),
         Col("turned_away_per_year", "Avviste per år", FTE),

@@ -408,6 +408,9 @@ def comparison_rows(result: Result) -> list[list[str]]:
     rows.append(["Andel avvist med sesong (MOL)", *[""] * len(names)])
     for t in case.bed_type_names:
         rows.append([f"  {t}", *[percent(queue.at[(n, t), "blocking_mol"]) for n in names]])
+    rows.append(["Andel avvist i året (sesong og ferier)", *[""] * len(names)])
+    for t in case.bed_type_names:
+        rows.append([f"  {t}", *[percent(queue.at[(n, t), "blocking_year"]) for n in names]])
     rows.append(["Belegg", *[""] * len(names)])
     for t in case.bed_type_names:
         rows.append([f"  {t}", *[percent(queue.at[(n, t), "occupancy_share"]) for n in names]])
