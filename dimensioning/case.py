@@ -178,6 +178,13 @@ class Case:
         return mol_loads(self)
 
     @cached_property
+    def open_shares(self) -> pd.DataFrame:
+        """Share of each site's beds open per day (rows 0..364), from ``Kapasitet``."""
+        from .seasons import open_share
+
+        return open_share(self.capacity, self.site_names)
+
+    @cached_property
     def min_beds_for_target(self) -> pd.Series:
         """Smallest pooled bed count per type meeting its blocking target ``maks_avvisning``.
 

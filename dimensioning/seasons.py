@@ -138,7 +138,7 @@ def real_year_blocking(case: object, allocation: pd.DataFrame) -> pd.DataFrame:
         ``blocking_year`` (arrival-weighted yearly mean) and ``blocking_year_worst_month`` per type.
     """
     types = case.bed_type_names
-    share = open_share(case.capacity, case.site_names).to_numpy()  # (365, S)
+    share = case.open_shares.to_numpy()  # (365, S), computed once per case
     beds = allocation.pivot_table(index="site", columns="bed_type", values="beds", aggfunc="sum")
     beds = beds.reindex(index=case.site_names, columns=types).fillna(0).to_numpy(dtype=float)
     open_beds = share @ beds  # (365, T)
