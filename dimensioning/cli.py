@@ -26,7 +26,7 @@ from .errors import DimensioningError, InfeasibleError, Interrupted, count_words
 from .examples import EXAMPLES, drammen, drammen_path, example, template_case
 from .io_excel import check_output_path, protect_inputs
 from .io_template import write_sweep_template, write_template
-from .labels import number, percent
+from .labels import number, percent, real_year_sentence
 from .report import write_excel
 from .results import Result
 from .scenarios import read_scenarios
@@ -633,6 +633,8 @@ def _print_summary(result: Result) -> None:
     table.add_row("Regelbrudd", *[str(int(costs.at[n, "broken_rules"])) for n in names])
     console.print(table)
     console.print("Senger per plasstype (andel avviste i parentes).")
+    optimum_rows = result.queueing[result.queueing["alternative"] == result.optimum_name]
+    console.print(real_year_sentence(optimum_rows))
     if result.smallest_total_beds is not None:
         console.print(
             f"Minste antall plasser som oppfyller alle kravene: {result.smallest_total_beds} "

@@ -111,3 +111,31 @@ def dearer_or_cheaper(difference_nok: float) -> str:
     if amount == "0,0":
         return "om lag like dyr"
     return f"{amount} mill. kr {'dyrere' if difference_nok > 0 else 'billigere'} per år"
+
+
+def real_year_sentence(queueing_rows: object) -> str:
+    """Whether the blocking targets hold in the real year (seasons and closures), type by type.
+
+    ``queueing_rows`` has ``bed_type, blocking_year, max_blocking`` for one plan. Types without a
+    target (``maks_avvisning`` = 1) are left out.
+    """
+    missed = [
+        f"{r.bed_type} {_beyond(r.blocking_year, r.max_blocking)} (krav {percent(r.max_blocking, 0)})"
+        for r in queueing_rows.itertuples()
+        if r.max_blocking < 1 and r.blocking_year > r.max_blocking + 1e-9
+    ]
+    if not missed:
+        return "Kravene til avvisning holder også i det virkelige året, med vintertopp og ferier."
+    return (
+        "I det virkelige året, med vintertopp og ferier, avvises flere enn kravet for "
+        + ", ".join(missed)
+        + ". Modellen dimensjonerer foreløpig etter årssnittet uten ferier."
+    )
+
+
+def _beyond(share: float, target: float) -> str:
+    """A share just above its target, with enough decimals that it does not read as the target."""
+    for decimals in (1, 2, 3):
+        if number(100 * share, decimals) != number(100 * target, decimals):
+            return percent(share, decimals)
+    return percent(share, 3)

@@ -82,3 +82,19 @@ def test_marginal_values_of_a_small_case_against_a_direct_evaluation():
     more = pd.concat([result.allocation, pd.DataFrame([(site, "Vanlig", 1)], columns=["site", "bed_type", "beds"])])
     direct = evaluate(case, more).costs.iloc[0]["total_cost_nok"] - base
     assert marginal.at["Vanlig", "cost_one_more_nok"] == pytest.approx(direct, rel=1e-12)
+
+
+def test_reports_say_which_targets_the_real_year_misses(drammen_result):
+    from dimensioning.labels import real_year_sentence
+    from dimensioning.report.pdf import key_sentences
+
+    rows = drammen_result.queueing[drammen_result.queueing["alternative"] == drammen_result.optimum_name]
+    sentence = real_year_sentence(rows)
+    missed = rows[(rows["max_blocking"] < 1) & (rows["blocking_year"] > rows["max_blocking"])]["bed_type"]
+    assert set(missed) == {"Lindrende", "Rehabilitering", "Demens"}  # the default assumptions, today
+    for bed_type in missed:
+        assert bed_type in sentence
+    assert "Rehabilitering 10,03 % (krav 10 %)" in sentence  # never «10,0 % (krav 10 %)»
+    assert sentence in key_sentences(drammen_result)
+    met = rows.assign(blocking_year=rows["max_blocking"] / 2)
+    assert real_year_sentence(met).startswith("Kravene til avvisning holder også i det virkelige året")

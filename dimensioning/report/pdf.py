@@ -39,6 +39,7 @@ from ..labels import (
     cost_difference_phrase,
     number,
     percent,
+    real_year_sentence,
     turned_away_difference_phrase,
 )
 from ..results import Result
@@ -173,6 +174,8 @@ def key_sentences(result: Result) -> list[str]:
         f"{number(costs.at[optimum, 'total_cost_nok'] / 1e6, 1)} mill. kr per år, uten å bryte noen av kravene "
         "i inndataene."
     ]
+    optimum_rows = result.queueing[result.queueing["alternative"] == optimum]
+    sentences.append(real_year_sentence(optimum_rows))
     if result.smallest_total_beds is not None and result.smallest_total_beds < result.optimum_total_beds:
         sentences.append(
             f"Alle kravene til avvisning, enheter og rom kan oppfylles med {number(result.smallest_total_beds)} "
