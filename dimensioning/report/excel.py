@@ -14,6 +14,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..case import case_tables
@@ -363,17 +364,11 @@ def _charts(sheet: Worksheet, result: Result) -> None:
         )
         chart.set_categories(Reference(sheet, min_col=1, min_row=top + 1, max_row=top + len(types)))
         chart.width, chart.height = 26, 11
-        sheet.add_chart(chart, f"{_column_letter(len(names) + 3)}{1 + index * 24}")
+        sheet.add_chart(chart, f"{get_column_letter(len(names) + 3)}{1 + index * 24}")
         row = top + len(types) + 3
     sheet.column_dimensions["A"].width = max(len(t) for t in types) + 3
     for j in range(2, len(names) + 2):
-        sheet.column_dimensions[_column_letter(j)].width = 16
-
-
-def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index)
+        sheet.column_dimensions[get_column_letter(j)].width = 16
 
 
 def _assumptions(sheet: Worksheet, result: Result) -> None:
