@@ -9,7 +9,7 @@ from .case import Case
 from .errors import SolverError
 from .evaluate import Evaluation, evaluate
 from .explain import marginal_values, moves
-from .labels import OPTIMUM
+from .labels import BEST_WITHIN, OPTIMUM
 from .model import build_model
 from .results import Result
 from .solve import (
@@ -43,11 +43,14 @@ def solve(case: Case, options: SolveOptions | None = None) -> Result:
     status = run_solver(m, options)
     if status.termination is Termination.INFEASIBLE:
         error = diagnose_infeasible(case, options)
-        if case.alternative_names:  # the comparison of the alternatives is still worth having
+        best = getattr(error, "best_within", None)
+        if case.alternative_names or best is not None:  # the comparison is still worth having
+            # the split that breaks the fewest targets within the rules that hold, then each alternative
+            first = [] if best is None else [evaluate(case, best, BEST_WITHIN, checker=m)]
             error.result = Result.from_evaluations(
                 case,
                 status,
-                _alternatives(case, m),
+                first + _alternatives(case, m),
                 getattr(error, "smallest_total_beds", None),
                 infeasibility_nb=str(error),
             )

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,9 @@ from .schema import (
     columns_of,
     header_to_field,
 )
+
+if TYPE_CHECKING:
+    from .seasons import RealYearCurves
 
 
 @dataclass(frozen=True)
@@ -114,8 +117,8 @@ class Case:
         settings: Scalar settings parsed from ``parameters``.
         season: Monthly demand index per bed type (``Sesong``; may be empty: no season).
         capacity: Holiday periods ``site, start, end, open_share`` (``Kapasitet``; may be empty).
-        peak_dimensioning: Meet the blocking target in the worst period (time-varying loads by
-            the modified offered load) instead of on average (``--dimensjonering topp``).
+        peak_dimensioning: Meet the blocking target in every month of the real year instead of on
+            the yearly mean (``--dimensjonering topp``).
         municipality: The municipality's name for reports (``Om: kommune``; default: the file name).
         reference_alternative: The alternative page 1 compares with (``Om: referansealternativ``;
             default: the last alternative in the workbook).
@@ -184,15 +187,30 @@ class Case:
 
         return open_share(self.capacity, self.site_names)
 
+    @property
+    def max_pooled_beds(self) -> int:
+        """The most beds one type could get: the larger of the total's upper bound and the sites' beds."""
+        site_beds = int(self.sites["beds"].sum())
+        return int(max(self.settings.total_bounds(site_beds)[1], site_beds))
+
+    @cached_property
+    def real_year_curves(self) -> RealYearCurves:
+        """Patients turned away per month at ``0..max_pooled_beds`` beds per type, in the real year."""
+        from .seasons import real_year_curves
+
+        return real_year_curves(self, self.max_pooled_beds)
+
     @cached_property
     def min_beds_for_target(self) -> pd.Series:
         """Smallest pooled bed count per type meeting its blocking target ``maks_avvisning``.
 
-        On average (stationary load) by default; in the worst day of the year (peak modified
-        offered load) when ``peak_dimensioning`` is set.
+        In the real year (seasons and holiday closures, :class:`~.seasons.RealYearCurves`): on the
+        yearly mean by default, in every month when ``peak_dimensioning`` is set
+        (``--dimensjonering topp``).
         """
-        load = self.mol_loads.max().reindex(self.bed_type_names) if self.peak_dimensioning else self.load_beds
-        beds = queueing.min_servers(load.to_numpy(), self.bed_types["max_blocking"])
+        beds = self.real_year_curves.min_beds(
+            self.bed_types["max_blocking"].to_numpy(dtype=float), every_month=self.peak_dimensioning
+        )
         return pd.Series(beds, index=self.bed_types.index, name="min_beds_for_target")
 
     @property

@@ -158,6 +158,7 @@ def solve_command(input_path: Path | None, out_path: Path | None, dimensjonering
         except InfeasibleError as error:
             if getattr(error, "result", None) is not None:
                 write_excel(error.result, out_path)
+                _print_summary(error.result)
                 error.args = (f"{error}\nSammenligningen av alternativene er likevel skrevet til {out_path}.",)
             raise
         write_excel(result, out_path)
@@ -622,7 +623,7 @@ def _print_summary(result: Result) -> None:
     beds = result.comparison.pivot_table(
         index="bed_type", columns="alternative", values="beds", aggfunc="sum", sort=False
     )
-    blocking = result.queueing.set_index(["alternative", "bed_type"])["blocking_prob"]
+    blocking = result.queueing.set_index(["alternative", "bed_type"])["blocking_year"]
     for bed_type in result.case.bed_type_names:
         cells = [f"{int(beds.at[bed_type, n])} ({percent(blocking[n, bed_type], 0)})" for n in names]
         table.add_row(bed_type, *cells)
@@ -633,6 +634,8 @@ def _print_summary(result: Result) -> None:
     table.add_row("Regelbrudd", *[str(int(costs.at[n, "broken_rules"])) for n in names])
     console.print(table)
     console.print("Senger per plasstype (andel avviste i parentes).")
+    if not result.has_optimum:
+        return
     optimum_rows = result.queueing[result.queueing["alternative"] == result.optimum_name]
     console.print(real_year_sentence(optimum_rows))
     if result.smallest_total_beds is not None:

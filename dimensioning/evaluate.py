@@ -17,7 +17,7 @@ from .labels import violation_message
 from .model import constraint_violations
 from .model.params import ward_of
 from .schema import NURSE_SKILL
-from .seasons import real_year_blocking, time_varying_blocking
+from .seasons import real_year_blocking, time_varying_blocking, turned_away_real_year
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,8 @@ class Evaluation:
             ``blocking_worst_month``, ``blocking_year`` and ``blocking_year_worst_month`` (the real
             year: seasons and each site's holiday closures, :func:`~.seasons.real_year_blocking`),
             ``max_blocking, occupancy_share, arrivals_per_year,
-            turned_away_per_year, turned_away_cost_nok`` (the last two on the stationary basis, or
-            on the seasonal basis under peak dimensioning).
+            turned_away_per_year, turned_away_cost_nok`` (the last two on the model's real-year
+            curve, :func:`~.seasons.turned_away_real_year`, as the MIP prices them).
         staffing: Per unit and skill group: ``site, bed_type, skill, fte, cost_nok``.
         costs: One row: ``beds, staff_fte, staffing_cost_nok, bed_cost_nok (kostnad_per_plass × beds),
             turned_away_per_year, turned_away_cost_nok, total_cost_nok, broken_rules``.
@@ -121,9 +121,8 @@ def _queueing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
     arrivals = types["arrivals_per_year"].to_numpy(dtype=float)
     varying = time_varying_blocking(case, beds).reindex(case.bed_type_names)
     year = real_year_blocking(case, full).reindex(case.bed_type_names)
-    # the cost basis follows the dimensioning mode, as the MIP objective does
-    basis = varying["blocking_mol"].to_numpy() if case.peak_dimensioning else blocking
-    turned_away = arrivals * basis
+    # the cost basis is the model's real-year curve, as in the MIP objective
+    turned_away = turned_away_real_year(case, beds)
     return pd.DataFrame(
         {
             "bed_type": case.bed_type_names,

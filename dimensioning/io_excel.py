@@ -292,8 +292,7 @@ def _check_headers(sheet: str, names: list[str], data: list[list[Any]], issues: 
             continue
         if name in first_at:
             message = (
-                f"kolonnen står to ganger (kolonne {get_column_letter(first_at[name] + 1)} og {letter}): "
-                "slett den ene"
+                f"kolonnen står to ganger (kolonne {get_column_letter(first_at[name] + 1)} og {letter}): slett den ene"
             )
             issues.append(ValidationIssue(sheet, 1, name, message))
         else:

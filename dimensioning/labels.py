@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 OPTIMUM = "Optimal fordeling (modell)"
+BEST_WITHIN = "Beste innenfor rammen (bryter krav)"
 
 # Restriction families: (short label, unit, explanation of the rule).
 FAMILY_LABELS: dict[str, tuple[str, str, str]] = {
@@ -36,7 +37,6 @@ FAMILY_LABELS: dict[str, tuple[str, str, str]] = {
 }
 
 SENSE_WORDS = {"<=": "høyst", ">=": "minst", "==": "nøyaktig"}
-
 
 
 def violation_message(
@@ -126,11 +126,7 @@ def real_year_sentence(queueing_rows: object) -> str:
     ]
     if not missed:
         return "Kravene til avvisning holder også i det virkelige året, med vintertopp og ferier."
-    return (
-        "I det virkelige året, med vintertopp og ferier, avvises flere enn kravet for "
-        + ", ".join(missed)
-        + ". Modellen dimensjonerer foreløpig etter årssnittet uten ferier."
-    )
+    return "I det virkelige året, med vintertopp og ferier, avvises flere enn kravet for " + ", ".join(missed) + "."
 
 
 def _beyond(share: float, target: float) -> str:

@@ -153,6 +153,50 @@ def _inverse_blocking(x: np.ndarray, a: np.ndarray) -> np.ndarray:
     return inverse
 
 
+def erlang_b_continuous_table(c_max: int, load: ArrayLike, share: float = 1.0) -> FloatArray:
+    r"""The continued Erlang B at ``share * k`` open beds for every ``k = 0..c_max``.
+
+    The curve of a type whose beds are partly closed (a share of 0.9 in the summer): row ``k`` is
+    :func:`erlang_b_continuous` at ``share * k`` beds. Bed counts with the same fractional part
+    share one start value and one run of the stable recursion
+    :math:`B(x, a) = a B(x-1, a) / (x + a B(x-1, a))`, so a table costs about as much as
+    :func:`erlang_b_table` times the number of distinct fractions (10 for a share of 0.9).
+
+    Args:
+        c_max: Largest bed count before the share is applied.
+        load: Offered load(s) ``a >= 0``, a 1-d array or scalar.
+        share: Share of the beds open, in ``(0, 1]``.
+
+    Returns:
+        Array of shape ``(c_max + 1, *np.shape(load))``.
+    """
+    if not 0.0 < share <= 1.0:
+        msg = f"share must be in (0, 1], got {share}"
+        raise ValueError(msg)
+    a = np.asarray(load, dtype=float)
+    if share == 1.0:
+        return erlang_b_table(c_max, a)
+    flat = a.ravel()
+    x = share * np.arange(c_max + 1)
+    whole = np.floor(x + 1e-9).astype(int)
+    fraction = np.where(x - whole > 1e-9, x - whole, 0.0)
+    fractions, which = np.unique(fraction, return_inverse=True)
+    busy = flat > 0
+    b = np.ones((fractions.size, flat.size))  # B(f, a) for every fractional part f
+    for j, f in enumerate(fractions):
+        if f > 0:
+            b[j, busy] = 1.0 / _inverse_blocking(np.full(int(busy.sum()), f), flat[busy])
+            b[j, ~busy] = 0.0
+    out = np.empty((c_max + 1, flat.size))
+    for k in range(int(whole.max()) + 1):
+        if k > 0:  # one step of the recursion for every fraction at once
+            ab = flat * b
+            b = ab / (fractions[:, None] + k + ab)
+        rows = np.nonzero(whole == k)[0]
+        out[rows] = b[which[rows]]
+    return out.reshape((c_max + 1, *a.shape))
+
+
 def erlang_c(servers: ArrayLike, load: ArrayLike) -> FloatArray:
     """Probability of waiting ``C(c, a)`` in an M/M/c queue (Erlang's delay formula).
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import functools
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -164,13 +165,100 @@ def _yearly_and_worst_month(daily: np.ndarray, weight: np.ndarray) -> tuple[np.n
     return yearly, worst
 
 
-def turned_away_curves(case: object, max_beds: int) -> dict[str, np.ndarray]:
-    """Patients turned away per year at ``0..max_beds`` pooled beds, by the modified offered load.
+def type_open_share(case: object) -> pd.DataFrame:
+    r"""Share of a type's pooled beds open per day, :math:`\bar o_{t,d}`, for the model's curve.
 
-    ``sum_d lambda_d B(c, m_d)``: a sum of functions convex in ``c``, so still convex.
+    When every site a type may use closes alike (``Kapasitet`` rows for ``alle``, as in Drammen),
+    the type's open beds are :math:`\bar o_{t,d}\, c_t` exactly, whatever the split over sites.
+    When sites close differently, the open beds depend on the split; the model then takes the
+    smallest share among the sites the type may use (those with beds and the facilities it
+    needs), which can only overstate blocking, and the evaluation of a plan uses each site's own
+    share (:func:`real_year_blocking`).
     """
+    from .model.params import FACILITY_NEEDS
+
+    share = case.open_shares
+    columns = {}
+    for t in case.bed_type_names:
+        usable = [
+            s
+            for s in case.site_names
+            if case.sites.at[s, "beds"] > 0
+            and all(case.sites.at[s, has] for need, has, _ in FACILITY_NEEDS if case.bed_types.at[t, need])
+        ]
+        columns[t] = share[usable].min(axis=1).to_numpy() if usable else np.ones(DAYS)
+    return pd.DataFrame(columns)
+
+
+@dataclass(frozen=True)
+class RealYearCurves:
+    r"""Patients turned away per month at every pooled bed count, in the real year.
+
+    .. math:: L_{t,m}(c) = \sum_{d \in m} \lambda_{t,d}\, B\bigl(\bar o_{t,d}\, c,\; m_{t,d}\bigr)
+
+    with the continued Erlang B, the modified offered load and the type's open share
+    (:func:`type_open_share`). Each :math:`L_{t,m}` is decreasing and convex in *c* (a positive sum
+    of convex functions of :math:`\bar o c`), so the model's exact step linearisation holds.
+
+    Attributes:
+        turned_away: ``(C + 1, 12, T)`` patients turned away per month at ``c = 0..C`` beds.
+        arrivals: ``(12, T)`` arrivals per month.
+        bed_types: Type names, in column order.
+    """
+
+    turned_away: np.ndarray
+    arrivals: np.ndarray
+    bed_types: tuple[str, ...]
+
+    @property
+    def yearly(self) -> np.ndarray:
+        """``(C + 1, T)`` patients turned away per year."""
+        return self.turned_away.sum(axis=1)
+
+    def min_beds(self, max_blocking: np.ndarray, every_month: bool = False) -> np.ndarray:
+        """Fewest beds per type meeting the target on the yearly mean, or in every month.
+
+        A type whose target no count up to ``C`` meets gets ``C + 1`` (the model then has no
+        solution and says which rule conflicts).
+        """
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if every_month:
+                share = np.where(self.arrivals > 0, self.turned_away / self.arrivals, 0.0)
+                holds = (share <= max_blocking[None, None, :] + 1e-12).all(axis=1)
+            else:
+                total = self.arrivals.sum(axis=0)
+                share = np.where(total > 0, self.yearly / total, 0.0)
+                holds = share <= max_blocking[None, :] + 1e-12
+        first = np.argmax(holds, axis=0)
+        return np.where(holds.any(axis=0), first, holds.shape[0])
+
+
+def real_year_curves(case: object, max_beds: int) -> RealYearCurves:
+    """The real-year curves :class:`RealYearCurves` for ``0..max_beds`` pooled beds per type."""
+    types = case.bed_type_names
     rates = arrivals_per_day(case)
     loads = case.mol_loads
-    return {
-        t: queueing.erlang_b_table(max_beds, loads[t].to_numpy()) @ rates[t].to_numpy() for t in case.bed_type_names
-    }
+    shares = type_open_share(case)
+    month_of = np.eye(12)[MONTH_OF_DAY]  # (365, 12) one-hot
+    share = np.round(shares[types].to_numpy(), 12)  # (365, T)
+    load, rate = loads[types].to_numpy(), rates[types].to_numpy()
+    away = np.zeros((max_beds + 1, 12, len(types)))
+    for value in np.unique(share):  # one table per open share, for every type and day at once
+        day, column = np.nonzero(share == value)
+        table = queueing.erlang_b_continuous_table(max_beds, load[day, column], float(value))
+        weighted = table * rate[day, column]  # (C + 1, n) turned away on each (day, type)
+        for i in np.unique(column):
+            pick = column == i
+            away[:, :, i] += weighted[:, pick] @ month_of[day[pick]]
+    arrivals = month_of.T @ rates[types].to_numpy()
+    away.setflags(write=False)
+    return RealYearCurves(away, arrivals, tuple(types))
+
+
+def turned_away_real_year(case: object, beds: pd.Series) -> np.ndarray:
+    """Patients turned away per year per type at these pooled beds, on the model's real-year curve."""
+    beds = beds.reindex(case.bed_type_names, fill_value=0).to_numpy(dtype=int)
+    curves = case.real_year_curves
+    if beds.max(initial=0) >= curves.yearly.shape[0]:
+        curves = real_year_curves(case, int(beds.max()))
+    return curves.yearly[beds, np.arange(len(beds))]

@@ -210,6 +210,18 @@ def explain_infeasibility(case: Case, options: SolveOptions | None = None) -> pd
     Returns:
         One row per relaxed constraint: ``family, site, bed_type, slack, message_nb``, sorted.
     """
+    return elastic_solution(case, options)[0]
+
+
+def elastic_solution(case: Case, options: SolveOptions | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The elastic model's slack per broken rule, and its allocation.
+
+    The allocation is the best split within the rules that can hold: it breaks as few units of the
+    others as possible, then costs the least.
+
+    Returns:
+        ``(slack, allocation)``: the table of :func:`explain_infeasibility` and ``site, bed_type, beds``.
+    """
     m = build_model(case, BuildOptions(elastic=True))
     status = run_solver(m, options)
     if status.termination is Termination.INFEASIBLE:  # cannot happen: every rule has slack
@@ -234,18 +246,32 @@ def explain_infeasibility(case: Case, options: SolveOptions | None = None) -> pd
     frame["_order"] = frame["family"].map(order)
     frame = frame.sort_values(["_order", "site", "bed_type"]).drop(columns="_order")
     frame["message_nb"] = [_slack_message(r) for r in frame.itertuples()]
-    return frame.reset_index(drop=True)
+    return frame.reset_index(drop=True), allocation_from_model(m)
 
 
-def smallest_total_beds(case: Case, options: SolveOptions | None = None) -> int | None:
+# Rules about the buildings: dropped when asking how many beds new or larger premises would need.
+BUILDING_FAMILIES = ("site_capacity", "single_rooms", "bath_rooms", "screened_rooms")
+
+
+def smallest_total_beds(case: Case, options: SolveOptions | None = None, new_premises: bool = False) -> int | None:
     """The fewest beds in all that meet every rule but the total: "how many beds do we need?".
 
     The allocation model without its total, minimising the number of beds: blocking targets,
     smallest units, rooms, facilities, policies and site capacities all still hold. None if even
     that is impossible (then another rule than the total is the conflict).
+
+    Args:
+        case: The case.
+        options: Solver settings.
+        new_premises: Also drop the rules about the buildings (:data:`BUILDING_FAMILIES`): the
+            beds the targets need when the municipality may build or extend.
     """
     m = build_model(case, BuildOptions(derived_bounds=False))
     m.res_total_beds.deactivate()
+    if new_premises:
+        for family in BUILDING_FAMILIES:
+            if hasattr(m, f"res_{family}"):
+                getattr(m, f"res_{family}").deactivate()
     m.obj.deactivate()
     m.obj_fewest_beds = pyo.Objective(expr=sum(m.x[s, t] for s in m.S for t in m.T), sense=pyo.minimize)
     status = run_solver(m, options)
@@ -316,8 +342,9 @@ def infeasible_error(
             (:func:`solvable_without`); every sentence about it is what a re-solve showed.
     """
     labels = [FAMILY_LABELS[f][0] for f in families]
+    when = " når kravet til avvisning skal holde i hver måned (topp)" if case.peak_dimensioning else ""
     lines = [
-        f"Ingen fordeling oppfyller alle kravene i «{case.display_name}».",
+        f"Ingen fordeling oppfyller alle kravene i «{case.display_name}»{when}.",
         f"Disse kravene kan ikke oppfylles samtidig: {', '.join(labels)} "
         "(et minimalt sett: hvert av dem trengs for at de står mot hverandre).",
     ]
@@ -338,18 +365,28 @@ def infeasible_error(
 def diagnose_infeasible(case: Case, options: SolveOptions | None = None) -> InfeasibleError:
     """The bokmål error for an infeasible case.
 
-    It holds the elastic slack, a minimal conflicting set, a re-solve check of each member, and the
-    smallest total that would meet every other rule.
+    It holds the elastic slack, a minimal conflicting set, a re-solve check of each member, the
+    smallest total that would meet every other rule (or, when the buildings are the limit, the
+    beds new premises would need), and the elastic model's allocation (``best_within``).
     """
     families = conflicting_families(case, options)
-    error = infeasible_error(
-        case, explain_infeasibility(case, options), families, solvable_without(case, families, options)
-    )
+    slack, best_within = elastic_solution(case, options)
+    error = infeasible_error(case, slack, families, solvable_without(case, families, options))
     fewest = smallest_total_beds(case, options)
-    low, high = case.settings.total_bounds(int(case.sites["beds"].sum()))
+    site_beds = int(case.sites["beds"].sum())
+    low, high = case.settings.total_bounds(site_beds)
     if fewest is not None and not low <= fewest <= high:
         error.args = (f"{error.args[0]}\nAlle de andre kravene kan oppfylles med {fewest} plasser til sammen.",)
     elif fewest is None:
-        error.args = (f"{error.args[0]}\nKravene kan ikke oppfylles med noe antall plasser; se kravene over.",)
+        needed = smallest_total_beds(case, options, new_premises=True)
+        if needed is None:
+            line = "Kravene kan ikke oppfylles med noe antall plasser, heller ikke i nye lokaler; se kravene over."
+        else:
+            line = (
+                f"Lokasjonene har plass til {site_beds} senger. Med nye eller utvidede lokaler trenger kravene "
+                f"minst {needed} plasser til sammen ({needed - site_beds:+d} mot dagens lokaler)."
+            )
+        error.args = (f"{error.args[0]}\n{line}",)
     error.smallest_total_beds = fewest
+    error.best_within = best_within
     return error

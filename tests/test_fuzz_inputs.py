@@ -310,9 +310,7 @@ def test_zero_width_space_is_shown(tmp_path):
 
 def test_sheet_name_with_invisible_character_is_shown(tmp_path):
     path = make_input(tmp_path, lambda wb: setattr(wb["Bemanning"], "title", "Beman\u200bning"))
-    assert_refused(
-        tmp_path, path, "ark «Bemanning»: arket «Bemanning» mangler, men et ark heter «Beman⟨U+200B⟩ning»"
-    )
+    assert_refused(tmp_path, path, "ark «Bemanning»: arket «Bemanning» mangler, men et ark heter «Beman⟨U+200B⟩ning»")
 
 
 def test_misspelt_optional_sheet_is_not_silently_ignored(tmp_path):

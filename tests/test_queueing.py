@@ -258,3 +258,55 @@ def test_real_year_blocking_without_seasons_is_erlang_b_and_with_a_closure_the_c
     expected = float(q.erlang_b_continuous(4.5, load["Vanlig"]))  # 90 % of 5 beds at B
     assert year.at["Vanlig", "blocking_year"] == pytest.approx(expected, rel=1e-9)
     assert year.at["Vanlig", "blocking_year_worst_month"] == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("share", [0.9, 0.95, 0.87, 0.5, 1.0])
+def test_continuous_table_equals_the_continued_function_at_every_count(share):
+    loads = np.array([0.0, 0.3, 6.3, 16.1, 80.1, 650.0])
+    table = q.erlang_b_continuous_table(120, loads, share)
+    direct = q.erlang_b_continuous(share * np.arange(121)[:, None], loads[None, :])
+    assert table == pytest.approx(direct, abs=1e-14)
+
+
+def test_real_year_curve_is_stationary_erlang_b_without_seasons_and_the_evaluation_with_them():
+    from dimensioning.seasons import real_year_blocking
+
+    from .conftest import small_case
+
+    plain = small_case()
+    curves = plain.real_year_curves
+    arrivals = plain.bed_types["arrivals_per_year"].to_numpy(dtype=float)
+    stationary = q.erlang_b_table(curves.yearly.shape[0] - 1, plain.load_beds.to_numpy()) * arrivals
+    assert curves.yearly == pytest.approx(stationary, rel=1e-9)
+    # seasons and a closure of every site: the model's curve at c is the plan's real-year blocking
+    season = "plasstype,jan,feb,mar,apr,mai,jun,jul,aug,sep,okt,nov,des\nAkutt,1.3,1.3,1,1,1,1,1,1,0.7,0.7,1,1.3\n"
+    closure = "lokasjon,fra,til,andel_aapne\nalle,24.06,18.08,0.9\nalle,21.12,02.01,0.85\n"
+    case = small_case(Sesong=season, Kapasitet=closure)
+    yearly = case.real_year_curves.yearly
+    assert np.all(np.diff(yearly, 2, axis=0) >= -1e-9)  # convex: the step linearisation is exact
+    for beds_a, beds_b in ((3, 1), (2, 5), (5, 6)):
+        plan = pd.DataFrame([("A", "Akutt", beds_a), ("B", "Vanlig", beds_b)], columns=["site", "bed_type", "beds"])
+        year = real_year_blocking(case, plan)
+        assert yearly[beds_a, 0] == pytest.approx(year.at["Akutt", "blocking_year"] * 300, rel=1e-9)
+        assert yearly[beds_b, 1] == pytest.approx(year.at["Vanlig", "blocking_year"] * 200, rel=1e-9)
+    # targets: the first count that holds on the yearly mean; every month needs at least as many
+    target = np.array([0.05, 0.05])
+    mean_beds = case.real_year_curves.min_beds(target)
+    peak_beds = case.real_year_curves.min_beds(target, every_month=True)
+    share = yearly / case.real_year_curves.arrivals.sum(axis=0)
+    for i in range(2):
+        assert share[mean_beds[i], i] <= 0.05 < share[mean_beds[i] - 1, i]
+        assert peak_beds[i] >= mean_beds[i]
+    assert peak_beds[0] > mean_beds[0]  # the winter peak of Akutt needs more
+
+
+def test_real_year_curve_is_conservative_when_sites_close_differently():
+    from dimensioning.seasons import real_year_blocking
+
+    from .conftest import small_case
+
+    case = small_case(Kapasitet="lokasjon,fra,til,andel_aapne\nB,01.06,31.08,0.5\n")  # only B closes
+    plan = pd.DataFrame([("A", "Vanlig", 3), ("B", "Vanlig", 3)], columns=["site", "bed_type", "beds"])
+    exact = real_year_blocking(case, plan).at["Vanlig", "blocking_year"] * 200
+    model = case.real_year_curves.yearly[6, 1]
+    assert model > exact  # the model counts the whole type as closing like B: never too optimistic

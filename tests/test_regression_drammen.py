@@ -21,6 +21,7 @@ def test_beds_and_blocking_per_type(drammen_result):
     assert got["bed_type"].tolist() == expected["bed_type"].tolist()
     assert got["beds"].tolist() == expected["beds"].tolist()
     assert got["blocking_prob"].to_numpy() == pytest.approx(expected["blocking_prob"].to_numpy(), abs=1e-6)
+    assert got["blocking_year"].to_numpy() == pytest.approx(expected["blocking_year"].to_numpy(), abs=1e-6)
 
 
 def test_costs_per_alternative(drammen_result):

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from .. import queueing
 from ..case import Case
 from ..schema import NURSE_SKILL
 
@@ -144,14 +143,10 @@ def model_data(case: Case) -> ModelData:
     sites, types = case.sites, case.bed_types
     names_s, names_t = case.site_names, case.bed_type_names
     total_low, total_high = case.settings.total_bounds(int(sites["beds"].sum()))
-    max_beds = int(max(total_high, sites["beds"].sum()))
-    if case.peak_dimensioning:
-        from ..seasons import turned_away_curves
-
-        curve = turned_away_curves(case, max_beds)
-    else:
-        table = queueing.erlang_b_table(max_beds, case.load_beds.to_numpy())
-        curve = {t: types.at[t, "arrivals_per_year"] * table[:, i] for i, t in enumerate(names_t)}
+    max_beds = case.max_pooled_beds
+    # the real year: seasons and holiday closures (the stationary Erlang B is a reference column only)
+    yearly = case.real_year_curves.yearly
+    curve = {t: yearly[:, i] for i, t in enumerate(names_t)}
 
     skills = case.skills
     nurse_share = float(skills.at[NURSE_SKILL, "share"])
