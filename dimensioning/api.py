@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+import pandas as pd
+
 from .case import Case
 from .errors import SolverError
 from .evaluate import Evaluation, evaluate
@@ -21,14 +23,18 @@ from .solve import (
     run_solver,
     smallest_total_beds,
 )
+from .verify import Verification, VerifyOptions, effective_load_factor, simulated_table, tightened
 
 
-def solve(case: Case, options: SolveOptions | None = None) -> Result:
+def solve(case: Case, options: SolveOptions | None = None, verify: VerifyOptions | None = None) -> Result:
     """Find the cheapest allocation that meets every rule, and compare it with the alternatives.
 
     Args:
         case: A validated case (see :func:`~dimensioning.case.load_case`).
         options: Solver settings.
+        verify: Simulate the optimum with the case's own rules and tighten the targets of the types
+            that miss, until the simulated plan holds (:mod:`~dimensioning.verify`); the
+            alternatives are simulated too. None (the default) skips the simulation.
 
     Returns:
         The result: optimum first, then each alternative of the case, all evaluated alike.
@@ -56,13 +62,69 @@ def solve(case: Case, options: SolveOptions | None = None) -> Result:
             )
         raise error
     optimum = allocation_from_model(m)
+    verification = None
+    if verify is not None:
+        optimum, verification = _verified(case, optimum, options, verify)
     # the solved model is reused to check every plan against the rules (values are overwritten)
     evaluations = [evaluate(case, optimum, OPTIMUM, checker=m)]
     refuse_rule_breaking_optimum(evaluations[0])
     evaluations += _alternatives(case, m)
+    if verification is not None:
+        simulated = [verification.simulated] + [
+            simulated_table(case, e.allocation, e.name, verify) for e in evaluations[1:]
+        ]
+        verification = replace(verification, simulated=pd.concat(simulated, ignore_index=True))
     status = _with_runtime(status, time.perf_counter() - started)
     result = Result.from_evaluations(case, status, evaluations, smallest_total_beds(case, options))
-    return _with_explanation(result)
+    return _with_explanation(replace(result, verification=verification))
+
+
+def _verified(
+    case: Case, plan: pd.DataFrame, options: SolveOptions | None, verify: VerifyOptions
+) -> tuple[pd.DataFrame, Verification]:
+    """The loop of :mod:`~dimensioning.verify`: simulate, tighten the types that miss, solve again.
+
+    Returns the plan to recommend (the first that holds in simulation; if none does, the one
+    with the fewest types missing, then the smallest total excess) and the record of the loop.
+    """
+    factors: dict[str, float] = {}
+    rows, tried = [], []
+    exhausted = True
+    for iteration in range(verify.max_iterations + 1):
+        simulated = simulated_table(case, plan, OPTIMUM, verify)
+        beds = plan.groupby("bed_type", sort=False)["beds"].sum().reindex(case.bed_type_names).to_numpy()
+        rows.append(
+            simulated.assign(
+                iteration=iteration, beds=beds, load_factor=[factors.get(t, 1.0) for t in case.bed_type_names]
+            )
+        )
+        tried.append((plan, simulated))
+        missing = simulated[~simulated["holds"]]
+        if missing.empty:
+            exhausted = False
+            break
+        if iteration == verify.max_iterations:
+            break
+        for row in missing.itertuples():
+            factor = effective_load_factor(case, plan, row.bed_type, row.blocking_sim)
+            factors[row.bed_type] = max(factors.get(row.bed_type, 1.0) * 1.02, factor)  # at least a step
+        m = build_model(tightened(case, factors))
+        if run_solver(m, options).termination is Termination.INFEASIBLE:
+            break  # no plan within the rules meets the tightened targets
+        plan = allocation_from_model(m)
+    if exhausted:  # recommend the least bad plan the loop saw
+        plan, simulated = min(tried, key=lambda pair: _shortfall(pair[1]))
+    else:
+        plan, simulated = tried[-1]
+    columns = ["iteration", "bed_type", "beds", "max_blocking", "blocking_sim", "blocking_ci", "load_factor", "holds"]
+    iterations = pd.concat(rows, ignore_index=True)[columns]
+    return plan, Verification(iterations, simulated, not exhausted, exhausted, verify)
+
+
+def _shortfall(simulated: pd.DataFrame) -> tuple[int, float]:
+    """Types missing their target in simulation, and by how much in all (for ranking plans)."""
+    missing = simulated[~simulated["holds"]]
+    return len(missing), float((missing["blocking_sim"] - missing["max_blocking"]).sum())
 
 
 def _with_explanation(result: Result) -> Result:

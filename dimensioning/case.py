@@ -119,6 +119,9 @@ class Case:
         capacity: Holiday periods ``site, start, end, open_share`` (``Kapasitet``; may be empty).
         peak_dimensioning: Meet the blocking target in every month of the real year instead of on
             the yearly mean (``--dimensjonering topp``).
+        load_factors: ``(type, factor)`` pairs that scale a type's modified offered load in the
+            model (the simulation-verified loop's effective loads, :mod:`~dimensioning.verify`);
+            empty for the case as given.
         municipality: The municipality's name for reports (``Om: kommune``; default: the file name).
         reference_alternative: The alternative page 1 compares with (``Om: referansealternativ``;
             default: the last alternative in the workbook).
@@ -136,6 +139,7 @@ class Case:
     season: pd.DataFrame
     capacity: pd.DataFrame
     peak_dimensioning: bool = False
+    load_factors: tuple[tuple[str, float], ...] = ()
     municipality: str = ""
     reference_alternative: str | None = None
     source_note: str = ""
@@ -178,7 +182,10 @@ class Case:
         """Modified offered load per day (rows 0..364) and bed type, from ``Sesong``."""
         from .seasons import mol_loads
 
-        return mol_loads(self)
+        loads = mol_loads(self)
+        for bed_type, factor in self.load_factors:
+            loads[bed_type] = loads[bed_type] * factor
+        return loads
 
     @cached_property
     def open_shares(self) -> pd.DataFrame:

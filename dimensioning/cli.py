@@ -26,7 +26,7 @@ from .errors import DimensioningError, InfeasibleError, Interrupted, count_words
 from .examples import EXAMPLES, drammen, drammen_path, example, template_case
 from .io_excel import check_output_path, protect_inputs
 from .io_template import write_sweep_template, write_template
-from .labels import number, percent, real_year_sentence
+from .labels import holds_sentence, number, percent
 from .report import write_excel
 from .results import Result
 from .scenarios import read_scenarios
@@ -100,10 +100,31 @@ dimensioning_option = option(
     default="snitt",
     show_default=True,
     help=(
-        "snitt: kravet til avvisning gjelder i snitt over året; topp: det gjelder også i den travleste "
-        "perioden (vintertopp), beregnet med «modified offered load» (MOL: hvor mange senger som i "
-        "snitt er opptatt på hver dag av året når etterspørselen varierer)."
+        "snitt: kravet til avvisning gjelder for året sett under ett, med vintertopp og ferier; topp: "
+        "det gjelder i hver måned. Begge regner med «modified offered load» (MOL: hvor mange senger som "
+        "i snitt er opptatt på hver dag av året når etterspørselen varierer)."
     ),
+)
+
+verify_option = option(
+    "--verifiser/--ikke-verifiser",
+    "verify",
+    default=True,
+    show_default=True,
+    help=(
+        "Simuler anbefalingen og alternativene med kommunens egne regler (sesong, ferier, ledig-seng-"
+        "prinsippet). Bommer en plasstype på kravet, strammes kravet inn og modellen løses på nytt."
+    ),
+)
+
+verify_seed_option = option(
+    "--startverdi",
+    "--seed",
+    "seed",
+    type=click.IntRange(min=0),
+    default=2024,
+    show_default=True,
+    help="Startverdi for simuleringen i kontrollen (samme startverdi gir samme tall).",
 )
 
 
@@ -115,11 +136,16 @@ def _load(input_path: Path | None, dimensjonering: str = "snitt") -> Case:
     return case.replace(peak_dimensioning=dimensjonering == "topp")
 
 
-def _solve_with_status(case: Case) -> Result:
+def _solve_with_status(case: Case, verify: bool = False, seed: int = 2024) -> Result:
     """Solve with a status line on the terminal (large cases take a while; nothing shown when piped)."""
+    from .verify import VerifyOptions
+
     sites, types = len(case.site_names), len(case.bed_type_names)
-    with Console(stderr=True).status(f"Bygger og løser modellen ({sites} lokasjoner × {types} plasstyper) …"):
-        return solve(case)
+    text = f"Bygger og løser modellen ({sites} lokasjoner × {types} plasstyper)"
+    if verify:
+        text += " og kontrollerer med simulering"
+    with Console(stderr=True).status(f"{text} …"):
+        return solve(case, verify=VerifyOptions(seed=seed) if verify else None)
 
 
 @click.group(
@@ -147,14 +173,16 @@ def main() -> None:
     help="Excel-rapporten som skrives (standard: reports/<case>-resultat.xlsx).",
 )
 @dimensioning_option
+@verify_option
+@verify_seed_option
 @_handle_errors
-def solve_command(input_path: Path | None, out_path: Path | None, dimensjonering: str) -> None:
+def solve_command(input_path: Path | None, out_path: Path | None, dimensjonering: str, verify: bool, seed: int) -> None:
     """Finn optimal fordeling og sammenlign med alternativene i INNDATA (standard: eksempelet Drammen)."""
     out_path = out_path or DEFAULT_REPORT_DIR / f"{(input_path or drammen_path()).stem}-resultat.xlsx"
     with guarded([input_path or drammen_path()], [out_path], ".xlsx"):
         case = _load(input_path, dimensjonering)
         try:
-            result = _solve_with_status(case)
+            result = _solve_with_status(case, verify, seed)
         except InfeasibleError as error:
             if getattr(error, "result", None) is not None:
                 write_excel(error.result, out_path)
@@ -185,8 +213,17 @@ def solve_command(input_path: Path | None, out_path: Path | None, dimensjonering
     help="Mappe for PDF og figurer (standard: reports/<case>-rapport).",
 )
 @dimensioning_option
+@verify_option
+@verify_seed_option
 @_handle_errors
-def report_command(input_path: Path | None, sweep_path: Path | None, out_dir: Path | None, dimensjonering: str) -> None:
+def report_command(
+    input_path: Path | None,
+    sweep_path: Path | None,
+    out_dir: Path | None,
+    dimensjonering: str,
+    verify: bool,
+    seed: int,
+) -> None:
     """Lag rapporten til hovedutvalget (PDF og PNG-figurer) fra INNDATA (standard: eksempelet Drammen)."""
     from .report import write_pdf
     from .report.sweep_report import read_sweep_table
@@ -195,7 +232,7 @@ def report_command(input_path: Path | None, sweep_path: Path | None, out_dir: Pa
     with guarded([input_path or drammen_path(), sweep_path], [out_dir / "rapport.pdf"]):
         case = _load(input_path, dimensjonering)
         sweep_table = read_sweep_table(sweep_path) if sweep_path else None
-        result = _solve_with_status(case)
+        result = _solve_with_status(case, verify, seed)
         written = write_pdf(result, out_dir, sweep_table)
     click.echo(f"Rapport skrevet til {written['rapport']}")
     click.echo(f"{len(written) - 1} figurer (PNG) i {out_dir}")
@@ -623,7 +660,16 @@ def _print_summary(result: Result) -> None:
     beds = result.comparison.pivot_table(
         index="bed_type", columns="alternative", values="beds", aggfunc="sum", sort=False
     )
-    blocking = result.queueing.set_index(["alternative", "bed_type"])["blocking_year"]
+    if result.verification is not None:
+        blocking = result.verification.simulated.set_index(["alternative", "bed_type"])["blocking_sim"]
+        legend = (
+            "Senger per plasstype (andel avviste i parentes, simulert med vintertopp, ferier og ledig-seng-prinsippet)."
+        )
+    else:
+        blocking = result.queueing.set_index(["alternative", "bed_type"])["blocking_shared"]
+        legend = (
+            "Senger per plasstype (andel avviste i parentes, beregnet med vintertopp, ferier og ledig-seng-prinsippet)."
+        )
     for bed_type in result.case.bed_type_names:
         cells = [f"{int(beds.at[bed_type, n])} ({percent(blocking[n, bed_type], 0)})" for n in names]
         table.add_row(bed_type, *cells)
@@ -633,14 +679,13 @@ def _print_summary(result: Result) -> None:
     table.add_row("Avviste per år", *[number(costs.at[n, "turned_away_per_year"]) for n in names])
     table.add_row("Regelbrudd", *[str(int(costs.at[n, "broken_rules"])) for n in names])
     console.print(table)
-    console.print("Senger per plasstype (andel avviste i parentes).")
+    console.print(legend)
     if not result.has_optimum:
         return
-    optimum_rows = result.queueing[result.queueing["alternative"] == result.optimum_name]
-    console.print(real_year_sentence(optimum_rows))
+    console.print(holds_sentence(result))
     if result.smallest_total_beds is not None:
         console.print(
-            f"Minste antall plasser som oppfyller alle kravene: {result.smallest_total_beds} "
+            f"Minste antall plasser som oppfyller alle kravene (beregnet): {result.smallest_total_beds} "
             f"(optimum: {result.optimum_total_beds})."
         )
     console.print(f"Løst på {number(result.status.runtime_s, 2)} s med {result.status.solver}.")

@@ -31,6 +31,8 @@ class Evaluation:
             ``blocking_mol`` (yearly mean with seasons, modified offered load),
             ``blocking_worst_month``, ``blocking_year`` and ``blocking_year_worst_month`` (the real
             year: seasons and each site's holiday closures, :func:`~.seasons.real_year_blocking`),
+            ``blocking_shared``, ``blocking_shared_worst_month`` and ``borrowed_share`` (the same
+            year under the free-bed principle, analytic),
             ``max_blocking, occupancy_share, arrivals_per_year,
             turned_away_per_year, turned_away_cost_nok`` (the last two on the model's real-year
             curve, :func:`~.seasons.turned_away_real_year`, as the MIP prices them).
@@ -97,7 +99,7 @@ def yearly_cost(case: Case, allocation: pd.DataFrame) -> tuple[float, float]:
     definition), for the many small what-ifs that explain a recommendation.
     """
     full = _complete(case, allocation)
-    per_type = _queueing_table(case, full)
+    per_type = _turned_away(case, full)
     staffing = float(_staffing_table(case, full)["cost_nok"].sum())
     beds = float(case.settings.cost_per_bed) * int(full["beds"].sum())
     turned_away_cost = float(per_type["turned_away_cost_nok"].sum())
@@ -112,6 +114,14 @@ def _complete(case: Case, allocation: pd.DataFrame) -> pd.DataFrame:
     return beds.reset_index()
 
 
+def _turned_away(case: Case, full: pd.DataFrame) -> pd.DataFrame:
+    """Patients turned away per year and their cost per bed type, on the model's real-year curve."""
+    beds = full.groupby("bed_type", sort=False)["beds"].sum().reindex(case.bed_type_names)
+    turned_away = turned_away_real_year(case, beds)
+    cost = turned_away * case.bed_types["cost_per_turned_away"].to_numpy(dtype=float)
+    return pd.DataFrame({"turned_away_per_year": turned_away, "turned_away_cost_nok": cost})
+
+
 def _queueing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
     """Pooled beds, blocking, occupancy and patients turned away per bed type."""
     types = case.bed_types
@@ -122,7 +132,7 @@ def _queueing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
     varying = time_varying_blocking(case, beds).reindex(case.bed_type_names)
     year = real_year_blocking(case, full).reindex(case.bed_type_names)
     # the cost basis is the model's real-year curve, as in the MIP objective
-    turned_away = turned_away_real_year(case, beds)
+    away = _turned_away(case, full)
     return pd.DataFrame(
         {
             "bed_type": case.bed_type_names,
@@ -134,11 +144,14 @@ def _queueing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
             "blocking_worst_month": varying["blocking_worst_month"].to_numpy(),
             "blocking_year": year["blocking_year"].to_numpy(),
             "blocking_year_worst_month": year["blocking_year_worst_month"].to_numpy(),
+            "blocking_shared": year["blocking_shared"].to_numpy(),
+            "blocking_shared_worst_month": year["blocking_shared_worst_month"].to_numpy(),
+            "borrowed_share": year["borrowed_share"].to_numpy(),
             "max_blocking": types["max_blocking"].to_numpy(dtype=float),
             "occupancy_share": queueing.occupancy(beds.to_numpy(), load.to_numpy()),
             "arrivals_per_year": arrivals,
-            "turned_away_per_year": turned_away,
-            "turned_away_cost_nok": turned_away * types["cost_per_turned_away"].to_numpy(dtype=float),
+            "turned_away_per_year": away["turned_away_per_year"].to_numpy(),
+            "turned_away_cost_nok": away["turned_away_cost_nok"].to_numpy(),
         }
     )
 

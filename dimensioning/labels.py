@@ -116,17 +116,70 @@ def dearer_or_cheaper(difference_nok: float) -> str:
 def real_year_sentence(queueing_rows: object) -> str:
     """Whether the blocking targets hold in the real year (seasons and closures), type by type.
 
-    ``queueing_rows`` has ``bed_type, blocking_year, max_blocking`` for one plan. Types without a
-    target (``maks_avvisning`` = 1) are left out.
+    ``queueing_rows`` has ``bed_type, blocking_year, max_blocking`` for one plan, and
+    ``blocking_shared`` (the free-bed principle, analytic) when the evaluation has it, which is then
+    the one judged. Types without a target (``maks_avvisning`` = 1) are left out.
     """
+    column = "blocking_shared" if "blocking_shared" in queueing_rows.columns else "blocking_year"
     missed = [
-        f"{r.bed_type} {_beyond(r.blocking_year, r.max_blocking)} (krav {percent(r.max_blocking, 0)})"
+        f"{r.bed_type} {_beyond(getattr(r, column), r.max_blocking)} (krav {percent(r.max_blocking, 0)})"
         for r in queueing_rows.itertuples()
-        if r.max_blocking < 1 and r.blocking_year > r.max_blocking + 1e-9
+        if r.max_blocking < 1 and getattr(r, column) > r.max_blocking + 1e-9
     ]
+    rules = "vintertopp, ferier og ledig-seng-prinsippet" if column == "blocking_shared" else "vintertopp og ferier"
     if not missed:
-        return "Kravene til avvisning holder også i det virkelige året, med vintertopp og ferier."
-    return "I det virkelige året, med vintertopp og ferier, avvises flere enn kravet for " + ", ".join(missed) + "."
+        return f"Kravene til avvisning holder også i det virkelige året, med {rules} (beregnet)."
+    return f"I det virkelige året, med {rules}, avvises flere enn kravet for " + ", ".join(missed) + " (beregnet)."
+
+
+def holds_sentence(result: object) -> str:
+    """Whether the recommendation meets every blocking target: by simulation when verified, else analytic.
+
+    Page 1 and the terminal only say that every target holds when the simulated real year says so.
+    """
+    verification = getattr(result, "verification", None)
+    if verification is None:
+        queue = result.queueing
+        return real_year_sentence(queue[queue["alternative"] == result.optimum_name])
+    return verification_sentence(verification, result.optimum_name)
+
+
+def verification_sentence(verification: object, optimum_name: str) -> str:
+    """What the simulation of the recommendation says, type by type, and what the loop did."""
+    options = verification.options
+    how = (
+        f"Simulert {number(options.replications)} × {number(options.years)} år med kommunens egne regler "
+        "(vintertopp, ferier, ledig-seng-prinsippet)"
+    )
+    rows = verification.simulated[verification.simulated["alternative"] == optimum_name]
+    loops = int(verification.iterations["iteration"].max())
+    tightened = list(dict.fromkeys(verification.iterations.loc[verification.iterations["load_factor"] > 1, "bed_type"]))
+    done = (
+        f" Kontrollen strammet inn kravet for {', '.join(tightened)} og løste modellen "
+        f"{plural(loops, 'gang', 'ganger')} til."
+        if loops and tightened
+        else ""
+    )
+    missed = rows[~rows["holds"]]
+    if missed.empty:
+        return f"{how}: alle kravene til avvisning holder for anbefalingen.{done}"
+    parts = [
+        f"{r.bed_type} {_beyond(r.blocking_sim, r.max_blocking)} ± {number(100 * r.blocking_ci, 1)} "
+        f"(krav {percent(r.max_blocking, 0)})"
+        for r in missed.itertuples()
+    ]
+    sentence = f"{how}: anbefalingen bommer på kravet for {', '.join(parts)}.{done}"
+    if verification.exhausted:
+        sentence += (
+            " Ingen fordeling innenfor reglene og antallet plasser holder alle kravene; dette er den som bommer minst."
+        )
+    for r in missed.itertuples():
+        if r.lent_per_year >= 1:
+            sentence += (
+                f" {r.bed_type}-sengene tar imot {number(r.lent_per_year)} opphold i året fra andre plasstyper "
+                "(ledig-seng-prinsippet)."
+            )
+    return sentence
 
 
 def _beyond(share: float, target: float) -> str:

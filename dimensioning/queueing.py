@@ -124,12 +124,12 @@ def erlang_b_continuous(servers: ArrayLike, load: ArrayLike) -> FloatArray:
     result[idle] = (x[idle] == 0).astype(float)  # no load: nothing is turned away, unless no bed at all
     busy = ~idle
     if np.any(busy):
-        result[busy] = 1.0 / _inverse_blocking(x[busy], a[busy])
+        result[busy] = _continued_blocking(x[busy], a[busy])
     return result.reshape(np.broadcast(np.asarray(servers), np.asarray(load)).shape)
 
 
-def _inverse_blocking(x: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """``1/B(x, a)`` for ``a > 0``: the fractional start, then the upward recursion."""
+def _continued_blocking(x: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``B(x, a)`` for ``a > 0``: ``1/B`` at the fractional part, then the upward recursion."""
     from scipy.special import gammaincc, gammaln  # only here: the solve path stays free of scipy
 
     whole = np.floor(x)
@@ -146,11 +146,12 @@ def _inverse_blocking(x: np.ndarray, a: np.ndarray) -> np.ndarray:
         nodes, weights = np.polynomial.laguerre.laggauss(_LAGUERRE_NODES)
         f, load = fraction[large, None], a[large, None]
         inverse[large] = np.sum(weights * (1.0 + nodes / load) ** f, axis=1)
+    # the upward recursion in the bounded form B(x) = a B(x-1) / (x + a B(x-1)), all elements at once
+    blocking = 1.0 / inverse
     for step in range(1, int(whole.max(initial=0)) + 1):
-        active = whole >= step
-        servers = fraction[active] + step
-        inverse[active] = 1.0 + servers / a[active] * inverse[active]
-    return inverse
+        ab = a * blocking
+        blocking = np.where(whole >= step, ab / (fraction + step + ab), blocking)
+    return blocking
 
 
 def erlang_b_continuous_table(c_max: int, load: ArrayLike, share: float = 1.0) -> FloatArray:
@@ -185,7 +186,7 @@ def erlang_b_continuous_table(c_max: int, load: ArrayLike, share: float = 1.0) -
     b = np.ones((fractions.size, flat.size))  # B(f, a) for every fractional part f
     for j, f in enumerate(fractions):
         if f > 0:
-            b[j, busy] = 1.0 / _inverse_blocking(np.full(int(busy.sum()), f), flat[busy])
+            b[j, busy] = _continued_blocking(np.full(int(busy.sum()), f), flat[busy])
             b[j, ~busy] = 0.0
     out = np.empty((c_max + 1, flat.size))
     for k in range(int(whole.max()) + 1):
@@ -420,3 +421,89 @@ def period_blocking(servers: ArrayLike, loads: ArrayLike, weights: ArrayLike) ->
     """
     c, a, w = np.broadcast_arrays(np.asarray(servers), np.asarray(loads, dtype=float), np.asarray(weights, dtype=float))
     return np.sum(w * erlang_b(c, a), axis=-1) / np.sum(w, axis=-1)
+
+
+def free_bed_blocking(
+    servers: ArrayLike,
+    load: ArrayLike,
+    may_borrow: ArrayLike,
+    lends: ArrayLike,
+    *,
+    damping: float = 0.5,
+    tol: float = 1e-10,
+    max_iterations: int = 500,
+) -> dict[str, FloatArray]:
+    r"""Loss systems that share free beds (the free-bed principle): a reduced-load fixed point.
+
+    Each type *t* has :math:`c_t` beds (any real number) and Poisson load :math:`a_t`. An arrival
+    takes a bed of its own type if one is free; if not and the type may borrow, it takes a free bed
+    of another type that lends (the one with most free beds); otherwise it is lost. With
+    :math:`E_t` the probability that all of *t*'s beds are busy (own and lent patients),
+
+    .. math::
+        O_t = a_t E_t,\qquad
+        P^{none}_t = \prod_{u \in L \setminus t} E_u,\qquad
+        \ell_u = \sum_{t \in V \setminus u} w_{u,t}\, O_t (1 - P^{none}_t),\qquad
+        E_u = B\Bigl(c_u,\; a_u + \frac{\ell_u}{1 - E_u}\Bigr)
+
+    (*V* the borrowing types, *L* the lending ones; :math:`w_{u,t}` shares the carried overflow of
+    *t* among the lenders in proportion to their mean free beds). The overflow a lender carries
+    arrives only while it has a free bed, so it is offered as :math:`\ell_u / (1 - E_u)`. The fixed
+    point is found by damped iteration (an Erlang fixed point in the sense of Kelly 1986: lenders
+    are treated as independent). A type that may borrow is lost only when no lender has a bed:
+    blocking :math:`E_t P^{none}_t`; otherwise :math:`E_t`. Without borrowing types it is Erlang B.
+
+    Args:
+        servers: Beds per type, shape ``(..., T)``; leading axes (e.g. days) are independent.
+        load: Offered load per type, same shape.
+        may_borrow: ``(T,)`` bool, the type may use other types' free beds (``kan_bruke_andre``).
+        lends: ``(T,)`` bool, the type's free beds may be used by others (``reservert = nei``).
+        damping: Weight of the new iterate (0 < damping <= 1).
+        tol: Stop when no :math:`E_t` moves more than this.
+        max_iterations: Upper bound on iterations.
+
+    Returns:
+        ``blocking`` (share of arrivals that get no bed), ``own_full`` (:math:`E_t`),
+        ``borrowed`` (share of arrivals served in another type's bed) and ``lent_load`` (beds of
+        the type occupied by other types' patients, on average), each shaped like ``servers``.
+    """
+    c, a = np.broadcast_arrays(np.asarray(servers, dtype=float), np.asarray(load, dtype=float))
+    borrow = np.asarray(may_borrow, dtype=bool)
+    lend = np.asarray(lends, dtype=bool)
+    n = c.shape[-1]
+    own = erlang_b_continuous(c, a)
+    if not borrow.any() or not lend.any():
+        zeros = np.zeros(c.shape)
+        return {"blocking": own, "own_full": own, "borrowed": zeros, "lent_load": zeros}
+    full = own.copy()
+    others = ~np.eye(n, dtype=bool)  # [u, t]: u is another type than t
+    route = lend[:, None] & others & borrow[None, :]  # lender u may take overflow of borrower t
+    for _ in range(max_iterations):
+        none_free = _no_lender_free(full, lend, others)
+        carried = a * full * (1.0 - none_free) * borrow  # overflow of each borrower that finds a bed
+        free = np.maximum(c - a * (1.0 - full), 0.0) * lend  # mean free beds of each lender
+        share = free[..., :, None] * route  # [..., u, t]
+        total = share.sum(axis=-2, keepdims=True)
+        share = np.divide(share, total, out=np.zeros_like(share), where=total > 0)
+        lent = np.einsum("...ut,...t->...u", share, carried)
+        offered = a + lent / np.maximum(1.0 - full, 1e-12)
+        new = erlang_b_continuous(c, offered)
+        change = np.max(np.abs(new - full), initial=0.0)
+        full = damping * new + (1.0 - damping) * full
+        if change < tol:
+            break
+    none_free = _no_lender_free(full, lend, others)
+    blocking = np.where(borrow, full * none_free, full)
+    return {
+        "blocking": blocking,
+        "own_full": full,
+        "borrowed": np.where(borrow, full * (1.0 - none_free), 0.0),
+        "lent_load": lent,
+    }
+
+
+def _no_lender_free(full: np.ndarray, lend: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """For each type t: the probability that every lender other than t is full (independence)."""
+    # product over lenders u != t of E_u; a lender's own column is left out by setting it to 1
+    factors = np.where(lend[:, None] & others, full[..., :, None], 1.0)  # [..., u, t]
+    return np.prod(factors, axis=-2)

@@ -10,6 +10,7 @@ from .case import Case
 from .evaluate import Evaluation
 from .labels import OPTIMUM
 from .solve import SolveStatus
+from .verify import Verification
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Result:
             (:func:`~dimensioning.explain.marginal_values`).
         moves: The steps from the reference alternative to the optimum with their effects
             (:func:`~dimensioning.explain.moves`); None without a reference alternative.
+        verification: The simulation of the optimum and the alternatives, and the loop that
+            tightened the targets (:mod:`~dimensioning.verify`); None when not verified.
     """
 
     case: Case
@@ -47,6 +50,7 @@ class Result:
     infeasibility_nb: str = ""
     marginal: pd.DataFrame | None = None
     moves: pd.DataFrame | None = None
+    verification: Verification | None = None
 
     @property
     def has_optimum(self) -> bool:

@@ -135,8 +135,14 @@ def real_year_blocking(case: object, allocation: pd.DataFrame) -> pd.DataFrame:
     between the whole numbers, where the simulation closes whole beds. With neither seasons nor
     closures it is stationary Erlang B exactly.
 
+    The same year under the free-bed principle (``kan_bruke_andre``, ``reservert``) is
+    :func:`~dimensioning.queueing.free_bed_blocking` on each day: ``blocking_shared`` counts the
+    patients who find no bed of their own type nor a free bed they may borrow.
+
     Returns:
-        ``blocking_year`` (arrival-weighted yearly mean) and ``blocking_year_worst_month`` per type.
+        Per type: ``blocking_year`` (arrival-weighted yearly mean), ``blocking_year_worst_month``,
+        ``blocking_shared``, ``blocking_shared_worst_month`` and ``borrowed_share`` (share of the
+        type's patients served in another type's bed).
     """
     types = case.bed_type_names
     share = case.open_shares.to_numpy()  # (365, S), computed once per case
@@ -146,8 +152,22 @@ def real_year_blocking(case: object, allocation: pd.DataFrame) -> pd.DataFrame:
     loads = case.mol_loads[types].to_numpy()
     weight = arrivals_per_day(case).to_numpy()
     yearly, worst = _yearly_and_worst_month(queueing.erlang_b_continuous(open_beds, loads), weight)
+    shared = queueing.free_bed_blocking(
+        open_beds,
+        loads,
+        case.bed_types["may_overflow"].reindex(types).to_numpy(dtype=bool),
+        ~case.bed_types["reserved"].reindex(types).to_numpy(dtype=bool),
+    )
+    shared_yearly, shared_worst = _yearly_and_worst_month(shared["blocking"], weight)
+    borrowed, _ = _yearly_and_worst_month(shared["borrowed"], weight)
     rows = {
-        t: {"blocking_year": float(yearly[i]), "blocking_year_worst_month": float(worst[i])}
+        t: {
+            "blocking_year": float(yearly[i]),
+            "blocking_year_worst_month": float(worst[i]),
+            "blocking_shared": float(shared_yearly[i]),
+            "blocking_shared_worst_month": float(shared_worst[i]),
+            "borrowed_share": float(borrowed[i]),
+        }
         for i, t in enumerate(types)
     }
     return pd.DataFrame.from_dict(rows, orient="index")

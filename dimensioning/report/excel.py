@@ -20,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..case import case_tables
 from ..explain import move_text
 from ..io_excel import HEADER_FILL, save_workbook, style_table
-from ..labels import FAMILY_LABELS, dearer_or_cheaper, number, percent, real_year_sentence, rules_phrase
+from ..labels import FAMILY_LABELS, dearer_or_cheaper, holds_sentence, number, percent, rules_phrase
 from ..results import Result
 from ..schema import SHEETS, column_doc
 
@@ -184,7 +184,7 @@ def _findings(result: Result) -> list[str]:
     lines = [
         f"Optimal fordeling koster {number(best / 1e6, 1)} mill. kr per år og avviser "
         f"{number(costs.at[optimum, 'turned_away_per_year'])} pasienter per år.",
-        real_year_sentence(result.queueing[result.queueing["alternative"] == optimum]),
+        holds_sentence(result),
     ]
     for name in result.alternatives[1:]:
         extra = costs.at[name, "total_cost_nok"] - best

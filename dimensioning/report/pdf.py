@@ -37,9 +37,9 @@ from ..io_excel import write_bytes_atomic
 from ..labels import (
     FAMILY_LABELS,
     cost_difference_phrase,
+    holds_sentence,
     number,
     percent,
-    real_year_sentence,
     turned_away_difference_phrase,
 )
 from ..results import Result
@@ -171,11 +171,10 @@ def key_sentences(result: Result) -> list[str]:
     sentences = [
         f"Modellen fordeler {number(result.optimum_total_beds)} korttidsplasser slik at summen av "
         "bemanningskostnad og kostnaden ved avviste pasienter blir lavest mulig: "
-        f"{number(costs.at[optimum, 'total_cost_nok'] / 1e6, 1)} mill. kr per år, uten å bryte noen av kravene "
-        "i inndataene."
+        f"{number(costs.at[optimum, 'total_cost_nok'] / 1e6, 1)} mill. kr per år, innenfor reglene for enheter, "
+        "rom og bemanning i inndataene."
     ]
-    optimum_rows = result.queueing[result.queueing["alternative"] == optimum]
-    sentences.append(real_year_sentence(optimum_rows))
+    sentences.append(holds_sentence(result))
     if result.smallest_total_beds is not None and result.smallest_total_beds < result.optimum_total_beds:
         sentences.append(
             f"Alle kravene til avvisning, enheter og rom kan oppfylles med {number(result.smallest_total_beds)} "
