@@ -64,6 +64,14 @@ def drammen_result(drammen_case):
     return solve(drammen_case)
 
 
+@pytest.fixture(scope="session")
+def drammen_verified(drammen_case):
+    """Drammen solved and verified by simulation (as ``dimension solve`` does by default)."""
+    from dimensioning.verify import VerifyOptions
+
+    return solve(drammen_case, verify=VerifyOptions())
+
+
 def scenario_book(tmp_path, rows=None, grid=None, name="s.xlsx"):
     """A scenario workbook with a ``Scenarier`` sheet (``rows``) and/or a ``Rutenett`` sheet (``grid``)."""
     from openpyxl import Workbook

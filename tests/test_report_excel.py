@@ -28,6 +28,7 @@ def test_sheets_and_frozen_norwegian_headers(report):
         "Fordeling",
         "Sammenligning",
         "Køteori",
+        "Kontroll",
         "Bemanning",
         "Regelbrudd",
         "Forutsetninger",

@@ -63,7 +63,9 @@ def test_comparison_table_equals_the_result(drammen_result, text):
     kad = next(r for r in rows if r[0] == "  KAD")
     assert kad[1:] == [number(queue.at[(n, "KAD"), "beds"]) for n in names]
     blocking = [r for r in rows if r[0] == "  KAD"][1]
-    assert blocking[1:] == [percent(queue.at[(n, "KAD"), "blocking_prob"]) for n in names]
+    assert blocking[1:] == [percent(queue.at[(n, "KAD"), "blocking_year"]) for n in names]
+    shared = [r for r in rows if r[0] == "  Demens"][2]
+    assert shared[1:] == [percent(queue.at[(n, "Demens"), "blocking_shared"]) for n in names]
     costs = next(r for r in rows if r[0] == "Kostnad (mill. kr/år)")
     assert costs[1:] == [number(c / 1e6, 1) for c in drammen_result.costs["total_cost_nok"]]
     page = normalise(next(t for t in text if "Sammenligning av alternativene" in t))

@@ -107,3 +107,44 @@ def test_verification_is_reproducible_with_its_seed(verified):
     again = solve(verified.case, verify=VerifyOptions(years=5, replications=8, jobs=1))
     pd.testing.assert_frame_equal(again.verification.iterations, verified.verification.iterations)
     pd.testing.assert_frame_equal(again.verification.simulated, verified.verification.simulated)
+
+
+def test_drammen_verified_report_says_what_the_simulation_says(drammen_verified, tmp_path):
+    """Page 1, the terminal and Excel claim that every target holds only when the simulation says so."""
+    from openpyxl import load_workbook
+
+    from dimensioning import write_excel
+    from dimensioning.report.pdf import comparison_rows, key_sentences
+
+    result, verification = drammen_verified, drammen_verified.verification
+    simulated = verification.simulated.set_index(["alternative", "bed_type"])
+    optimum = result.optimum_name
+    # respite has no beds and borrows: dementia misses its target in the simulated real year
+    assert not simulated.at[(optimum, "Demens"), "holds"]
+    assert simulated.at[(optimum, "Demens"), "lent_per_year"] > 100
+    assert not verification.holds
+    sentence = holds_sentence(result)
+    assert "anbefalingen bommer på kravet for Demens" in sentence
+    assert "alle kravene til avvisning holder" not in sentence
+    assert sentence in key_sentences(result)
+    # the plan recommended is the least bad one the loop saw
+    steps = verification.iterations
+    final_beds = result.allocation.groupby("bed_type", sort=False)["beds"].sum()
+    seen = steps.pivot_table(index="iteration", columns="bed_type", values="beds", sort=False)
+    assert any((seen.loc[i].reindex(final_beds.index) == final_beds).all() for i in seen.index)
+    # the PDF comparison has the simulated rows, with «bommer» where the target is missed
+    rows = comparison_rows(result)
+    start = next(i for i, r in enumerate(rows) if r[0] == "Andel avvist i året, simulert")
+    dementia = next(r for r in rows[start:] if r[0] == "  Demens")
+    assert dementia[1].endswith("bommer")
+    assert dementia[1].startswith(f"{simulated.at[(optimum, 'Demens'), 'blocking_sim'] * 100:.1f}".replace(".", ","))
+    # Excel «Kontroll» read back: the same numbers and verdicts
+    book = load_workbook(write_excel(result, tmp_path / "r.xlsx"))
+    table = list(book["Kontroll"].iter_rows(values_only=True))
+    header = table[0]
+    read = {(r[0], r[1]): dict(zip(header, r, strict=True)) for r in table[1:] if r[0] and r[1]}
+    for (name, bed_type), row in simulated.iterrows():
+        got = read[(name, bed_type)]
+        assert got["Simulert: andel avvist i året"] == pytest.approx(row["blocking_sim"], rel=1e-12)
+        assert got["Holder kravet i simuleringen"] == ("ja" if row["holds"] else "nei")
+    assert any(r[0] == sentence for r in table)

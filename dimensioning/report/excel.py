@@ -61,6 +61,7 @@ def write_excel(result: Result, path: str | Path) -> Path:
         ("Fordeling", _allocation),
         ("Sammenligning", _comparison),
         ("Køteori", _queueing),
+        ("Kontroll", _control),
         ("Bemanning", _staffing),
         ("Regelbrudd", _violations),
         ("Forutsetninger", _assumptions),
@@ -271,12 +272,70 @@ def _queueing(sheet: Worksheet, result: Result) -> None:
         Col("blocking_worst_month", "Andel avvist verste måned (MOL)", SHARE),
         Col("blocking_year", "Andel avvist i året (sesong og ferier)", SHARE),
         Col("blocking_year_worst_month", "Andel avvist verste måned (sesong og ferier)", SHARE),
+        Col("blocking_shared", "Andel avvist i året med ledig-seng-prinsippet", SHARE),
+        Col("borrowed_share", "Andel som får seng av annen type", SHARE),
         Col("max_blocking", "Krav: maks andel avvist", SHARE),
         Col("occupancy_share", "Belegg a(1-B)/c", SHARE),
         Col("turned_away_per_year", "Avviste per år", FTE),
         Col("turned_away_cost_nok", "Kostnad avviste (kr/år)", NOK),
     ]
     _write_table(sheet, result.queueing, columns)
+
+
+def _control(sheet: Worksheet, result: Result) -> None:
+    """Does each target hold? Per alternative and type: computed and simulated, then the loop's steps."""
+    verification = result.verification
+    queue = result.queueing
+    columns = [
+        Col("alternative", "Alternativ"),
+        Col("bed_type", "Plasstype"),
+        Col("beds", "Senger", COUNT),
+        Col("max_blocking", "Krav: maks andel avvist", SHARE),
+        Col("blocking_year", "Beregnet: andel avvist i året (sesong og ferier)", SHARE),
+        Col("blocking_shared", "Beregnet med ledig-seng-prinsippet", SHARE),
+    ]
+    frame = queue.copy()
+    if verification is None:
+        frame["holds"] = (frame["max_blocking"] >= 1) | (frame["blocking_shared"] <= frame["max_blocking"] + 1e-12)
+        columns.append(Col("holds", "Holder kravet (beregnet)"))
+        _write_table(sheet, frame, columns)
+        note = "Ikke kontrollert med simulering (kjørt med --ikke-verifiser)."
+        sheet.cell(row=len(frame) + 3, column=1, value=note)
+        return
+    simulated = verification.simulated.drop(columns="max_blocking")
+    frame = frame.merge(simulated, on=["alternative", "bed_type"], how="left")
+    columns += [
+        Col("blocking_sim", "Simulert: andel avvist i året", SHARE),
+        Col("blocking_ci", "± (95 %-intervall)", SHARE),
+        Col("worst_month_sim", "Simulert: verste måned", SHARE),
+        Col("borrowed_sim", "Simulert: andel som får seng av annen type", SHARE),
+        Col("lent_per_year", "Simulert: opphold fra andre typer i disse sengene per år", FTE),
+        Col("holds", "Holder kravet i simuleringen"),
+    ]
+    _write_table(sheet, frame, columns)
+    row = len(frame) + 3
+    options = verification.options
+    lines = [
+        holds_sentence(result),
+        f"Simulering: {number(options.replications)} gjentak × {number(options.years)} år etter ett års "
+        f"innsvingning, startverdi {options.seed}. Et krav holder når simulert andel minus intervallet er "
+        "høyst kravet.",
+        "Kontrollens steg: bommer en plasstype på kravet i simuleringen, økes belastningen modellen regner med "
+        "(faktor) til den beregnede avvisningen er lik den simulerte, og modellen løses på nytt.",
+    ]
+    for offset, line in enumerate(lines):
+        sheet.cell(row=row + offset, column=1, value=line)
+    steps = [
+        Col("iteration", "Steg", COUNT),
+        Col("bed_type", "Plasstype"),
+        Col("beds", "Senger", COUNT),
+        Col("max_blocking", "Krav", SHARE),
+        Col("blocking_sim", "Simulert andel avvist", SHARE),
+        Col("blocking_ci", "± (95 %)", SHARE),
+        Col("load_factor", "Belastningsfaktor i modellen", LOAD),
+        Col("holds", "Holder kravet"),
+    ]
+    _write_table(sheet, verification.iterations, steps, start_row=row + len(lines) + 1)
 
 
 def _staffing(sheet: Worksheet, result: Result) -> None:

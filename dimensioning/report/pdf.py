@@ -177,7 +177,8 @@ def key_sentences(result: Result) -> list[str]:
     sentences.append(holds_sentence(result))
     if result.smallest_total_beds is not None and result.smallest_total_beds < result.optimum_total_beds:
         sentences.append(
-            f"Alle kravene til avvisning, enheter og rom kan oppfylles med {number(result.smallest_total_beds)} "
+            "Beregnet med vintertopp og ferier, men uten ledig-seng-prinsippet, kan alle kravene til avvisning, "
+            f"enheter og rom oppfylles med {number(result.smallest_total_beds)} "
             f"plasser; de {number(result.optimum_total_beds - result.smallest_total_beds)} plassene over det gir "
             "færre avviste pasienter."
         )
@@ -194,8 +195,9 @@ def key_sentences(result: Result) -> list[str]:
                 gaps.append((abs(a - b), bed_type, a, b))
         for _, bed_type, a, b in sorted(gaps, reverse=True)[:2]:
             sentences.append(
-                f"{bed_type}: med {a} senger får {percent(queue.at[(decision, bed_type), 'blocking_prob'])} av "
-                f"pasientene ikke plass; med {b} senger {percent(queue.at[(optimum, bed_type), 'blocking_prob'])}."
+                f"{bed_type}: med {a} senger får {percent(queue.at[(decision, bed_type), 'blocking_year'])} av "
+                f"pasientene ikke plass i løpet av året; med {b} senger "
+                f"{percent(queue.at[(optimum, bed_type), 'blocking_year'])}."
             )
     sentences.append(
         f"Små enheter er dyre: hver enhet trenger minst {number(case.settings.min_nurse_fte_per_unit, 1)} "
@@ -393,6 +395,12 @@ def _signed(value: float, decimals: int) -> str:
     return ("+" if value > 0 else "−") + text
 
 
+def _simulated_cell(row: pd.Series) -> str:
+    """«17,5 % ±1,0 bommer»: the simulated share, its 95 % interval, and a word when the target is missed."""
+    text = f"{percent(row['blocking_sim'])} ±{number(100 * row['blocking_ci'], 1)}"
+    return text if row["holds"] else f"{text} bommer"
+
+
 def comparison_rows(result: Result) -> list[list[str]]:
     """The comparison table as text rows (alternatives as columns); also used by the tests."""
     names = result.alternatives
@@ -404,15 +412,20 @@ def comparison_rows(result: Result) -> list[list[str]]:
     rows.append(["Senger per plasstype", *[""] * len(names)])
     for t in case.bed_type_names:
         rows.append([f"  {t}", *[number(queue.at[(n, t), "beds"]) for n in names]])
-    rows.append(["Andel avvist", *[""] * len(names)])
-    for t in case.bed_type_names:
-        rows.append([f"  {t}", *[percent(queue.at[(n, t), "blocking_prob"]) for n in names]])
-    rows.append(["Andel avvist med sesong (MOL)", *[""] * len(names)])
-    for t in case.bed_type_names:
-        rows.append([f"  {t}", *[percent(queue.at[(n, t), "blocking_mol"]) for n in names]])
-    rows.append(["Andel avvist i året (sesong og ferier)", *[""] * len(names)])
+    rows.append(["Andel avvist i året, beregnet", *[""] * len(names)])
     for t in case.bed_type_names:
         rows.append([f"  {t}", *[percent(queue.at[(n, t), "blocking_year"]) for n in names]])
+    rows.append(["… med ledig-seng-prinsippet", *[""] * len(names)])
+    for t in case.bed_type_names:
+        rows.append([f"  {t}", *[percent(queue.at[(n, t), "blocking_shared"]) for n in names]])
+    if result.verification is not None:
+        simulated = result.verification.simulated.set_index(["alternative", "bed_type"])
+        rows.append(["Andel avvist i året, simulert", *[""] * len(names)])
+        for t in case.bed_type_names:
+            rows.append([f"  {t}", *[_simulated_cell(simulated.loc[(n, t)]) for n in names]])
+        rows.append(["Verste måned, simulert", *[""] * len(names)])
+        for t in case.bed_type_names:
+            rows.append([f"  {t}", *[percent(simulated.at[(n, t), "worst_month_sim"]) for n in names]])
     rows.append(["Belegg", *[""] * len(names)])
     for t in case.bed_type_names:
         rows.append([f"  {t}", *[percent(queue.at[(n, t), "occupancy_share"]) for n in names]])
