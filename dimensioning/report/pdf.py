@@ -473,7 +473,7 @@ def _small_units_section(result: Result, styles: dict, figures: dict[str, Path])
             from .. import queueing
 
             examples.append(
-                f"{bed_type} (belastning {number(load, 1)} senger): med {low} senger avvises "
+                f"{bed_type} (belastning {number(load, 1)} senger, jevn etterspørsel): med {low} senger avvises "
                 f"{percent(float(queueing.erlang_b(low, load)), 0)} og belegget er "
                 f"{percent(float(queueing.occupancy(low, load)), 0)}; med {high} senger avvises "
                 f"{percent(float(queueing.erlang_b(high, load)), 0)}, men belegget faller til "
@@ -487,7 +487,9 @@ def _small_units_section(result: Result, styles: dict, figures: dict[str, Path])
             "desto større del av sengene må stå tomme i snitt for å holde avvisningen nede. Kurvene viser, for "
             "hver plasstype og dens etterspørsel, andelen pasienter som avvises (heltrukket) og belegget "
             "(stiplet) mot antall senger (Erlangs tapsformel). Merkene viser hvor alternativene ligger; "
-            "den prikkete linjen er kravet til avvisning.",
+            "den prikkete linjen er kravet til avvisning. Kurvene og eksemplene under gjelder jevn etterspørsel "
+            "uten ferier og uten lån av ledige senger; tallene for kommunens virkelige år står i sammenligningen "
+            "av alternativene.",
             styles["body"],
         ),
         _figure(figures["sma-enheter"]),
