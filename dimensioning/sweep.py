@@ -135,7 +135,8 @@ def result_row(scenario: Scenario, evaluation: Any) -> dict[str, Any]:
         row[f"fte: {skill}"] = float(fte)
     for q in evaluation.queueing.itertuples():
         row[f"beds: {q.bed_type}"] = int(q.beds)
-        row[f"blocking: {q.bed_type}"] = float(q.blocking_prob)
+        row[f"blocking: {q.bed_type}"] = float(q.blocking_year)
+        row[f"shared: {q.bed_type}"] = float(q.blocking_shared)
         row[f"occupancy: {q.bed_type}"] = float(q.occupancy_share)
     for a in evaluation.allocation.itertuples():
         if a.beds:

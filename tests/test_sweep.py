@@ -184,7 +184,8 @@ def test_cli_sweep_writes_workbook_and_figures(tmp_path):
     changes = [h for h in header if h.startswith("Endring: ")]
     assert header[: 3 + len(changes)] == ["Scenario", "Status", *changes, "Konflikt (hvis ingen løsning)"]
     assert len(changes) >= 5  # what each row changed comes before the results
-    assert {"Senger: KAD", "Andel avvist: KAD", "Årsverk: sykepleier"} <= set(header)
+    assert {"Senger: KAD", "Andel avvist i året: KAD", "Årsverk: sykepleier"} <= set(header)
+    assert "Andel avvist med ledig-seng-prinsippet: Demens" in header
     assert sheet.max_row == 10
     pngs = sorted(p.name for p in out.parent.glob("*.png"))
     assert pngs == ["resultat-kostnad.png", "resultat-scenarier.png", "resultat-senger.png"]

@@ -34,7 +34,8 @@ PREFIXES = {
     "endring: ": ("Endring: ", None),
     "fte: ": ("Årsverk: ", "0.0"),
     "beds: ": ("Senger: ", "0"),
-    "blocking: ": ("Andel avvist: ", "0.0%"),
+    "blocking: ": ("Andel avvist i året: ", "0.0%"),
+    "shared: ": ("Andel avvist med ledig-seng-prinsippet: ", "0.0%"),
     "occupancy: ": ("Belegg: ", "0.0%"),
 }
 
