@@ -232,7 +232,16 @@ def report_command(
     with guarded([input_path or drammen_path(), sweep_path], [out_dir / "rapport.pdf"]):
         case = _load(input_path, dimensjonering)
         sweep_table = read_sweep_table(sweep_path) if sweep_path else None
-        result = _solve_with_status(case, verify, seed)
+        try:
+            result = _solve_with_status(case, verify, seed)
+        except InfeasibleError as error:
+            if getattr(error, "result", None) is not None:
+                written = write_pdf(error.result, out_dir)
+                error.args = (
+                    f"{error}\nRapporten med sammenligningen av alternativene er likevel skrevet til "
+                    f"{written['rapport']}.",
+                )
+            raise
         written = write_pdf(result, out_dir, sweep_table)
     click.echo(f"Rapport skrevet til {written['rapport']}")
     click.echo(f"{len(written) - 1} figurer (PNG) i {out_dir}")

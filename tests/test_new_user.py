@@ -247,3 +247,21 @@ def test_cli_solve_and_report_for_two_and_nine_sites(tmp_path, n_sites, beds):
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(tmp_path / "rapport" / "rapport.pdf").pages).split())
     assert f"Kommune med {n_sites} lokasjoner" in text
     assert f"Alle alternativene har {n_sites * beds} plasser til sammen" in text
+
+
+def test_topp_on_drammen_reports_the_beds_the_targets_need_and_still_writes_the_pdf(tmp_path):
+    """README step 5: every month's target needs more beds than Drammen's sites hold; say how many."""
+    from pypdf import PdfReader
+
+    out = tmp_path / "rapport"
+    result = CliRunner().invoke(main, ["report", "--dimensjonering", "topp", "--ut", str(out)])
+    assert result.exit_code == 2
+    assert "når kravet til avvisning skal holde i hver måned (topp)" in result.output
+    assert "Med nye eller utvidede lokaler trenger kravene minst 156 plasser til sammen (+10" in result.output
+    assert f"Rapporten med sammenligningen av alternativene er likevel skrevet til {out / 'rapport.pdf'}" in (
+        result.output
+    )
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(out / "rapport.pdf").pages]
+    assert "Korttidsplasser: kravene kan ikke oppfylles" in pages[0]
+    assert "minst 156 plasser" in pages[0]
+    assert "Beste innenfor rammen" in pages[1]

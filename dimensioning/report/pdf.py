@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import matplotlib
 import pandas as pd
@@ -89,8 +90,12 @@ def write_pdf(result: Result, folder: str | Path, sweep_table: pd.DataFrame | No
     """
     _register_fonts()
     folder = Path(folder)
-    figures = plots.write_figures(result, folder, sweep_table)
     styles = _styles()
+    if not result.has_optimum:  # no split meets every rule: why, and the alternatives compared
+        story = _no_solution_summary(result, styles) + _comparison_section(result, styles)
+        story += _assumptions_section(result, styles)
+        return {"rapport": _build(story, folder)}
+    figures = plots.write_figures(result, folder, sweep_table)
     story: list = []
     story += _summary(result, styles)
     story += _allocation_section(result, styles, figures)
@@ -101,6 +106,11 @@ def write_pdf(result: Result, folder: str | Path, sweep_table: pd.DataFrame | No
     if sweep_table is not None:
         story += _sensitivity_section(sweep_table, styles, figures)
     story += _assumptions_section(result, styles)
+    return {"rapport": _build(story, folder), **figures}
+
+
+def _build(story: list, folder: Path) -> Path:
+    """Lay out the story on A4 and write ``rapport.pdf`` atomically (no dates inside: byte-identical)."""
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -114,8 +124,32 @@ def write_pdf(result: Result, folder: str | Path, sweep_table: pd.DataFrame | No
         invariant=1,
     )
     document.build(story, onFirstPage=_footer, onLaterPages=_footer)
-    pdf = write_bytes_atomic(buffer.getvalue(), folder / "rapport.pdf")
-    return {"rapport": pdf, **figures}
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_bytes_atomic(buffer.getvalue(), folder / "rapport.pdf")
+
+
+def _no_solution_summary(result: Result, styles: dict) -> list:
+    """Page 1 when no split meets every rule: why, what is needed, and what the best split breaks."""
+    case = result.case
+    lines = [line.strip() for line in result.infeasibility_nb.splitlines() if line.strip()]
+    story = [
+        Paragraph("Korttidsplasser: kravene kan ikke oppfylles", styles["title"]),
+        Paragraph(
+            f"{case.display_name} · sak til hovedutvalget · {len(case.site_names)} lokasjoner",
+            styles["subtitle"],
+        ),
+        Spacer(1, 4 * mm),
+        Paragraph("Dette bør du vite", styles["h1"]),
+    ]
+    story += [Paragraph(escape(line.lstrip("- ")), styles["bullet"], bulletText="•") for line in lines]
+    story.append(
+        Paragraph(
+            "Sammenligningen på neste side viser likevel den beste fordelingen innenfor rammen (den bryter "
+            "færrest krav) ved siden av alternativene, vurdert mot de samme kravene.",
+            styles["body"],
+        )
+    )
+    return story
 
 
 def _footer(canvas: object, document: object) -> None:
@@ -450,7 +484,7 @@ def _comparison_section(result: Result, styles: dict) -> list:
     story = [PageBreak(), Paragraph("Sammenligning av alternativene", styles["h1"]), table, Spacer(1, 4 * mm)]
     story.append(Paragraph("Regler som brytes", styles["h1"]))
     violations = result.violations
-    for name in names[1:]:
+    for name in names[1:] if result.has_optimum else names:
         broken = violations[violations["alternative"] == name]
         if broken.empty:
             story.append(Paragraph(f"<b>{name}</b>: bryter ingen regler.", styles["body"]))
