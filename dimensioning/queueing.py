@@ -507,3 +507,89 @@ def _no_lender_free(full: np.ndarray, lend: np.ndarray, others: np.ndarray) -> n
     # product over lenders u != t of E_u; a lender's own column is left out by setting it to 1
     factors = np.where(lend[:, None] & others, full[..., :, None], 1.0)  # [..., u, t]
     return np.prod(factors, axis=-2)
+
+
+def wait_metrics(
+    servers: ArrayLike,
+    arrivals_per_day: ArrayLike,
+    los_days: ArrayLike,
+    patience_days: ArrayLike | None = None,
+    *,
+    tol: float = 1e-15,
+) -> dict[str, FloatArray]:
+    r"""Waiting when all beds are full: Erlang C (M/M/c) or Erlang A (M/M/c+M, Palm's model).
+
+    Patients arrive at rate :math:`\lambda`, stay :math:`1/\mu` days, and (Erlang A) give up after
+    an exponential patience of mean :math:`1/\theta` days. With :math:`p_k` the probability of *k*
+    patients in the system (in beds or waiting), relative to :math:`p_c`:
+
+    .. math::
+        \sum_{k \le c} \frac{p_k}{p_c} = \frac{1}{B(c, a)},\qquad
+        \frac{p_{c+m}}{p_c} = T_m = \prod_{j=1}^{m} \frac{\lambda}{c\mu + j\theta}
+
+    (*a* = λ/μ, *B* Erlang B, so the sum below *c* never overflows). With
+    :math:`S_0 = \sum_m T_m` and :math:`S_1 = \sum_m m T_m` (summed until the terms vanish) and
+    :math:`Z = 1/B - 1 + S_0`: share who wait :math:`P_W = S_0/Z`, mean number waiting
+    :math:`L_q = S_1/Z`, mean wait of all arrivals :math:`W = L_q/\lambda` (Little), share who give
+    up :math:`\theta L_q / \lambda`. Erlang C is the limit :math:`\theta = 0`:
+    :math:`P_W = C(c, a) = B / (1 - \rho (1 - B))`, :math:`L_q = C \rho / (1 - \rho)` with
+    :math:`\rho = a/c < 1`; with :math:`\rho \ge 1` the queue grows without bound (``inf``).
+
+    Args:
+        servers: Beds *c* (whole numbers >= 0).
+        arrivals_per_day: λ, patients per day (> 0).
+        los_days: Mean stay 1/μ in days (> 0).
+        patience_days: Mean patience 1/θ in days (> 0); None (or ``inf``) gives Erlang C.
+        tol: Relative size at which the series stops.
+
+    Returns:
+        ``p_wait``, ``mean_wait_days`` (over all arrivals), ``mean_queue`` (patients waiting on
+        average), ``p_abandon`` and ``waiting_days_per_year`` (``365 · L_q``), broadcast over the inputs.
+    """
+    c = _as_bed_counts(np.asarray(servers, dtype=float))
+    lam = np.asarray(arrivals_per_day, dtype=float)
+    los = np.asarray(los_days, dtype=float)
+    patience = np.inf if patience_days is None else np.asarray(patience_days, dtype=float)
+    c, lam, los, patience = np.broadcast_arrays(c, lam, los, patience)
+    if np.any(lam <= 0) or np.any(los <= 0) or np.any(patience <= 0):
+        msg = "arrivals, length of stay and patience must be positive"
+        raise ValueError(msg)
+    load = lam * los
+    blocking = erlang_b(c, load)
+    theta = np.where(np.isfinite(patience), 1.0 / patience, 0.0)
+    mu = 1.0 / los
+    s0, s1 = np.ones(c.shape), np.zeros(c.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Erlang C: the geometric series in closed form
+        rho = load / np.maximum(c, 1e-300)
+        stable = (theta == 0) & (rho < 1)
+        s0 = np.where(stable, 1.0 / (1.0 - rho), s0)
+        s1 = np.where(stable, rho / (1.0 - rho) ** 2, s1)
+        s0 = np.where((theta == 0) & ~stable, np.inf, s0)
+        s1 = np.where((theta == 0) & ~stable, np.inf, s1)
+    palm = theta > 0
+    if np.any(palm):
+        lam_p, cmu, th = lam[palm], (c * mu)[palm], theta[palm]
+        term, total0, total1 = np.ones(lam_p.shape), np.ones(lam_p.shape), np.zeros(lam_p.shape)
+        m = 0
+        while True:
+            m += 1
+            term = term * lam_p / (cmu + m * th)
+            total0 += term
+            total1 += m * term
+            # terms fall once c mu + m theta > lambda; stop when the rest is negligible
+            if np.all((cmu + m * th > lam_p) & (m * term <= tol * total1 + 1e-300)) or m > 10_000_000:
+                break
+        s0[palm], s1[palm] = total0, total1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        norm = 1.0 / blocking - 1.0 + s0
+        p_wait = np.where(np.isinf(s0), 1.0, s0 / norm)
+        queue = np.where(np.isinf(s1), np.inf, s1 / norm)
+        abandon = np.where(theta > 0, theta * queue / lam, 0.0)  # nobody gives up without a patience
+    return {
+        "p_wait": p_wait,
+        "mean_wait_days": queue / lam,
+        "mean_queue": queue,
+        "p_abandon": abandon,
+        "waiting_days_per_year": 365.0 * queue,
+    }

@@ -310,3 +310,88 @@ def test_real_year_curve_is_conservative_when_sites_close_differently():
     exact = real_year_blocking(case, plan).at["Vanlig", "blocking_year"] * 200
     model = case.real_year_curves.yearly[6, 1]
     assert model > exact  # the model counts the whole type as closing like B: never too optimistic
+
+
+def _birth_death(c: int, lam: float, los: float, patience: float, states: int) -> tuple[float, float]:
+    """Exact P(wait) and mean queue of M/M/c+M from the truncated birth-death chain (log space)."""
+    mu, theta = 1.0 / los, 1.0 / patience
+    deaths = [min(k, c) * mu + max(k - c, 0) * theta for k in range(1, states)]
+    log_p = np.concatenate([[0.0], np.cumsum(np.log(lam) - np.log(deaths))])
+    p = np.exp(log_p - log_p.max())
+    p /= p.sum()
+    k = np.arange(states)
+    return float(p[c:].sum()), float((np.maximum(k - c, 0) * p).sum())
+
+
+def test_erlang_c_against_published_values():
+    # the textbook cases: 2 servers at 1 erlang wait with 1/3; 10 agents at 8 erlangs with 40.9 %
+    assert float(q.wait_metrics(2, 1.0, 1.0)["p_wait"]) == pytest.approx(1 / 3, rel=1e-12)
+    assert float(q.wait_metrics(2, 1.0, 1.0)["mean_queue"]) == pytest.approx(1 / 3, rel=1e-12)
+    assert float(q.wait_metrics(10, 8.0, 1.0)["p_wait"]) == pytest.approx(0.4092, abs=5e-5)
+    overloaded = q.wait_metrics(5, 1.0, 5.0)  # a = c: the queue grows without bound
+    assert float(overloaded["p_wait"]) == 1.0
+    assert np.isinf(overloaded["mean_wait_days"])
+
+
+@pytest.mark.parametrize(
+    ("c", "lam", "los", "patience"),
+    [
+        (80, 4.7, 17.0, 4.0),
+        (10, 1.0, 10.0, 2.0),
+        (3, 0.5, 4.0, 20.0),
+        (1000, 95.0, 10.0, 3.0),
+        (10_000, 1000.0, 10.0, 5.0),
+    ],
+)
+def test_erlang_a_against_exact_birth_death(c, lam, los, patience):
+    result = q.wait_metrics(c, lam, los, patience)
+    p_wait, queue = _birth_death(c, lam, los, patience, states=max(4000, 3 * c))
+    assert float(result["p_wait"]) == pytest.approx(p_wait, rel=1e-9)
+    assert float(result["mean_queue"]) == pytest.approx(queue, rel=1e-9)
+    assert float(result["mean_wait_days"]) == pytest.approx(queue / lam, rel=1e-9)
+    assert float(result["p_abandon"]) == pytest.approx(queue / patience / lam, rel=1e-9)
+    assert float(result["waiting_days_per_year"]) == pytest.approx(365 * queue, rel=1e-9)
+
+
+def test_erlang_a_limits_and_vectorised():
+    # patience equal to the stay: every patient is an independent server, N ~ Poisson(a)
+    from scipy.stats import poisson
+
+    a, c = 6.0, 8
+    result = q.wait_metrics(c, a / 10.0, 10.0, 10.0)
+    k = np.arange(200)
+    assert float(result["p_wait"]) == pytest.approx(poisson.sf(c - 1, a), rel=1e-10)
+    assert float(result["mean_queue"]) == pytest.approx(
+        float((np.maximum(k - c, 0) * poisson.pmf(k, a)).sum()), rel=1e-10
+    )
+    # endless patience is Erlang C
+    patient = q.wait_metrics(10, 0.8, 10.0, 1e9)
+    assert float(patient["p_wait"]) == pytest.approx(float(q.wait_metrics(10, 0.8, 10.0)["p_wait"]), rel=1e-6)
+    # arrays broadcast, element by element as the scalar call
+    many = q.wait_metrics(np.array([5, 10, 20]), np.array([0.4, 0.8, 1.5]), 10.0, np.array([3.0, np.inf, 7.0]))
+    for i, (c_i, lam_i, pat_i) in enumerate([(5, 0.4, 3.0), (10, 0.8, None), (20, 1.5, 7.0)]):
+        one = q.wait_metrics(c_i, lam_i, 10.0, pat_i)
+        assert many["mean_wait_days"][i] == pytest.approx(float(one["mean_wait_days"]), rel=1e-12)
+
+
+def test_erlang_a_against_simulation():
+    """A direct simulation of the M/M/c+M chain (exponential clocks) agrees within its error."""
+    rng = np.random.default_rng(7)
+    c, lam, los, patience = 4, 0.5, 6.0, 3.0
+    mu, theta = 1 / los, 1 / patience
+    state, time, area_queue, waits = 0, 0.0, 0.0, 0
+    for _ in range(400_000):
+        out = min(state, c) * mu + max(state - c, 0) * theta
+        rate = lam + out
+        step = rng.exponential(1 / rate)
+        area_queue += max(state - c, 0) * step
+        time += step
+        if rng.random() < lam / rate:
+            waits += state >= c
+            state += 1
+        else:
+            state -= 1
+    result = q.wait_metrics(c, lam, los, patience)
+    assert area_queue / time == pytest.approx(float(result["mean_queue"]), rel=0.05)
+    arrivals = lam * time
+    assert waits / arrivals == pytest.approx(float(result["p_wait"]), rel=0.05)
