@@ -96,15 +96,17 @@ def _unit_mol(monthly: tuple[float, ...], los_days: float, cv: float) -> np.ndar
     return result
 
 
+def bed_matrix(case: object, allocation: pd.DataFrame) -> np.ndarray:
+    """Beds per site (rows, case order) and type (columns, case order) of an allocation; missing pairs 0."""
+    beds = allocation.pivot_table(index="site", columns="bed_type", values="beds", aggfunc="sum")
+    return beds.reindex(index=case.site_names, columns=case.bed_type_names).fillna(0).to_numpy(dtype=int)
+
+
 def beds_open_per_day(case: object, allocation: pd.DataFrame) -> pd.DataFrame:
     """Pooled beds open per day and bed type: each site's beds times its open share, rounded down."""
-    share = open_share(case.capacity, case.site_names)
-    beds = allocation.pivot_table(index="site", columns="bed_type", values="beds", aggfunc="sum")
-    beds = beds.reindex(index=case.site_names, columns=case.bed_type_names, fill_value=0).fillna(0)
-    total = np.zeros((DAYS, len(case.bed_type_names)), dtype=int)
-    for site in case.site_names:
-        total += np.floor(np.outer(share[site].to_numpy(), beds.loc[site].to_numpy()) + 1e-9).astype(int)
-    return pd.DataFrame(total, columns=case.bed_type_names)
+    share, beds = case.open_shares.to_numpy(), bed_matrix(case, allocation)  # (365, S), (S, T)
+    whole = np.floor(share[:, :, None] * beds[None, :, :] + 1e-9).astype(int)  # (365, S, T)
+    return pd.DataFrame(whole.sum(axis=1), columns=case.bed_type_names)
 
 
 def time_varying_blocking(case: object, beds: pd.Series) -> pd.DataFrame:
@@ -145,10 +147,7 @@ def real_year_blocking(case: object, allocation: pd.DataFrame) -> pd.DataFrame:
         type's patients served in another type's bed).
     """
     types = case.bed_type_names
-    share = case.open_shares.to_numpy()  # (365, S), computed once per case
-    beds = allocation.pivot_table(index="site", columns="bed_type", values="beds", aggfunc="sum")
-    beds = beds.reindex(index=case.site_names, columns=types).fillna(0).to_numpy(dtype=float)
-    open_beds = share @ beds  # (365, T)
+    open_beds = case.open_shares.to_numpy() @ bed_matrix(case, allocation)  # (365, T), fractional
     loads = case.mol_loads[types].to_numpy()
     weight = arrivals_per_day(case).to_numpy()
     yearly, worst = _yearly_and_worst_month(queueing.erlang_b_continuous(open_beds, loads), weight)

@@ -30,7 +30,7 @@ import pandas as pd
 
 from . import queueing
 from .case import Case
-from .seasons import DAYS, MONTH_OF_DAY, arrivals_per_day, beds_open_per_day, open_share
+from .seasons import DAYS, MONTH_OF_DAY, arrivals_per_day, bed_matrix, beds_open_per_day
 
 
 @dataclass(frozen=True)
@@ -74,13 +74,8 @@ class _Spec:
 
 def _spec(case: Case, allocation: pd.DataFrame, options: SimulationOptions) -> _Spec:
     """Arrays for the simulation of one allocation."""
-    sites, types = case.site_names, case.bed_type_names
-    beds = (
-        allocation.pivot_table(index="site", columns="bed_type", values="beds", aggfunc="sum")
-        .reindex(index=sites, columns=types, fill_value=0)
-        .fillna(0)
-        .to_numpy(dtype=int)
-    )
+    types = case.bed_type_names
+    beds = bed_matrix(case, allocation)
     mu, sigma = queueing.lognormal_params(
         case.bed_types["los_days"].reindex(types).to_numpy(dtype=float),
         case.bed_types["los_cv"].reindex(types).to_numpy(dtype=float),
@@ -93,7 +88,7 @@ def _spec(case: Case, allocation: pd.DataFrame, options: SimulationOptions) -> _
     warmup = int(round(options.warmup_years * DAYS))
     return _Spec(
         beds=beds,
-        share=open_share(case.capacity, sites).to_numpy(dtype=float),
+        share=case.open_shares.to_numpy(dtype=float),
         rates=arrivals_per_day(case).to_numpy(dtype=float),
         mu=mu,
         sigma=sigma,

@@ -26,7 +26,7 @@ import pandas as pd
 
 from . import queueing
 from .case import Case
-from .seasons import arrivals_per_day
+from .seasons import arrivals_per_day, bed_matrix, mol_loads
 from .simulate import SimulationOptions, simulate
 
 
@@ -110,10 +110,8 @@ def effective_load_factor(case: Case, allocation: pd.DataFrame, bed_type: str, b
     beds in ``allocation`` equals ``blocking`` (bisection; the blocking increases with the load).
     """
     i = case.bed_type_names.index(bed_type)
-    beds = allocation.pivot_table(index="site", columns="bed_type", values="beds", aggfunc="sum")
-    beds = beds.reindex(index=case.site_names, columns=case.bed_type_names).fillna(0).to_numpy(dtype=float)
-    open_beds = case.open_shares.to_numpy() @ beds[:, i]
-    base = case.replace(load_factors=()).mol_loads[bed_type].to_numpy()
+    open_beds = case.open_shares.to_numpy() @ bed_matrix(case, allocation)[:, i]
+    base = mol_loads(case)[bed_type].to_numpy()  # as given, without the loop's factors
     weight = arrivals_per_day(case)[bed_type].to_numpy()
 
     def year(k: float) -> float:
