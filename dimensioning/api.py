@@ -12,7 +12,7 @@ from .errors import SolverError
 from .evaluate import Evaluation, evaluate
 from .explain import marginal_values, moves
 from .labels import BEST_WITHIN, OPTIMUM
-from .model import build_model
+from .model import BuildOptions, build_model, model_data, update_params
 from .results import Result
 from .solve import (
     SolveOptions,
@@ -89,6 +89,7 @@ def _verified(
     """
     factors: dict[str, float] = {}
     rows, tried = [], []
+    model = None  # built once; later tightenings only change its parameters (as in a sweep)
     exhausted = True
     for iteration in range(verify.max_iterations + 1):
         simulated = simulated_table(case, plan, OPTIMUM, verify)
@@ -108,10 +109,14 @@ def _verified(
         for row in missing.itertuples():
             factor = effective_load_factor(case, plan, row.bed_type, row.blocking_sim)
             factors[row.bed_type] = max(factors.get(row.bed_type, 1.0) * 1.02, factor)  # at least a step
-        m = build_model(tightened(case, factors))
-        if run_solver(m, options).termination is Termination.INFEASIBLE:
+        data = model_data(tightened(case, factors))
+        if model is None:
+            model = build_model(data, BuildOptions(sweep=True))
+        else:
+            update_params(model, data)
+        if run_solver(model, options).termination is Termination.INFEASIBLE:
             break  # no plan within the rules meets the tightened targets
-        plan = allocation_from_model(m)
+        plan = allocation_from_model(model)
     if exhausted:  # recommend the least bad plan the loop saw
         plan, simulated = min(tried, key=lambda pair: _shortfall(pair[1]))
     else:
