@@ -532,7 +532,7 @@ def wait_metrics(
     :math:`Z = 1/B - 1 + S_0`: share who wait :math:`P_W = S_0/Z`, mean number waiting
     :math:`L_q = S_1/Z`, mean wait of all arrivals :math:`W = L_q/\lambda` (Little), share who give
     up :math:`\theta L_q / \lambda`. Erlang C is the limit :math:`\theta = 0`:
-    :math:`P_W = C(c, a) = B / (1 - \rho (1 - B))`, :math:`L_q = C \rho / (1 - \rho)` with
+    :math:`P_W =` :func:`erlang_c`, :math:`L_q = C \rho / (1 - \rho)` with
     :math:`\rho = a/c < 1`; with :math:`\rho \ge 1` the queue grows without bound (``inf``).
 
     Args:
@@ -555,21 +555,15 @@ def wait_metrics(
         msg = "arrivals, length of stay and patience must be positive"
         raise ValueError(msg)
     load = lam * los
-    blocking = erlang_b(c, load)
     theta = np.where(np.isfinite(patience), 1.0 / patience, 0.0)
-    mu = 1.0 / los
-    s0, s1 = np.ones(c.shape), np.zeros(c.shape)
+    # Erlang C everywhere first (endless patience); the types with a patience are replaced below
+    p_wait = erlang_c(c, load).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        # Erlang C: the geometric series in closed form
         rho = load / np.maximum(c, 1e-300)
-        stable = (theta == 0) & (rho < 1)
-        s0 = np.where(stable, 1.0 / (1.0 - rho), s0)
-        s1 = np.where(stable, rho / (1.0 - rho) ** 2, s1)
-        s0 = np.where((theta == 0) & ~stable, np.inf, s0)
-        s1 = np.where((theta == 0) & ~stable, np.inf, s1)
+        queue = np.where(rho < 1, p_wait * rho / (1.0 - rho), np.inf)
     palm = theta > 0
     if np.any(palm):
-        lam_p, cmu, th = lam[palm], (c * mu)[palm], theta[palm]
+        lam_p, cmu, th = lam[palm], (c / los)[palm], theta[palm]
         term, total0, total1 = np.ones(lam_p.shape), np.ones(lam_p.shape), np.zeros(lam_p.shape)
         m = 0
         while True:
@@ -580,12 +574,9 @@ def wait_metrics(
             # terms fall once c mu + m theta > lambda; stop when the rest is negligible
             if np.all((cmu + m * th > lam_p) & (m * term <= tol * total1 + 1e-300)) or m > 10_000_000:
                 break
-        s0[palm], s1[palm] = total0, total1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        norm = 1.0 / blocking - 1.0 + s0
-        p_wait = np.where(np.isinf(s0), 1.0, s0 / norm)
-        queue = np.where(np.isinf(s1), np.inf, s1 / norm)
-        abandon = np.where(theta > 0, theta * queue / lam, 0.0)  # nobody gives up without a patience
+        norm = 1.0 / erlang_b(c[palm], load[palm]) - 1.0 + total0
+        p_wait[palm], queue[palm] = total0 / norm, total1 / norm
+    abandon = np.where(palm, theta * np.where(palm, queue, 0.0) / lam, 0.0)  # nobody gives up without a patience
     return {
         "p_wait": p_wait,
         "mean_wait_days": queue / lam,
