@@ -685,7 +685,7 @@ def _print_summary(result: Result) -> None:
     costs = result.costs.set_index("alternative")
     table.add_section()
     table.add_row("Kostnad (mill. kr/år)", *[number(costs.at[n, "total_cost_nok"] / 1e6, 1) for n in names])
-    table.add_row("Avviste per år", *[number(costs.at[n, "turned_away_per_year"]) for n in names])
+    table.add_row("Avviste per år (beregnet)", *[number(costs.at[n, "turned_away_per_year"]) for n in names])
     table.add_row("Regelbrudd", *[str(int(costs.at[n, "broken_rules"])) for n in names])
     console.print(table)
     console.print(legend)

@@ -148,7 +148,10 @@ def _summary(sheet: Worksheet, result: Result) -> None:
         ("Kommune", result.case.display_name),
         ("Totalt antall plasser (optimum)", result.optimum_total_beds),
         ("Totalen er", _total_rule(result.case)),
-        ("Minste antall plasser som oppfyller alle krav", result.smallest_total_beds),
+        (
+            "Minste antall plasser som oppfyller alle krav (beregnet, uten ledig-seng-prinsippet)",
+            result.smallest_total_beds,
+        ),
         ("Løserstatus", status.label_nb),
         ("Løser", status.solver),
         ("Gap (relativt, avrundet)", round(status.gap, 6)),
@@ -184,7 +187,7 @@ def _findings(result: Result) -> list[str]:
     best = costs.at[optimum, "total_cost_nok"]
     lines = [
         f"Optimal fordeling koster {number(best / 1e6, 1)} mill. kr per år og avviser "
-        f"{number(costs.at[optimum, 'turned_away_per_year'])} pasienter per år.",
+        f"{number(costs.at[optimum, 'turned_away_per_year'])} pasienter per år (beregnet med vintertopp og ferier).",
         holds_sentence(result),
     ]
     for name in result.alternatives[1:]:
