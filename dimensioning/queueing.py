@@ -166,17 +166,19 @@ def erlang_b_continuous_table(c_max: int, load: ArrayLike, share: float = 1.0) -
     Args:
         c_max: Largest bed count before the share is applied.
         load: Offered load(s) ``a >= 0``, a 1-d array or scalar.
-        share: Share of the beds open, in ``(0, 1]``.
+        share: Share of the beds open, in ``[0, 1]`` (0: the site is closed, every patient turned away).
 
     Returns:
         Array of shape ``(c_max + 1, *np.shape(load))``.
     """
-    if not 0.0 < share <= 1.0:
-        msg = f"share must be in (0, 1], got {share}"
+    if not 0.0 <= share <= 1.0:
+        msg = f"share must be in [0, 1], got {share}"
         raise ValueError(msg)
     a = np.asarray(load, dtype=float)
     if share == 1.0:
         return erlang_b_table(c_max, a)
+    if share == 0.0:  # no bed open, whatever the count: B(0, a) = 1
+        return np.ones((c_max + 1, *a.shape))
     flat = a.ravel()
     x = share * np.arange(c_max + 1)
     whole = np.floor(x + 1e-9).astype(int)

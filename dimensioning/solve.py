@@ -22,7 +22,7 @@ from pyomo.contrib.solver.solvers.highs import Highs
 
 from .case import Case
 from .errors import InfeasibleError, Interrupted, SolverError
-from .labels import FAMILY_LABELS, number, with_unit
+from .labels import FAMILY_LABELS, number, percent, with_unit
 from .model import BuildOptions, build_model
 from .model.build import locate
 from .model.constraints import RELAXABLE_FAMILIES
@@ -362,6 +362,27 @@ def infeasible_error(
     return InfeasibleError("\n".join(lines), conflicts, families)
 
 
+def _unreachable_targets(case: Case) -> list[str]:
+    """One sentence per type whose blocking target no bed count up to the largest possible meets."""
+    curves, types = case.real_year_curves, case.bed_types
+    most = curves.yearly.shape[0] - 1
+    lines = []
+    for i, t in enumerate(case.bed_type_names):
+        if case.min_beds_for_target[t] <= most:
+            continue
+        if case.peak_dimensioning:
+            months = curves.arrivals[:, i] > 0
+            best = float((curves.turned_away[most, months, i] / curves.arrivals[months, i]).max())
+        else:
+            best = float(curves.yearly[most, i] / curves.arrivals[:, i].sum())
+        why = " Perioder med stengte senger i arket «Kapasitet» teller med." if not case.capacity.empty else ""
+        lines.append(
+            f"«{t}»: selv med alle {most} plassene avvises {percent(best)} "
+            f"(krav {percent(float(types.at[t, 'max_blocking']), 0)}); kravet kan ikke nås med noe antall senger.{why}"
+        )
+    return lines
+
+
 def diagnose_infeasible(case: Case, options: SolveOptions | None = None) -> InfeasibleError:
     """The bokmål error for an infeasible case.
 
@@ -387,6 +408,9 @@ def diagnose_infeasible(case: Case, options: SolveOptions | None = None) -> Infe
                 f"minst {needed} plasser til sammen ({needed - site_beds:+d} mot dagens lokaler)."
             )
         error.args = (f"{error.args[0]}\n{line}",)
+    unreachable = _unreachable_targets(case)
+    if unreachable:
+        error.args = (f"{error.args[0]}\n" + "\n".join(unreachable),)
     error.smallest_total_beds = fewest
     error.best_within = best_within
     return error

@@ -265,3 +265,21 @@ def test_topp_on_drammen_reports_the_beds_the_targets_need_and_still_writes_the_
     assert "Korttidsplasser: kravene kan ikke oppfylles" in pages[0]
     assert "minst 156 plasser" in pages[0]
     assert "Beste innenfor rammen" in pages[1]
+
+
+def test_a_site_closed_for_a_month_is_no_internal_error_and_says_which_target_cannot_be_met(tmp_path):
+    """andel_aapne 0 (every bed closed in July) is valid input; KAD's 5 % then cannot be met at all."""
+    runner = CliRunner()
+    template = tmp_path / "k.xlsx"
+    runner.invoke(main, ["template", str(template)])
+    workbook = load_workbook(template)
+    sheet = workbook["Kapasitet"]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=2, column=header.index("andel_aapne") + 1, value=0)
+    workbook.save(template)
+    result = runner.invoke(main, ["solve", str(template), "--ut", str(tmp_path / "ut.xlsx")])
+    assert result.exit_code == 2
+    assert "Intern feil" not in result.output
+    assert "«KAD»: selv med alle 36 plassene avvises 8,5 % (krav 5 %); kravet kan ikke nås med noe antall senger." in (
+        result.output
+    )

@@ -260,7 +260,7 @@ def test_real_year_blocking_without_seasons_is_erlang_b_and_with_a_closure_the_c
     assert year.at["Vanlig", "blocking_year_worst_month"] == pytest.approx(expected, rel=1e-9)
 
 
-@pytest.mark.parametrize("share", [0.9, 0.95, 0.87, 0.5, 1.0])
+@pytest.mark.parametrize("share", [0.9, 0.95, 0.87, 0.5, 1.0, 0.0])
 def test_continuous_table_equals_the_continued_function_at_every_count(share):
     loads = np.array([0.0, 0.3, 6.3, 16.1, 80.1, 650.0])
     table = q.erlang_b_continuous_table(120, loads, share)
