@@ -12,7 +12,7 @@ from .errors import SolverError
 from .evaluate import Evaluation, evaluate
 from .explain import marginal_values, moves
 from .labels import BEST_WITHIN, OPTIMUM
-from .model import BuildOptions, build_model, model_data, update_params
+from .model import build_model
 from .results import Result
 from .solve import (
     SolveOptions,
@@ -23,7 +23,7 @@ from .solve import (
     run_solver,
     smallest_total_beds,
 )
-from .verify import Verification, VerifyOptions, effective_load_factor, simulated_table, tightened
+from .verify import VerifyOptions, simulated_table, verified_plan
 
 
 def solve(case: Case, options: SolveOptions | None = None, verify: VerifyOptions | None = None) -> Result:
@@ -64,7 +64,7 @@ def solve(case: Case, options: SolveOptions | None = None, verify: VerifyOptions
     optimum = allocation_from_model(m)
     verification = None
     if verify is not None:
-        optimum, verification = _verified(case, optimum, options, verify)
+        optimum, verification = verified_plan(case, optimum, options, verify)
     # the solved model is reused to check every plan against the rules (values are overwritten)
     evaluations = [evaluate(case, optimum, OPTIMUM, checker=m)]
     refuse_rule_breaking_optimum(evaluations[0])
@@ -77,59 +77,6 @@ def solve(case: Case, options: SolveOptions | None = None, verify: VerifyOptions
     status = _with_runtime(status, time.perf_counter() - started)
     result = Result.from_evaluations(case, status, evaluations, smallest_total_beds(case, options))
     return _with_explanation(replace(result, verification=verification))
-
-
-def _verified(
-    case: Case, plan: pd.DataFrame, options: SolveOptions | None, verify: VerifyOptions
-) -> tuple[pd.DataFrame, Verification]:
-    """The loop of :mod:`~dimensioning.verify`: simulate, tighten the types that miss, solve again.
-
-    Returns the plan to recommend (the first that holds in simulation; if none does, the one
-    with the fewest types missing, then the smallest total excess) and the record of the loop.
-    """
-    factors: dict[str, float] = {}
-    rows, tried = [], []
-    model = None  # built once; later tightenings only change its parameters (as in a sweep)
-    exhausted = True
-    for iteration in range(verify.max_iterations + 1):
-        simulated = simulated_table(case, plan, OPTIMUM, verify)
-        beds = plan.groupby("bed_type", sort=False)["beds"].sum().reindex(case.bed_type_names).to_numpy()
-        rows.append(
-            simulated.assign(
-                iteration=iteration, beds=beds, load_factor=[factors.get(t, 1.0) for t in case.bed_type_names]
-            )
-        )
-        tried.append((plan, simulated))
-        missing = simulated[~simulated["holds"]]
-        if missing.empty:
-            exhausted = False
-            break
-        if iteration == verify.max_iterations:
-            break
-        for row in missing.itertuples():
-            factor = effective_load_factor(case, plan, row.bed_type, row.blocking_sim)
-            factors[row.bed_type] = max(factors.get(row.bed_type, 1.0) * 1.02, factor)  # at least a step
-        data = model_data(tightened(case, factors))
-        if model is None:
-            model = build_model(data, BuildOptions(sweep=True))
-        else:
-            update_params(model, data)
-        if run_solver(model, options).termination is Termination.INFEASIBLE:
-            break  # no plan within the rules meets the tightened targets
-        plan = allocation_from_model(model)
-    if exhausted:  # recommend the least bad plan the loop saw
-        plan, simulated = min(tried, key=lambda pair: _shortfall(pair[1]))
-    else:
-        plan, simulated = tried[-1]
-    columns = ["iteration", "bed_type", "beds", "max_blocking", "blocking_sim", "blocking_ci", "load_factor", "holds"]
-    iterations = pd.concat(rows, ignore_index=True)[columns]
-    return plan, Verification(iterations, simulated, not exhausted, exhausted, verify)
-
-
-def _shortfall(simulated: pd.DataFrame) -> tuple[int, float]:
-    """Types missing their target in simulation, and by how much in all (for ranking plans)."""
-    missing = simulated[~simulated["holds"]]
-    return len(missing), float((missing["blocking_sim"] - missing["max_blocking"]).sum())
 
 
 def _with_explanation(result: Result) -> Result:

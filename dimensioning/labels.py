@@ -169,7 +169,7 @@ def verification_sentence(verification: object, optimum_name: str) -> str:
         for r in missed.itertuples()
     ]
     sentence = f"{how}: anbefalingen bommer på kravet for {', '.join(parts)}.{done}"
-    if verification.exhausted:
+    if not verification.holds:  # the loop found no plan that holds
         sentence += (
             " Ingen fordeling innenfor reglene og antallet plasser holder alle kravene; dette er den som bommer minst."
         )

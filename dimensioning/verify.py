@@ -26,8 +26,11 @@ import pandas as pd
 
 from . import queueing
 from .case import Case
+from .labels import OPTIMUM
+from .model import BuildOptions, build_model, model_data, update_params
 from .seasons import arrivals_per_day, bed_matrix, mol_loads
 from .simulate import SimulationOptions, simulate
+from .solve import SolveOptions, Termination, allocation_from_model, run_solver
 
 
 @dataclass(frozen=True)
@@ -63,16 +66,14 @@ class Verification:
         simulated: Per plan (``alternative``) and type: ``max_blocking, blocking_sim,
             blocking_ci, worst_month_sim, borrowed_sim`` (share served in another type's bed),
             ``lent_per_year`` (other types' stays in this type's beds) and ``holds``.
-        holds: The recommended plan meets every target in the simulated real year.
-        exhausted: The loop stopped because no plan within the rules was left (or it hit the
-            iteration limit) before the simulation held.
+        holds: The recommended plan meets every target in the simulated real year; when not, the
+            loop stopped because no plan within the rules was left (or at the iteration limit).
         options: The options used.
     """
 
     iterations: pd.DataFrame
     simulated: pd.DataFrame
     holds: bool
-    exhausted: bool
     options: VerifyOptions
 
 
@@ -132,3 +133,55 @@ def tightened(case: Case, factors: dict[str, float]) -> Case:
     """The case with the loop's load factors (types at 1 left out)."""
     pairs = tuple((t, float(factors[t])) for t in case.bed_type_names if factors.get(t, 1.0) > 1.0)
     return case.replace(load_factors=pairs)
+
+
+def verified_plan(
+    case: Case, plan: pd.DataFrame, options: SolveOptions | None, verify: VerifyOptions
+) -> tuple[pd.DataFrame, Verification]:
+    """The loop of this module: simulate, tighten the types that miss, solve again.
+
+    Returns the plan to recommend (the first that holds in simulation; if none does, the one
+    with the fewest types missing, then the smallest total excess) and the record of the loop.
+    Every plan is judged on the case as given; the load factors only steer the model.
+    """
+    factors: dict[str, float] = {}
+    rows, tried = [], []
+    model = None  # built once; later tightenings only change its parameters (as in a sweep)
+    holds = False
+    for iteration in range(verify.max_iterations + 1):
+        simulated = simulated_table(case, plan, OPTIMUM, verify)
+        beds = plan.groupby("bed_type", sort=False)["beds"].sum().reindex(case.bed_type_names).to_numpy()
+        rows.append(
+            simulated.assign(
+                iteration=iteration, beds=beds, load_factor=[factors.get(t, 1.0) for t in case.bed_type_names]
+            )
+        )
+        tried.append((plan, simulated))
+        missing = simulated[~simulated["holds"]]
+        if missing.empty:
+            holds = True
+            break
+        if iteration == verify.max_iterations:
+            break
+        for row in missing.itertuples():
+            factor = effective_load_factor(case, plan, row.bed_type, row.blocking_sim)
+            factors[row.bed_type] = max(factors.get(row.bed_type, 1.0) * 1.02, factor)  # at least a step
+        data = model_data(tightened(case, factors))
+        if model is None:
+            model = build_model(data, BuildOptions(sweep=True))
+        else:
+            update_params(model, data)
+        if run_solver(model, options).termination is Termination.INFEASIBLE:
+            break  # no plan within the rules meets the tightened targets
+        plan = allocation_from_model(model)
+    # the plan that holds (the last one tried), or else the least bad one the loop saw
+    plan, simulated = min(tried, key=lambda pair: _shortfall(pair[1]))
+    columns = ["iteration", "bed_type", "beds", "max_blocking", "blocking_sim", "blocking_ci", "load_factor", "holds"]
+    iterations = pd.concat(rows, ignore_index=True)[columns]
+    return plan, Verification(iterations, simulated, holds, verify)
+
+
+def _shortfall(simulated: pd.DataFrame) -> tuple[int, float]:
+    """Types missing their target in simulation, and by how much in all (for ranking plans)."""
+    missing = simulated[~simulated["holds"]]
+    return len(missing), float((missing["blocking_sim"] - missing["max_blocking"]).sum())
