@@ -23,6 +23,7 @@ from .errors import InputError, ValidationIssue, shown
 from .io_excel import RawTables, read_csv_folder, read_workbook_checked
 from .schema import (
     ABOUT_FIELDS,
+    FACILITY_NEEDS,
     MAX_BEDS,
     NURSE_SKILL,
     OPTIONAL_SHEETS,
@@ -193,6 +194,21 @@ class Case:
         from .seasons import open_share
 
         return open_share(self.capacity, self.site_names)
+
+    @cached_property
+    def missing_facilities(self) -> dict[tuple[str, str], list[str]]:
+        """``(site, type) -> facilities the type needs and the site lacks`` (bokmål), for pairs that lack any."""
+        missing = {}
+        for s in self.site_names:
+            for t in self.bed_type_names:
+                lacks = [
+                    label
+                    for need, has, label in FACILITY_NEEDS
+                    if self.bed_types.at[t, need] and not self.sites.at[s, has]
+                ]
+                if lacks:
+                    missing[(s, t)] = lacks
+        return missing
 
     @property
     def max_pooled_beds(self) -> int:

@@ -87,6 +87,14 @@ Number = Annotated[float, BeforeValidator(_parse_decimal), Field(allow_inf_nan=F
 # Plausible upper limits: far above any municipality, low enough that a typo (an extra digit, a
 # pasted total) is caught with its cell instead of becoming a silent, absurd optimum.
 MAX_BEDS = 5_000
+
+# (Plasstyper column: the type needs it, Lokasjoner column: the site has it, bokmål name)
+FACILITY_NEEDS = (
+    ("needs_pool", "pool", "basseng"),
+    ("needs_training_hall", "training_hall", "treningssal"),
+    ("needs_doctor_office", "doctor_office", "legekontor"),
+    ("needs_relatives_overnight", "relatives_overnight", "overnatting for pårørende"),
+)
 MAX_ROOMS = 5_000
 MAX_ARRIVALS = 1_000_000
 MIN_LOS_DAYS = 0.1  # 2.4 hours: shorter is not a stay in a bed

@@ -194,17 +194,10 @@ def type_open_share(case: object) -> pd.DataFrame:
     needs), which can only overstate blocking, and the evaluation of a plan uses each site's own
     share (:func:`real_year_blocking`).
     """
-    from .model.params import FACILITY_NEEDS
-
     share = case.open_shares
     columns = {}
     for t in case.bed_type_names:
-        usable = [
-            s
-            for s in case.site_names
-            if case.sites.at[s, "beds"] > 0
-            and all(case.sites.at[s, has] for need, has, _ in FACILITY_NEEDS if case.bed_types.at[t, need])
-        ]
+        usable = [s for s in case.site_names if case.sites.at[s, "beds"] > 0 and (s, t) not in case.missing_facilities]
         columns[t] = share[usable].min(axis=1).to_numpy() if usable else np.ones(DAYS)
     return pd.DataFrame(columns)
 

@@ -123,14 +123,6 @@ class ModelData:
         return gains
 
 
-FACILITY_NEEDS = (
-    ("needs_pool", "pool", "basseng"),
-    ("needs_training_hall", "training_hall", "treningssal"),
-    ("needs_doctor_office", "doctor_office", "legekontor"),
-    ("needs_relatives_overnight", "relatives_overnight", "overnatting for pårørende"),
-)
-
-
 def model_data(case: Case) -> ModelData:
     """Precompute the model's data from a case.
 
@@ -153,13 +145,6 @@ def model_data(case: Case) -> ModelData:
     others = skills.drop(index=NURSE_SKILL)
     other_cost_per_fte = float((others["share"] * others["cost_per_fte"]).sum())
 
-    forbidden: dict[Pair, list[str]] = {}
-    for s in names_s:
-        for t in names_t:
-            missing = [label for need, has, label in FACILITY_NEEDS if types.at[t, need] and not sites.at[s, has]]
-            if missing:
-                forbidden[(s, t)] = missing
-
     policies = case.policies
     policy_min = {(r.site, r.bed_type): int(r.min_beds) for r in policies.itertuples() if r.min_beds > 0}
     policy_max = {
@@ -177,7 +162,7 @@ def model_data(case: Case) -> ModelData:
         single_rooms={s: int(sites.at[s, "single_rooms_bath"] + sites.at[s, "single_rooms_no_bath"]) for s in names_s},
         bath_rooms={s: int(sites.at[s, "single_rooms_bath"]) for s in names_s},
         screened_rooms={s: int(sites.at[s, "screened_rooms"]) for s in names_s},
-        forbidden_pairs=forbidden,
+        forbidden_pairs=dict(case.missing_facilities),
         needs_single=[t for t in names_t if types.at[t, "needs_single_room"]],
         needs_bath=[t for t in names_t if types.at[t, "needs_bath"]],
         needs_screened=[t for t in names_t if types.at[t, "needs_screened_room"]],
