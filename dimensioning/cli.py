@@ -117,14 +117,15 @@ verify_option = option(
     ),
 )
 
-verify_seed_option = option(
+seed_option = option(
     "--startverdi",
     "--seed",
     "seed",
+    metavar="HELTALL",
     type=click.IntRange(min=0),
     default=2024,
     show_default=True,
-    help="Startverdi for simuleringen i kontrollen (samme startverdi gir samme tall).",
+    help="Startverdi for tilfeldige tall i simuleringen (samme verdi gir samme tall).",
 )
 
 
@@ -174,7 +175,7 @@ def main() -> None:
 )
 @dimensioning_option
 @verify_option
-@verify_seed_option
+@seed_option
 @_handle_errors
 def solve_command(input_path: Path | None, out_path: Path | None, dimensjonering: str, verify: bool, seed: int) -> None:
     """Finn optimal fordeling og sammenlign med alternativene i INNDATA (standard: eksempelet Drammen)."""
@@ -214,7 +215,7 @@ def solve_command(input_path: Path | None, out_path: Path | None, dimensjonering
 )
 @dimensioning_option
 @verify_option
-@verify_seed_option
+@seed_option
 @_handle_errors
 def report_command(
     input_path: Path | None,
@@ -268,16 +269,7 @@ simulation_options = [
         show_default=True,
         help="Antall uavhengige gjentak (for konfidensintervall).",
     ),
-    option(
-        "--startverdi",
-        "--seed",
-        "seed",
-        metavar="HELTALL",
-        type=int,
-        default=2024,
-        show_default=True,
-        help="Startverdi for tilfeldige tall (samme verdi gir samme tall).",
-    ),
+    seed_option,
     option(
         "--prosesser",
         "--jobs",
