@@ -225,16 +225,34 @@ class Case:
 
     @cached_property
     def min_beds_for_target(self) -> pd.Series:
-        """Smallest pooled bed count per type meeting its blocking target ``maks_avvisning``.
+        """Smallest pooled bed count per type meeting its targets.
 
+        ``maks_avvisning`` (the share not served: turned away, given up waiting, or booked stays
+        not given) and, for ``venter`` types, ``maks_ventetid_dager`` (mean wait of all arrivals).
         In the real year (seasons and holiday closures, :class:`~.seasons.RealYearCurves`): on the
         yearly mean by default, in every month when ``peak_dimensioning`` is set
         (``--dimensjonering topp``).
         """
-        beds = self.real_year_curves.min_beds(
-            self.bed_types["max_blocking"].to_numpy(dtype=float), every_month=self.peak_dimensioning
-        )
-        return pd.Series(beds, index=self.bed_types.index, name="min_beds_for_target")
+        curves, bt = self.real_year_curves, self.bed_types
+        every = self.peak_dimensioning
+        blocking = curves.min_beds(bt["max_blocking"].to_numpy(dtype=float), every_month=every)
+        wait = bt["max_mean_wait_days"].where(bt["when_full"] == "venter").to_numpy(dtype=float)
+        beds = np.maximum(blocking, curves.min_beds_for_wait(wait, every_month=every))
+        return pd.Series(beds, index=bt.index, name="min_beds_for_target")
+
+    @cached_property
+    def shortfall_cost_curve(self) -> np.ndarray:
+        r"""``(C + 1, T)`` yearly NOK of what patients miss at ``0..C`` pooled beds per type (exact).
+
+        .. math:: K_t(c) = k^{away}_t L_t(c) [\text{not planlagt}] + k^{wait}_t W_t(c)
+
+        Patients turned away, or who give up waiting, cost ``kostnad_per_avvist``; days waited (or
+        booked days not given) cost ``kostnad_per_ventedogn``.
+        """
+        curves, bt = self.real_year_curves, self.bed_types
+        away_cost = bt["cost_per_turned_away"].where(bt["when_full"] != "planlagt", 0.0).to_numpy(dtype=float)
+        wait_cost = bt["cost_per_waiting_day"].to_numpy(dtype=float)
+        return curves.yearly * away_cost[None, :] + curves.yearly_waiting_days * wait_cost[None, :]
 
     @property
     def alternative_names(self) -> list[str]:

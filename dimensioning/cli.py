@@ -26,7 +26,7 @@ from .errors import DimensioningError, InfeasibleError, Interrupted, count_words
 from .examples import EXAMPLES, drammen, drammen_path, example, template_case
 from .io_excel import check_output_path, protect_inputs
 from .io_template import write_sweep_template, write_template
-from .labels import holds_sentence, number, percent
+from .labels import holds_sentence, number, percent, ukp_figures, ukp_sentence
 from .report import write_excel
 from .results import Result
 from .scenarios import read_scenarios
@@ -664,12 +664,16 @@ def _print_summary(result: Result) -> None:
     if result.verification is not None:
         blocking = result.verification.simulated.set_index(["alternative", "bed_type"])["blocking_sim"]
         legend = (
-            "Senger per plasstype (andel avviste i parentes, simulert med vintertopp, ferier og ledig-seng-prinsippet)."
+            "Senger per plasstype (andel som ikke får plass i parentes: avvist, gir opp å vente "
+            "eller bookede døgn ikke gitt; "
+            "simulert med vintertopp, ferier og ledig-seng-prinsippet)."
         )
     else:
         blocking = result.queueing.set_index(["alternative", "bed_type"])["blocking_shared"]
         legend = (
-            "Senger per plasstype (andel avviste i parentes, beregnet med vintertopp, ferier og ledig-seng-prinsippet)."
+            "Senger per plasstype (andel som ikke får plass i parentes: avvist, gir opp å vente "
+            "eller bookede døgn ikke gitt; "
+            "beregnet med vintertopp, ferier og ledig-seng-prinsippet)."
         )
     for bed_type in result.case.bed_type_names:
         cells = [f"{int(beds.at[bed_type, n])} ({percent(blocking[n, bed_type], 0)})" for n in names]
@@ -678,9 +682,29 @@ def _print_summary(result: Result) -> None:
     table.add_section()
     table.add_row("Kostnad (mill. kr/år)", *[number(costs.at[n, "total_cost_nok"] / 1e6, 1) for n in names])
     table.add_row("Avviste per år (beregnet)", *[number(costs.at[n, "turned_away_per_year"]) for n in names])
+    ukp = {n: ukp_figures(result, n) for n in names}
+    if all(ukp.values()):
+        source = next(iter(ukp.values()))["source"]
+        table.add_row(f"UKP-døgn per år ({source})", *[number(ukp[n]["days"]) for n in names])
+        table.add_row(
+            f"Kostnad UKP-døgn (mill. kr/år, {source})", *[number(ukp[n]["cost_nok"] / 1e6, 1) for n in names]
+        )
+        table.add_row(
+            f"Snitt ventetid UKP for dem som venter (døgn, {source})",
+            *[number(ukp[n]["wait_if_waiting"], 1) for n in names],
+        )
+    if (costs["unmet_booked_days_per_year"] > 0).any() or (result.case.bed_types["when_full"] == "planlagt").any():
+        table.add_row(
+            "Bookede døgn som ikke kan gis (beregnet)",
+            *[number(costs.at[n, "unmet_booked_days_per_year"]) for n in names],
+        )
     table.add_row("Regelbrudd", *[str(int(costs.at[n, "broken_rules"])) for n in names])
     console.print(table)
     console.print(legend)
+    if all(ukp.values()):
+        decision = result.case.reference_name
+        shown_names = [n for n in (result.optimum_name if result.has_optimum else None, decision) if n]
+        console.print(ukp_sentence(result, shown_names or names[:1]))
     if not result.has_optimum:
         return
     console.print(holds_sentence(result))

@@ -17,7 +17,7 @@ from .labels import violation_message
 from .model import constraint_violations
 from .model.params import ward_of
 from .schema import NURSE_SKILL
-from .seasons import real_year_blocking, time_varying_blocking, turned_away_real_year
+from .seasons import real_year_blocking, shortfall_real_year, time_varying_blocking
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,18 @@ class Evaluation:
             ``blocking_shared``, ``blocking_shared_worst_month`` and ``borrowed_share`` (the same
             year under the free-bed principle, analytic),
             ``max_blocking, occupancy_share, arrivals_per_year,
-            turned_away_per_year, turned_away_cost_nok`` (the last two on the model's real-year
-            curve, :func:`~.seasons.turned_away_real_year`, as the MIP prices them).
+            when_full`` and what patients miss on the model's real-year curves
+            (:func:`~.seasons.shortfall_real_year`, exact): ``turned_away_per_year`` (not served:
+            turned away, given up waiting, booked stays not given), ``waiting_days_per_year``
+            (``venter``: UKP days for USK), ``unmet_booked_days_per_year`` (``planlagt``),
+            ``mean_wait_days`` (over all arrivals), ``p_wait``, ``mean_wait_if_waiting_days``,
+            ``turned_away_cost_nok`` and ``waiting_cost_nok``.
         staffing: Per unit and skill group: ``site, bed_type, skill, fte, cost_nok``.
         costs: One row: ``beds, staff_fte, staffing_cost_nok, bed_cost_nok (kostnad_per_plass × beds),
-            turned_away_per_year, turned_away_cost_nok, total_cost_nok, broken_rules``.
+            turned_away_per_year, turned_away_cost_nok, waiting_days_per_year (venter),
+            ukp_days_per_year, ukp_cost_nok, ukp_mean_wait_days`` (types that wait in hospital,
+            ``ventested`` sykehus: discharge-ready patients, UKP; the mean wait over their arrivals),
+            ``unmet_booked_days_per_year (planlagt), waiting_cost_nok, total_cost_nok, broken_rules``.
         violations: Broken rules: ``family, site, bed_type, sense, value, bound, amount, message_nb``.
     """
 
@@ -62,7 +69,9 @@ def evaluate(
         checker: A model built from the same case, reused for the rule check (saves a build).
 
     Returns:
-        The evaluation. Its ``total_cost_nok`` equals the MIP objective without the tie-break.
+        The evaluation. Its ``total_cost_nok`` equals the MIP objective without the tie-break
+        wherever the shortfall cost curves are convex (elsewhere the MIP uses their envelope, which
+        can only be lower).
     """
     full = _complete(case, allocation)
     per_type = _queueing_table(case, full)
@@ -75,6 +84,8 @@ def evaluate(
     staffing_cost = float(staffing["cost_nok"].sum())
     bed_cost = float(case.settings.cost_per_bed) * int(full["beds"].sum())
     turned_away_cost = float(per_type["turned_away_cost_nok"].sum())
+    waiting_cost = float(per_type["waiting_cost_nok"].sum())
+    hospital = per_type[(per_type["when_full"] == "venter") & (per_type["wait_place"] == "sykehus")]
     costs = pd.DataFrame(
         [
             {
@@ -84,7 +95,13 @@ def evaluate(
                 "bed_cost_nok": bed_cost,
                 "turned_away_per_year": float(per_type["turned_away_per_year"].sum()),
                 "turned_away_cost_nok": turned_away_cost,
-                "total_cost_nok": staffing_cost + bed_cost + turned_away_cost,
+                "waiting_days_per_year": float(per_type["waiting_days_per_year"].sum()),
+                "ukp_days_per_year": float(hospital["waiting_days_per_year"].sum()),
+                "ukp_cost_nok": float(hospital["waiting_cost_nok"].sum()),
+                "ukp_mean_wait_days": _mean_wait(hospital),
+                "unmet_booked_days_per_year": float(per_type["unmet_booked_days_per_year"].sum()),
+                "waiting_cost_nok": waiting_cost,
+                "total_cost_nok": staffing_cost + bed_cost + turned_away_cost + waiting_cost,
                 "broken_rules": len(violations),
             }
         ]
@@ -99,11 +116,11 @@ def yearly_cost(case: Case, allocation: pd.DataFrame) -> tuple[float, float]:
     definition), for the many small what-ifs that explain a recommendation.
     """
     full = _complete(case, allocation)
-    per_type = _turned_away(case, full)
+    per_type = _shortfall(case, full)
     staffing = float(_staffing_table(case, full)["cost_nok"].sum())
     beds = float(case.settings.cost_per_bed) * int(full["beds"].sum())
-    turned_away_cost = float(per_type["turned_away_cost_nok"].sum())
-    return staffing + beds + turned_away_cost, float(per_type["turned_away_per_year"].sum())
+    shortfall_cost = float(per_type[["turned_away_cost_nok", "waiting_cost_nok"]].to_numpy().sum())
+    return staffing + beds + shortfall_cost, float(per_type["turned_away_per_year"].sum())
 
 
 def _complete(case: Case, allocation: pd.DataFrame) -> pd.DataFrame:
@@ -114,12 +131,10 @@ def _complete(case: Case, allocation: pd.DataFrame) -> pd.DataFrame:
     return beds.reset_index()
 
 
-def _turned_away(case: Case, full: pd.DataFrame) -> pd.DataFrame:
-    """Patients turned away per year and their cost per bed type, on the model's real-year curve."""
+def _shortfall(case: Case, full: pd.DataFrame) -> pd.DataFrame:
+    """What patients miss per year and its cost per bed type, on the model's real-year curves."""
     beds = full.groupby("bed_type", sort=False)["beds"].sum().reindex(case.bed_type_names)
-    turned_away = turned_away_real_year(case, beds)
-    cost = turned_away * case.bed_types["cost_per_turned_away"].to_numpy(dtype=float)
-    return pd.DataFrame({"turned_away_per_year": turned_away, "turned_away_cost_nok": cost})
+    return shortfall_real_year(case, beds)
 
 
 def _queueing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
@@ -132,7 +147,7 @@ def _queueing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
     varying = time_varying_blocking(case, beds).reindex(case.bed_type_names)
     year = real_year_blocking(case, full).reindex(case.bed_type_names)
     # the cost basis is the model's real-year curve, as in the MIP objective
-    away = _turned_away(case, full)
+    away = _shortfall(case, full)
     return pd.DataFrame(
         {
             "bed_type": case.bed_type_names,
@@ -150,10 +165,17 @@ def _queueing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
             "max_blocking": types["max_blocking"].to_numpy(dtype=float),
             "occupancy_share": queueing.occupancy(beds.to_numpy(), load.to_numpy()),
             "arrivals_per_year": arrivals,
-            "turned_away_per_year": away["turned_away_per_year"].to_numpy(),
-            "turned_away_cost_nok": away["turned_away_cost_nok"].to_numpy(),
+            "when_full": types["when_full"].to_numpy(),
+            "wait_place": np.where(types["when_full"] == "venter", types["wait_place"], ""),
+            **{column: away[column].to_numpy() for column in away.columns},
         }
     )
+
+
+def _mean_wait(rows: pd.DataFrame) -> float:
+    """Mean wait over all arrivals of these types (days); NaN when there are none."""
+    arrivals = rows["arrivals_per_year"].sum()
+    return float(rows["waiting_days_per_year"].sum() / arrivals) if arrivals > 0 else float("nan")
 
 
 def _staffing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:

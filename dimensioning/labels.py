@@ -163,11 +163,7 @@ def verification_sentence(verification: object, optimum_name: str) -> str:
     missed = rows[~rows["holds"]]
     if missed.empty:
         return f"{how}: alle kravene til avvisning holder for anbefalingen.{done}"
-    parts = [
-        f"{r.bed_type} {_beyond(r.blocking_sim, r.max_blocking)} ± {number(100 * r.blocking_ci, 1)} "
-        f"(krav {percent(r.max_blocking, 0)})"
-        for r in missed.itertuples()
-    ]
+    parts = [_missed_part(r) for r in missed.itertuples()]
     sentence = f"{how}: anbefalingen bommer på kravet for {', '.join(parts)}.{done}"
     if not verification.holds:  # the loop found no plan that holds
         sentence += (
@@ -180,6 +176,87 @@ def verification_sentence(verification: object, optimum_name: str) -> str:
                 "(ledig-seng-prinsippet)."
             )
     return sentence
+
+
+def _missed_part(r: object) -> str:
+    """One type's simulated miss: its share not served, or its mean wait when that is what misses."""
+    wait_target = getattr(r, "max_mean_wait_days", float("nan"))
+    share_holds = r.max_blocking >= 1 or r.blocking_sim - r.blocking_ci <= r.max_blocking + 1e-12
+    if share_holds and wait_target == wait_target:  # not NaN: the waiting target is what misses
+        return (
+            f"{r.bed_type} snitt ventetid {number(r.mean_wait_sim, 2)} ± {number(r.mean_wait_ci, 2)} døgn "
+            f"(krav {number(wait_target, 2)})"
+        )
+    return (
+        f"{r.bed_type} {_beyond(r.blocking_sim, r.max_blocking)} ± {number(100 * r.blocking_ci, 1)} "
+        f"(krav {percent(r.max_blocking, 0)})"
+    )
+
+
+def ukp_figures(result: object, name: str) -> dict[str, float | str] | None:
+    """UKP days a year, their cost and the mean wait of those who wait, for one plan.
+
+    Discharge-ready patients (UKP) are the patients of types that wait in hospital (``ved_fullt``
+    venter, ``ventested`` sykehus). Simulated (with the free-bed principle) when the result is
+    verified, else computed on the model's curves. None when no type waits in hospital.
+    """
+    bt = result.case.bed_types
+    hospital = [
+        t
+        for t in result.case.bed_type_names
+        if bt.at[t, "when_full"] == "venter" and bt.at[t, "wait_place"] == "sykehus"
+    ]
+    if not hospital:
+        return None
+    queue = result.queueing.set_index(["alternative", "bed_type"])
+    arrivals = [float(queue.at[(name, t), "arrivals_per_year"]) for t in hospital]
+    price = [float(bt.at[t, "cost_per_waiting_day"]) for t in hospital]
+    verification = getattr(result, "verification", None)
+    simulated = None
+    if verification is not None:
+        simulated = verification.simulated.set_index(["alternative", "bed_type"])
+    if simulated is not None and all((name, t) in simulated.index for t in hospital):
+        days = [float(simulated.at[(name, t), "waiting_days_sim"]) for t in hospital]
+        waited = [float(simulated.at[(name, t), "p_wait_sim"]) * a for t, a in zip(hospital, arrivals, strict=True)]
+        source = "simulert"
+    else:
+        days = [float(queue.at[(name, t), "waiting_days_per_year"]) for t in hospital]
+        waited = [float(queue.at[(name, t), "p_wait"]) * a for t, a in zip(hospital, arrivals, strict=True)]
+        source = "beregnet"
+    total_waited = sum(waited)
+    return {
+        "days": sum(days),
+        "cost_nok": sum(d * p for d, p in zip(days, price, strict=True)),
+        "wait_if_waiting": sum(days) / total_waited if total_waited > 0 else 0.0,
+        "waited": total_waited,
+        "source": source,
+    }
+
+
+def ukp_sentence(result: object, names: list[str]) -> str:
+    """The sentence a politician can repeat about discharge-ready patients, for one or two plans.
+
+    "Med «X» venter utskrivningsklare pasienter som ikke får plass straks, i snitt 2,9 døgn på
+    sykehuset (2 530 UKP-døgn i året); det koster kommunen 14,5 mill. kr i året." Empty when no
+    type waits in hospital.
+    """
+    parts = []
+    source = ""
+    for name in names:
+        figures = ukp_figures(result, name)
+        if figures is None:
+            return ""
+        source = figures["source"]
+        label = "anbefalingen" if name == result.optimum_name else f"«{name}»"
+        parts.append(
+            f"med {label} venter de utskrivningsklare pasientene som ikke får plass straks, i snitt "
+            f"{number(figures['wait_if_waiting'], 1)} døgn på sykehuset ({number(figures['days'])} UKP-døgn i året); "
+            f"det koster kommunen {number(figures['cost_nok'] / 1e6, 1)} mill. kr i året"
+        )
+    if not parts:
+        return ""
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + f" ({source})."
 
 
 def _beyond(share: float, target: float) -> str:

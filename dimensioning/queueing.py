@@ -565,17 +565,7 @@ def wait_metrics(
         queue = np.where(rho < 1, p_wait * rho / (1.0 - rho), np.inf)
     palm = theta > 0
     if np.any(palm):
-        lam_p, cmu, th = lam[palm], (c / los)[palm], theta[palm]
-        term, total0, total1 = np.ones(lam_p.shape), np.ones(lam_p.shape), np.zeros(lam_p.shape)
-        m = 0
-        while True:
-            m += 1
-            term = term * lam_p / (cmu + m * th)
-            total0 += term
-            total1 += m * term
-            # terms fall once c mu + m theta > lambda; stop when the rest is negligible
-            if np.all((cmu + m * th > lam_p) & (m * term <= tol * total1 + 1e-300)) or m > 10_000_000:
-                break
+        total0, total1 = _palm_series(lam[palm], (c / los)[palm], theta[palm], tol)
         norm = 1.0 / erlang_b(c[palm], load[palm]) - 1.0 + total0
         p_wait[palm], queue[palm] = total0 / norm, total1 / norm
     abandon = np.where(palm, theta * np.where(palm, queue, 0.0) / lam, 0.0)  # nobody gives up without a patience
@@ -586,3 +576,73 @@ def wait_metrics(
         "p_abandon": abandon,
         "waiting_days_per_year": 365.0 * queue,
     }
+
+
+def _palm_series(lam: np.ndarray, cmu: np.ndarray, theta: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
+    r"""The sums :math:`S_0 = \sum_{m \ge 0} T_m` and :math:`S_1 = \sum_m m T_m` of :func:`wait_metrics`.
+
+    Terms fall once :math:`c\mu + m\theta > \lambda`; an element stops when its rest is negligible,
+    and finished elements leave the working arrays (a few need hundreds of terms, most a handful).
+    """
+    total0, total1 = np.ones(lam.shape), np.zeros(lam.shape)
+    active = np.arange(lam.size)
+    lam_a, cmu_a, th_a = lam.ravel(), cmu.ravel(), theta.ravel()
+    term, sum0, sum1 = np.ones(lam.size), np.ones(lam.size), np.zeros(lam.size)
+    flat0, flat1 = total0.ravel(), total1.ravel()
+    m = 0
+    while active.size and m < 10_000_000:
+        m += 1
+        term = term * lam_a / (cmu_a + m * th_a)
+        sum0 += term
+        sum1 += m * term
+        done = (cmu_a + m * th_a > lam_a) & (m * term <= tol * sum1 + 1e-300)
+        if done.any():
+            flat0[active[done]], flat1[active[done]] = sum0[done], sum1[done]
+            keep = ~done
+            active, lam_a, cmu_a, th_a = active[keep], lam_a[keep], cmu_a[keep], th_a[keep]
+            term, sum0, sum1 = term[keep], sum0[keep], sum1[keep]
+    return flat0.reshape(lam.shape), flat1.reshape(lam.shape)
+
+
+def lower_convex_envelope(values: ArrayLike) -> FloatArray:
+    r"""The greatest convex function below ``values`` at the integers, per column.
+
+    For points :math:`(k, v_k)`, :math:`k = 0..C`, the lower hull (Andrew's monotone chain) is
+    interpolated linearly back to every *k*. Where ``values`` is already convex the result equals
+    it; elsewhere it is lower. The model's step linearisation needs a convex curve, so it uses this
+    envelope and every plan is evaluated afterwards with the exact curve.
+
+    Args:
+        values: ``(C + 1,)`` or ``(C + 1, n)`` finite values.
+
+    Returns:
+        The envelope, same shape.
+    """
+    array = np.asarray(values, dtype=float)
+    columns = array.reshape(array.shape[0], -1)
+    out = np.empty_like(columns)
+    k = np.arange(columns.shape[0], dtype=float)
+    for j in range(columns.shape[1]):
+        v = columns[:, j]
+        hull: list[int] = []
+        for i in range(len(v)):
+            # drop the last hull point while it lies on or above the chord to the new point
+            while len(hull) >= 2:
+                a, b = hull[-2], hull[-1]
+                if (v[b] - v[a]) * (i - a) >= (v[i] - v[a]) * (b - a):
+                    hull.pop()
+                else:
+                    break
+            hull.append(i)
+        out[:, j] = np.interp(k, k[hull], v[hull])
+    return out.reshape(array.shape)
+
+
+def is_convex(values: ArrayLike, tol: float = 1e-9) -> npt.NDArray[np.bool_]:
+    """Whether each column's second differences are all non-negative (within ``tol`` times its scale)."""
+    array = np.asarray(values, dtype=float)
+    columns = array.reshape(array.shape[0], -1)
+    if columns.shape[0] < 3:
+        return np.ones(columns.shape[1], dtype=bool)
+    scale = np.maximum(np.abs(columns).max(axis=0), 1.0)
+    return (np.diff(columns, 2, axis=0) >= -tol * scale).all(axis=0)

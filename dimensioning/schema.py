@@ -79,6 +79,34 @@ def _parse_decimal(value: Any) -> Any:
 
 
 YesNo = Annotated[bool, BeforeValidator(_parse_yes_no)]
+WHEN_FULL = ("avvises", "venter", "planlagt")
+
+
+def _parse_when_full(value: Any) -> str:
+    """``ved_fullt``: avvises, venter or planlagt (any case; blank = avvises)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "avvises"
+    if isinstance(value, str) and value.strip().lower() in WHEN_FULL:
+        return value.strip().lower()
+    raise PydanticCustomError(
+        "ved_fullt", "må være «avvises», «venter» eller «planlagt», fikk «{value}»", {"value": shown(value)}
+    )
+
+
+WhenFull = Annotated[str, BeforeValidator(_parse_when_full)]
+WAIT_PLACES = ("sykehus", "hjemme")
+
+
+def _parse_wait_place(value: Any) -> str:
+    """``ventested``: sykehus or hjemme (any case; blank = hjemme)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "hjemme"
+    if isinstance(value, str) and value.strip().lower() in WAIT_PLACES:
+        return value.strip().lower()
+    raise PydanticCustomError("ventested", "må være «sykehus» eller «hjemme», fikk «{value}»", {"value": shown(value)})
+
+
+WaitPlace = Annotated[str, BeforeValidator(_parse_wait_place)]
 Name = Annotated[str, BeforeValidator(_parse_name)]
 Text = Annotated[str, BeforeValidator(lambda v: "" if v is None else str(v).strip())]
 Count = Annotated[int, BeforeValidator(_parse_whole), Field(ge=0, strict=False)]
@@ -214,6 +242,61 @@ class BedTypeRow(_Row):
     )
     may_overflow: YesNo = column(
         "kan_bruke_andre", "Pasienten kan få en ledig seng av en annen type når egne senger er fulle", default=False
+    )
+    when_full: WhenFull = column(
+        "ved_fullt",
+        "Hva skjer når alle senger av typen er fulle: «avvises» (pasienten går et annet sted, f.eks. KAD "
+        "til sykehuset), «venter» (pasienten venter der hen er, f.eks. utskrivningsklar på sykehuset, til "
+        "en seng blir ledig) eller «planlagt» (bookede opphold som avlastning og rullerende opphold; "
+        "innleggelser_per_aar er da bookede opphold per år)",
+        unit="avvises/venter/planlagt",
+        default="avvises",
+    )
+    wait_place: WaitPlace = column(
+        "ventested",
+        "Venter: hvor pasienten venter. «sykehus»: utskrivningsklare pasienter (UKP), ventedøgnene er "
+        "UKP-døgn kommunen betaler staten for; «hjemme»: pasienten venter hjemme",
+        unit="sykehus/hjemme",
+        default="hjemme",
+    )
+    cost_per_waiting_day: Number = column(
+        "kostnad_per_ventedogn",
+        "Kostnad for ett døgn en pasient venter (venter), eller for ett bookede døgn som ikke kan gis "
+        "(planlagt). For utskrivningsklare pasienter: statens døgnpris (5 745 kr i 2024)",
+        unit="kr/døgn",
+        default=0.0,
+        ge=0,
+        le=MAX_NOK,
+    )
+    patience_days: Number | None = column(
+        "gir_opp_etter_dager",
+        "Venter: etter hvor mange døgn en ventende pasient i snitt får en annen løsning (hjem med "
+        "hjemmetjenester, langtidsplass) og slutter å vente; de som gir opp prises som avviste "
+        "(kostnad_per_avvist). Tom = venter til en seng blir ledig",
+        unit="døgn",
+        default=None,
+        gt=0,
+        le=MAX_LOS_DAYS,
+    )
+    max_mean_wait_days: Number | None = column(
+        "maks_ventetid_dager",
+        "Venter: høyeste aksepterte gjennomsnittlige ventetid over alle innlagte (også de som får seng "
+        "straks), i døgn over året (i verste måned med --dimensjonering topp). Tom = ingen krav. "
+        "For venter-typer gjelder maks_avvisning andelen som gir opp å vente; for planlagt andelen "
+        "bookede døgn som ikke kan gis",
+        unit="døgn",
+        default=None,
+        ge=0,
+        le=MAX_LOS_DAYS,
+    )
+    target_occupancy: Number = column(
+        "maal_belegg",
+        "Planlagt: belegget de bookede oppholdene kan planlegges til (skifte mellom opphold gir tomme "
+        "døgn); sengene som trengs er bookede døgn / (365 × maal_belegg)",
+        unit="andel 0-1",
+        default=0.85,
+        gt=0,
+        le=1,
     )
     source: Text = column("kilde", "Kilde og begrunnelse", default="")
 

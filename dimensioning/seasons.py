@@ -141,6 +141,10 @@ def real_year_blocking(case: object, allocation: pd.DataFrame) -> pd.DataFrame:
     :func:`~dimensioning.queueing.free_bed_blocking` on each day: ``blocking_shared`` counts the
     patients who find no bed of their own type nor a free bed they may borrow.
 
+    A type that waits or books its stays (``ved_fullt`` ``venter``/``planlagt``) is not a loss
+    system: its rows hold the share not served on its own curve (given up waiting, booked stays
+    not given, :class:`RealYearCurves`), in every column, and no borrowing.
+
     Returns:
         Per type: ``blocking_year`` (arrival-weighted yearly mean), ``blocking_year_worst_month``,
         ``blocking_shared``, ``blocking_shared_worst_month`` and ``borrowed_share`` (share of the
@@ -169,7 +173,22 @@ def real_year_blocking(case: object, allocation: pd.DataFrame) -> pd.DataFrame:
         }
         for i, t in enumerate(types)
     }
-    return pd.DataFrame.from_dict(rows, orient="index")
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    queued = case.bed_types["when_full"].reindex(types) != "avvises"
+    if queued.any():
+        beds = pd.Series(bed_matrix(case, allocation).sum(axis=0), index=types)
+        curves = case.real_year_curves
+        if beds.max() >= curves.yearly.shape[0]:
+            curves = real_year_curves(case, int(beds.max()))
+        for i, t in enumerate(types):
+            if queued[t]:
+                monthly = curves.turned_away[beds[t], :, i]
+                arrivals = curves.arrivals[:, i]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    year = monthly.sum() / arrivals.sum() if arrivals.sum() > 0 else 0.0
+                    worst = float(np.max(np.where(arrivals > 0, monthly / arrivals, 0.0)))
+                table.loc[t] = [year, worst, year, worst, 0.0]
+    return table
 
 
 def _yearly_and_worst_month(daily: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -204,28 +223,55 @@ def type_open_share(case: object) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class RealYearCurves:
-    r"""Patients turned away per month at every pooled bed count, in the real year.
+    r"""What each type's patients miss per month at every pooled bed count, in the real year.
 
-    .. math:: L_{t,m}(c) = \sum_{d \in m} \lambda_{t,d}\, B\bigl(\bar o_{t,d}\, c,\; m_{t,d}\bigr)
+    By what happens when all beds are full (``ved_fullt``):
 
-    with the continued Erlang B, the modified offered load and the type's open share
-    (:func:`type_open_share`). Each :math:`L_{t,m}` is decreasing and convex in *c* (a positive sum
-    of convex functions of :math:`\bar o c`), so the model's exact step linearisation holds.
+    - ``avvises`` (a loss system): patients turned away,
+      :math:`L_{t,m}(c) = \sum_{d \in m} \lambda_{t,d}\, B\bigl(\bar o_{t,d}\, c,\; m_{t,d}\bigr)`
+      with the continued Erlang B, the modified offered load and the type's open share
+      (:func:`type_open_share`). Decreasing and convex in *c* (a positive sum of convex functions
+      of :math:`\bar o c`).
+    - ``venter`` (Erlang A, or Erlang C without a patience): waiting days
+      :math:`W_{t,m}(c) = \sum_{d \in m} \lambda_{t,d}\, w\bigl(\bar o_{t,d} c, m_{t,d}\bigr)`
+      and patients who give up :math:`L_{t,m}(c) = \sum_d \lambda_{t,d}\, p_{ab}(\cdot)`, each day
+      its own stationary queue at the modified offered load (:func:`waiting_curves`), linear
+      between whole numbers of open beds. Where a curve is not convex (an unbounded Erlang C
+      queue capped at ``UNBOUNDED_WAIT_DAYS``), the model uses its lower convex envelope.
+    - ``planlagt`` (booked stays): booked bed-days not given,
+      :math:`W_{t,m}(c) = \max\bigl(0, D_{t,m} - u_t\, c \sum_{d \in m} \bar o_{t,d}\bigr)`,
+      with :math:`D_{t,m}` the booked bed-days of the month and :math:`u_t` ``maal_belegg``;
+      :math:`L_{t,m} = W_{t,m} / \text{liggetid}` stays not given. Convex and piecewise linear.
+
+    ``turned_away`` is in every case the patients not served (so ``maks_avvisning`` reads as the
+    share not served), ``waiting_days`` the days waited (``venter``) or booked days not given
+    (``planlagt``), zero for ``avvises``.
 
     Attributes:
-        turned_away: ``(C + 1, 12, T)`` patients turned away per month at ``c = 0..C`` beds.
-        arrivals: ``(12, T)`` arrivals per month.
+        turned_away: ``(C + 1, 12, T)`` patients not served per month at ``c = 0..C`` beds.
+        waiting_days: ``(C + 1, 12, T)`` waiting days (or booked days not given) per month.
+        waited: ``(C + 1, 12, T)`` patients who had to wait per month (``venter``; else zero).
+        arrivals: ``(12, T)`` arrivals (or booked stays) per month.
         bed_types: Type names, in column order.
+        when_full: ``ved_fullt`` per type, in column order.
     """
 
     turned_away: np.ndarray
+    waiting_days: np.ndarray
+    waited: np.ndarray
     arrivals: np.ndarray
     bed_types: tuple[str, ...]
+    when_full: tuple[str, ...]
 
     @property
     def yearly(self) -> np.ndarray:
-        """``(C + 1, T)`` patients turned away per year."""
+        """``(C + 1, T)`` patients not served per year."""
         return self.turned_away.sum(axis=1)
+
+    @property
+    def yearly_waiting_days(self) -> np.ndarray:
+        """``(C + 1, T)`` waiting days (or booked days not given) per year."""
+        return self.waiting_days.sum(axis=1)
 
     def min_beds(self, max_blocking: np.ndarray, every_month: bool = False) -> np.ndarray:
         """Fewest beds per type meeting the target on the yearly mean, or in every month.
@@ -233,16 +279,89 @@ class RealYearCurves:
         A type whose target no count up to ``C`` meets gets ``C + 1`` (the model then has no
         solution and says which rule conflicts).
         """
-        with np.errstate(invalid="ignore", divide="ignore"):
-            if every_month:
-                share = np.where(self.arrivals > 0, self.turned_away / self.arrivals, 0.0)
-                holds = (share <= max_blocking[None, None, :] + 1e-12).all(axis=1)
-            else:
-                total = self.arrivals.sum(axis=0)
-                share = np.where(total > 0, self.yearly / total, 0.0)
-                holds = share <= max_blocking[None, :] + 1e-12
-        first = np.argmax(holds, axis=0)
-        return np.where(holds.any(axis=0), first, holds.shape[0])
+        return _first_holding(self.turned_away, self.arrivals, max_blocking, every_month)
+
+    def min_beds_for_wait(self, max_wait_days: np.ndarray, every_month: bool = False) -> np.ndarray:
+        """Fewest beds per type whose mean wait over all arrivals is at most ``max_wait_days``.
+
+        ``NaN`` (no waiting target) gives 0; so does a type that never waits (``avvises``).
+        """
+        target = np.where(np.isnan(max_wait_days), np.inf, max_wait_days)
+        return _first_holding(self.waiting_days, self.arrivals, target, every_month)
+
+
+def _first_holding(amount: np.ndarray, arrivals: np.ndarray, limit: np.ndarray, every_month: bool) -> np.ndarray:
+    """Smallest *c* where ``amount / arrivals`` is at most ``limit`` (per month or over the year)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if every_month:
+            share = np.where(arrivals > 0, amount / arrivals, 0.0)
+            holds = (share <= limit[None, None, :] + 1e-12).all(axis=1)
+        else:
+            total = arrivals.sum(axis=0)
+            share = np.where(total > 0, amount.sum(axis=1) / total, 0.0)
+            holds = share <= limit[None, :] + 1e-12
+    first = np.argmax(holds, axis=0)
+    return np.where(holds.any(axis=0), first, holds.shape[0])
+
+
+# A day whose queue grows without bound (Erlang C at or above capacity) counts this many days of
+# waiting per arrival: finite, so curves and costs stay numbers, and far above any target.
+UNBOUNDED_WAIT_DAYS = 365.0
+
+
+def waiting_curves(
+    max_beds: int, rate: np.ndarray, load: np.ndarray, share: np.ndarray, los_days: float, patience_days: float | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Waiting days and patients giving up per month at ``0..max_beds`` beds, for one ``venter`` type.
+
+    Each day is its own stationary Erlang A queue (Erlang C without a patience) with
+    :math:`\bar o_d c` open beds (linear between the whole numbers around it) and the modified
+    offered load :math:`m_d`
+    (arrival rate :math:`m_d / \text{liggetid}`, so the load carries the season's lag), weighted by
+    the day's real arrivals :math:`\lambda_d`. Days where the queue grows without bound count
+    ``UNBOUNDED_WAIT_DAYS`` per arrival.
+
+    Returns:
+        ``(C + 1, 12)`` waiting days, patients who give up and patients who had to wait.
+    """
+    beds = np.arange(max_beds + 1, dtype=float)[:, None]
+    open_beds = beds * share[None, :]
+    low = np.floor(open_beds + 1e-9)
+    fraction = np.clip(open_beds - low, 0.0, 1.0)[:, load > 0]
+    served = load > 0
+    wait = np.zeros((max_beds + 1, DAYS))
+    gave_up = np.zeros((max_beds + 1, DAYS))
+    waited = np.zeros((max_beds + 1, DAYS))
+    if served.any():
+        # fractional open beds (90 % of 17): linear between the whole numbers around them, which
+        # keeps each day's curve convex wherever the whole-number curve is
+        for servers, weight in ((low, 1.0 - fraction), (low + 1.0, fraction)):
+            metrics = queueing.wait_metrics(servers[:, served], load[served] / los_days, los_days, patience_days)
+            wait[:, served] += weight * np.minimum(metrics["mean_wait_days"], UNBOUNDED_WAIT_DAYS)
+            gave_up[:, served] += weight * metrics["p_abandon"]
+            waited[:, served] += weight * metrics["p_wait"]
+    month_of = np.eye(12)[MONTH_OF_DAY]
+    return tuple((values * rate[None, :]) @ month_of for values in (wait, gave_up, waited))
+
+
+def planned_curves(
+    max_beds: int, rate: np.ndarray, share: np.ndarray, los_days: float, occupancy: float
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Booked bed-days not given and stays not given per month at ``0..max_beds`` beds (``planlagt``).
+
+    Booked stays are scheduled, not random: a month's bookings :math:`D_m = \sum_{d\in m}
+    \lambda_d \cdot \text{liggetid}` fit as long as the beds, filled to ``maal_belegg`` *u*,
+    give that many bed-days: :math:`W_m(c) = \max(0, D_m - u\,c \sum_{d \in m} \bar o_d)`.
+
+    Returns:
+        ``(C + 1, 12)`` booked bed-days not given and ``(C + 1, 12)`` stays not given.
+    """
+    month_of = np.eye(12)[MONTH_OF_DAY]
+    booked = (rate * los_days) @ month_of  # (12,)
+    per_bed = occupancy * (share @ month_of)  # (12,) bed-days one bed gives per month
+    beds = np.arange(max_beds + 1, dtype=float)[:, None]
+    unmet = np.maximum(0.0, booked[None, :] - beds * per_bed[None, :])
+    return unmet, unmet / los_days
 
 
 def real_year_curves(case: object, max_beds: int) -> RealYearCurves:
@@ -254,23 +373,74 @@ def real_year_curves(case: object, max_beds: int) -> RealYearCurves:
     month_of = np.eye(12)[MONTH_OF_DAY]  # (365, 12) one-hot
     share = np.round(shares[types].to_numpy(), 12)  # (365, T)
     load, rate = loads[types].to_numpy(), rates[types].to_numpy()
+    kind = case.bed_types["when_full"].reindex(types).to_numpy()
     away = np.zeros((max_beds + 1, 12, len(types)))
-    for value in np.unique(share):  # one table per open share, for every type and day at once
-        day, column = np.nonzero(share == value)
+    waiting = np.zeros((max_beds + 1, 12, len(types)))
+    waited = np.zeros((max_beds + 1, 12, len(types)))
+    loss = kind == "avvises"
+    for value in np.unique(share[:, loss]):  # one table per open share, for every loss type and day at once
+        day, column = np.nonzero((share == value) & loss[None, :])
         table = queueing.erlang_b_continuous_table(max_beds, load[day, column], float(value))
         weighted = table * rate[day, column]  # (C + 1, n) turned away on each (day, type)
         for i in np.unique(column):
             pick = column == i
             away[:, :, i] += weighted[:, pick] @ month_of[day[pick]]
+    for i, t in enumerate(types):
+        row = case.bed_types.loc[t]
+        los = float(row["los_days"])
+        if kind[i] == "venter":
+            patience = row["patience_days"]
+            patience = None if patience is None or pd.isna(patience) else float(patience)
+            curves = waiting_curves(max_beds, rate[:, i], load[:, i], share[:, i], los, patience)
+            waiting[:, :, i], away[:, :, i], waited[:, :, i] = curves
+        elif kind[i] == "planlagt":
+            occupancy = float(row["target_occupancy"])
+            waiting[:, :, i], away[:, :, i] = planned_curves(max_beds, rate[:, i], share[:, i], los, occupancy)
     arrivals = month_of.T @ rates[types].to_numpy()
-    away.setflags(write=False)
-    return RealYearCurves(away, arrivals, tuple(types))
+    for values in (away, waiting, waited):
+        values.setflags(write=False)
+    return RealYearCurves(away, waiting, waited, arrivals, tuple(types), tuple(kind))
 
 
-def turned_away_real_year(case: object, beds: pd.Series) -> np.ndarray:
-    """Patients turned away per year per type at these pooled beds, on the model's real-year curve."""
-    beds = beds.reindex(case.bed_type_names, fill_value=0).to_numpy(dtype=int)
+def shortfall_real_year(case: object, beds: pd.Series) -> pd.DataFrame:
+    """What each type's patients miss per year at these pooled beds, on the model's real-year curves.
+
+    Returns:
+        Per bed type (index): ``turned_away_per_year`` (patients not served: turned away, given up
+        waiting, booked stays not given), ``waiting_days_per_year`` (``venter``),
+        ``unmet_booked_days_per_year`` (``planlagt``), ``mean_wait_days`` (over all arrivals),
+        ``p_wait`` (share who must wait), ``mean_wait_if_waiting_days`` (``venter``; NaN for others)
+        and ``turned_away_cost_nok``, ``waiting_cost_nok`` (exact, not the envelope).
+    """
+    names = case.bed_type_names
+    beds = beds.reindex(names, fill_value=0).to_numpy(dtype=int)
     curves = case.real_year_curves
     if beds.max(initial=0) >= curves.yearly.shape[0]:
         curves = real_year_curves(case, int(beds.max()))
-    return curves.yearly[beds, np.arange(len(beds))]
+    columns = np.arange(len(beds))
+    bt = case.bed_types.reindex(names)
+    kind = bt["when_full"].to_numpy()
+    away = curves.yearly[beds, columns]
+    days = curves.yearly_waiting_days[beds, columns]
+    waited = curves.waited.sum(axis=1)[beds, columns]
+    arrivals = curves.arrivals.sum(axis=0)
+    waits = kind == "venter"
+    away_cost = away * bt["cost_per_turned_away"].to_numpy(dtype=float) * (kind != "planlagt")
+    wait_cost = days * bt["cost_per_waiting_day"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_wait = np.where(waits & (arrivals > 0), days / arrivals, np.where(waits, 0.0, np.nan))
+        p_wait = np.where(waits & (arrivals > 0), waited / arrivals, np.where(waits, 0.0, np.nan))
+        if_waiting = np.where(waits & (waited > 0), days / waited, np.where(waits, 0.0, np.nan))
+    return pd.DataFrame(
+        {
+            "turned_away_per_year": away,
+            "waiting_days_per_year": np.where(waits, days, 0.0),
+            "unmet_booked_days_per_year": np.where(kind == "planlagt", days, 0.0),
+            "mean_wait_days": mean_wait,
+            "p_wait": p_wait,
+            "mean_wait_if_waiting_days": if_waiting,
+            "turned_away_cost_nok": away_cost,
+            "waiting_cost_nok": wait_cost,
+        },
+        index=pd.Index(names, name="bed_type"),
+    )

@@ -9,7 +9,15 @@ Rules, as in the municipality's allocation office:
 - a patient first gets a bed of its own type at any site (the site with most free beds of it);
 - if none is free and the type may use others' beds (``kan_bruke_andre``), the patient takes a
   free bed of another type that is not reserved (``reservert``), the one with most free beds;
-- otherwise the patient is turned away (KAD to hospital; others wait outside, counted as turned away);
+- otherwise, by ``ved_fullt``: ``avvises`` patients are turned away (KAD to hospital);
+  ``venter`` patients join their type's first-come-first-served queue (in hospital or at home) and
+  are admitted when a bed they may use frees (their own type first, then a free bed they may
+  borrow), or leave the queue when their patience runs out (exponential with mean
+  ``gir_opp_etter_dager``, or lognormal with ``patience_cv``; no patience = wait until served);
+  ``planlagt`` stays are booked: they arrive on a schedule that follows the season (evenly spaced
+  in cumulative demand, one random offset per replication); a booking that finds no bed is
+  postponed until one frees (a queue without patience), and the days it is postponed are the
+  booked days not given;
 - during holiday closures (``Kapasitet``) only the open share of a site's beds takes new patients;
   patients already in a closing bed stay until discharge.
 
@@ -22,6 +30,7 @@ from __future__ import annotations
 
 import heapq
 import os
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -45,6 +54,8 @@ class SimulationOptions:
         overflow: Let patients use other types' free beds (``kan_bruke_andre``); off gives one
             loss system per type, as the analytic model assumes.
         lift_reservation: Types whose reservation is lifted (free-bed principle for their beds).
+        patience_cv: None for exponential patience (Erlang A's assumption); a number for lognormal
+            patience with that coefficient of variation (same mean).
         jobs: Worker processes (default: every core).
     """
 
@@ -54,7 +65,14 @@ class SimulationOptions:
     warmup_years: float = 1.0
     overflow: bool = True
     lift_reservation: frozenset[str] = field(default_factory=frozenset)
+    patience_cv: float | None = None
     jobs: int | None = None
+
+
+WHEN_FULL_CODE = {"avvises": 0, "venter": 1, "planlagt": 2}
+WAIT_PERCENTILE = 90
+# waits longer than these (days) are counted, as the committee asks for them
+WAIT_THRESHOLDS = (1.0, 7.0)
 
 
 @dataclass(frozen=True)
@@ -68,8 +86,18 @@ class _Spec:
     sigma: np.ndarray  # (T,)
     reserved: np.ndarray  # (T,) bool
     may_overflow: np.ndarray  # (T,) bool
+    kind: np.ndarray  # (T,) 0 avvises, 1 venter, 2 planlagt
+    patience: np.ndarray  # (T,) mean patience in days (inf: waits until served)
+    patience_cv: float | None
     days: int
     warmup_days: int
+
+
+def _patience_days(case: Case) -> np.ndarray:
+    """Mean patience per type (``gir_opp_etter_dager``); inf without one, and for booked stays."""
+    bt = case.bed_types.reindex(case.bed_type_names)
+    patience = bt["patience_days"].astype(float).fillna(np.inf).to_numpy()
+    return np.where(bt["when_full"].to_numpy() == "venter", patience, np.inf)
 
 
 def _spec(case: Case, allocation: pd.DataFrame, options: SimulationOptions) -> _Spec:
@@ -94,9 +122,50 @@ def _spec(case: Case, allocation: pd.DataFrame, options: SimulationOptions) -> _
         sigma=sigma,
         reserved=reserved,
         may_overflow=may,
+        kind=case.bed_types["when_full"].reindex(types).map(WHEN_FULL_CODE).to_numpy(dtype=int),
+        patience=_patience_days(case),
+        patience_cv=options.patience_cv,
         days=warmup + int(round(options.years * DAYS)),
         warmup_days=warmup,
     )
+
+
+def _arrivals(spec: _Spec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Arrival times and types, sorted: Poisson for random types, a schedule for booked ones."""
+    day_of_year = np.arange(spec.days) % DAYS
+    rates = spec.rates[day_of_year]  # (days, T)
+    counts = rng.poisson(rates)
+    booked = spec.kind == WHEN_FULL_CODE["planlagt"]
+    counts[:, booked] = 0
+    day_index, type_index = np.nonzero(counts)
+    repeat = counts[day_index, type_index]
+    arrival_day = np.repeat(day_index, repeat)
+    times = [arrival_day + rng.random(arrival_day.size)]
+    kinds = [np.repeat(type_index, repeat)]
+    for t in np.flatnonzero(booked):
+        # a booking each time the cumulative demand passes a whole number (offset at random)
+        cumulative = np.concatenate([[0.0], np.cumsum(rates[:, t])])
+        marks = np.arange(rng.random(), cumulative[-1], 1.0)
+        day = np.searchsorted(cumulative, marks, side="right") - 1
+        within = (marks - cumulative[day]) / np.maximum(rates[day, t], 1e-300)
+        times.append(day + within)
+        kinds.append(np.full(marks.size, t))
+    times_all, types_all = np.concatenate(times), np.concatenate(kinds)
+    order = np.argsort(times_all, kind="stable")
+    return times_all[order], types_all[order]
+
+
+def _patience(spec: _Spec, rng: np.random.Generator, types: np.ndarray) -> np.ndarray:
+    """Patience per arrival (days): exponential, or lognormal with ``patience_cv``; inf without one."""
+    mean = spec.patience[types]
+    finite = np.isfinite(mean)
+    out = np.full(types.size, np.inf)
+    if spec.patience_cv is None:
+        out[finite] = rng.exponential(mean[finite])
+    else:
+        mu, sigma = queueing.lognormal_params(mean[finite], np.full(finite.sum(), spec.patience_cv))
+        out[finite] = rng.lognormal(mu, sigma)
+    return out
 
 
 def _replicate(spec: _Spec, seed: np.random.SeedSequence) -> dict[str, np.ndarray]:
@@ -104,39 +173,36 @@ def _replicate(spec: _Spec, seed: np.random.SeedSequence) -> dict[str, np.ndarra
     rng = np.random.default_rng(seed)
     n_sites, n_types = spec.beds.shape
     day_of_year = np.arange(spec.days) % DAYS
-    counts = rng.poisson(spec.rates[day_of_year])  # (days, T)
-    day_index, type_index = np.nonzero(counts)
-    repeat = counts[day_index, type_index]
-    arrival_day = np.repeat(day_index, repeat)
-    arrival_type = np.repeat(type_index, repeat)
-    times = arrival_day + rng.random(arrival_day.size)
-    order = np.argsort(times, kind="stable")
-    times, arrival_type = times[order], arrival_type[order]
+    times, arrival_type = _arrivals(spec, rng)
     stays = rng.lognormal(spec.mu[arrival_type], spec.sigma[arrival_type])
+    patience = _patience(spec, rng, arrival_type)
     capacity = np.floor(spec.share[:, :, None] * spec.beds[None, :, :] + 1e-9).astype(int)  # (365, S, T)
 
     occupied = [[0] * n_types for _ in range(n_sites)]
     departures: list[tuple[float, int, int]] = []
     warm = spec.warmup_days
     months = MONTH_OF_DAY
-    arrivals = np.zeros((12, n_types))
-    turned_away = np.zeros((12, n_types))
-    overflowed = np.zeros((12, n_types))
+    shape = (12, n_types)
+    arrivals, turned_away, overflowed = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    waiting_days, waited = np.zeros(shape), np.zeros(shape)
+    over = np.zeros((len(WAIT_THRESHOLDS), 12, n_types))
+    waits: list[list[float]] = [[] for _ in range(n_types)]
     lent = np.zeros(n_types)  # own beds used by other types' patients
     stays_site, stays_type, stays_start, stays_end = [], [], [], []
     lendable = [u for u in range(n_types) if not spec.reserved[u]]
-    for a, t, stay in zip(times.tolist(), arrival_type.tolist(), stays.tolist(), strict=True):
-        while departures and departures[0][0] <= a:
-            _, s, u = heapq.heappop(departures)
-            occupied[s][u] -= 1
-        cap = capacity[int(a) % DAYS]
+    queued_types = [t for t in range(n_types) if spec.kind[t] != WHEN_FULL_CODE["avvises"]]
+    queues: dict[int, deque] = {t: deque() for t in queued_types}
+
+    def find_bed(t: int, now: float, borrow: bool = True) -> tuple[int, int]:
+        """The site and bed type a patient of type *t* gets now, or (-1, t) when none is free."""
+        cap = capacity[int(now) % DAYS]
         best_site, best_free = -1, 0
         for s in range(n_sites):
             free = cap[s, t] - occupied[s][t]
             if free > best_free:
                 best_site, best_free = s, free
         bed_type = t
-        if best_site < 0 and spec.may_overflow[t]:
+        if best_site < 0 and borrow and spec.may_overflow[t]:
             for u in lendable:
                 if u == t:
                     continue
@@ -144,23 +210,93 @@ def _replicate(spec: _Spec, seed: np.random.SeedSequence) -> dict[str, np.ndarra
                     free = cap[s, u] - occupied[s][u]
                     if free > best_free:
                         best_site, best_free, bed_type = s, free, u
+        return best_site, bed_type
+
+    def admit(t: int, site: int, bed_type: int, start: float, stay: float, arrived: float) -> None:
+        """Put a patient of type *t* in a bed and book its departure."""
+        if bed_type != t and arrived >= warm:
+            overflowed[months[int(arrived) % DAYS], t] += 1
+            lent[bed_type] += 1
+        occupied[site][bed_type] += 1
+        heapq.heappush(departures, (start + stay, site, bed_type))
+        stays_site.append(site)
+        stays_type.append(bed_type)
+        stays_start.append(start)
+        stays_end.append(start + stay)
+
+    def record_wait(t: int, arrived: float, wait: float, gave_up: bool) -> None:
+        if arrived < warm:
+            return
+        month = months[int(arrived) % DAYS]
+        waiting_days[month, t] += wait
+        waited[month, t] += wait > 0
+        for j, limit in enumerate(WAIT_THRESHOLDS):
+            over[j, month, t] += wait > limit
+        if gave_up:
+            turned_away[month, t] += 1
+        waits[t].append(wait)
+
+    def serve_queues(now: float) -> None:
+        """Admit waiting patients (first come, first served per type) while beds they may use are free.
+
+        Every queue first gets its own type's free beds; only then may patients borrow others'.
+        """
+        for borrow in (False, True):
+            for t in queued_types:
+                queue = queues[t]
+                while queue:
+                    arrived, give_up, stay = queue[0]
+                    if give_up <= now:
+                        queue.popleft()
+                        record_wait(t, arrived, give_up - arrived, True)
+                        continue
+                    site, bed_type = find_bed(t, now, borrow)
+                    if site < 0:
+                        break
+                    queue.popleft()
+                    record_wait(t, arrived, now - arrived, False)
+                    admit(t, site, bed_type, now, stay, arrived)
+
+    day_mark = 0
+    events = zip(times.tolist(), arrival_type.tolist(), stays.tolist(), patience.tolist(), strict=True)
+    for a, t, stay, wait_limit in events:
+        # departures and day starts (more beds may open) up to this arrival, in time order
+        while True:
+            next_departure = departures[0][0] if departures else np.inf
+            busy = any(queues[u] for u in queued_types)
+            next_day = day_mark + 1 if busy else np.inf
+            if min(next_departure, next_day) > a:
+                break
+            if next_departure <= next_day:
+                _, s, u = heapq.heappop(departures)
+                occupied[s][u] -= 1
+                if busy:
+                    serve_queues(next_departure)
+            else:
+                day_mark = next_day
+                serve_queues(day_mark)
+        day_mark = max(day_mark, int(a))
+        if queued_types and any(queues[u] for u in queued_types):
+            serve_queues(a)
         counted = a >= warm
         month = months[int(a) % DAYS]
         if counted:
             arrivals[month, t] += 1
-        if best_site < 0:
-            if counted:
+        queued = t in queues
+        site, bed_type = (-1, t) if (queued and queues[t]) else find_bed(t, a)
+        if site < 0:
+            if queued:
+                queues[t].append((a, a + wait_limit, stay))
+            elif counted:
                 turned_away[month, t] += 1
             continue
-        if bed_type != t and counted:
-            overflowed[month, t] += 1
-            lent[bed_type] += 1
-        occupied[best_site][bed_type] += 1
-        heapq.heappush(departures, (a + stay, best_site, bed_type))
-        stays_site.append(best_site)
-        stays_type.append(bed_type)
-        stays_start.append(a)
-        stays_end.append(a + stay)
+        if queued:
+            record_wait(t, a, 0.0, False)
+        admit(t, site, bed_type, a, stay, a)
+    end = float(spec.days)
+    for t in queued_types:  # still waiting at the end: waited until then, or gave up before
+        for arrived, give_up, _stay in queues[t]:
+            record_wait(t, arrived, min(give_up, end) - arrived, give_up <= end)
     bed_days = _bed_days_by_month(
         np.array(stays_site, dtype=int),
         np.array(stays_type, dtype=int),
@@ -174,6 +310,7 @@ def _replicate(spec: _Spec, seed: np.random.SeedSequence) -> dict[str, np.ndarra
     open_days = capacity[day_of_year[warm:]]  # (days, S, T)
     available = np.zeros((12, n_sites, n_types))
     np.add.at(available, months[day_of_year[warm:]], open_days)
+    percentile = np.array([np.percentile(w, WAIT_PERCENTILE) if w else np.nan for w in waits])
     return {
         "arrivals": arrivals,
         "turned_away": turned_away,
@@ -181,6 +318,10 @@ def _replicate(spec: _Spec, seed: np.random.SeedSequence) -> dict[str, np.ndarra
         "lent": lent,
         "bed_days": bed_days,
         "available": available,
+        "waiting_days": waiting_days,
+        "waited": waited,
+        "over_limits": over,
+        "wait_p90": percentile,
         "events": np.array([2 * times.size]),
     }
 
@@ -235,9 +376,15 @@ class SimulationResult:
     """Simulated key figures with 95 % confidence intervals over the replications.
 
     Attributes:
-        per_type: ``bed_type, arrivals_per_year, blocking, blocking_ci, overflow_share,
-            overflow_ci, occupancy, occupancy_ci, beds_lent_per_year``.
-        per_month: ``bed_type, month, blocking, blocking_ci, occupancy, occupancy_ci``.
+        per_type: ``bed_type, arrivals_per_year, blocking, blocking_ci`` (the share not served:
+            turned away, given up waiting, booked stays not given), ``overflow_share,
+            overflow_ci, occupancy, occupancy_ci, beds_lent_per_year``, and for the queues
+            (``venter``; NaN for others) ``waiting_days_per_year``, ``mean_wait_days`` (over all
+            arrivals), ``p_wait``, ``wait_p90_days``, ``share_wait_over_1``,
+            ``share_wait_over_7`` (each with a ``_ci``), and ``unmet_booked_days_per_year``
+            (``planlagt``).
+        per_month: ``bed_type, month, blocking, blocking_ci, occupancy, occupancy_ci,
+            mean_wait_days, mean_wait_days_ci``.
         per_site: ``site, bed_type, beds, occupancy, occupancy_ci``.
         events: Events simulated (arrivals and departures) in all replications.
         options: The options used.
@@ -271,6 +418,29 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
         return np.where(denominator > 0, numerator / denominator, np.nan)
 
 
+def _queue_columns(case: Case, stack: dict[str, np.ndarray], options: SimulationOptions) -> dict[str, np.ndarray]:
+    """Queue figures per type with 95 % CIs (NaN for types that do not wait or book)."""
+    kind = case.bed_types["when_full"].reindex(case.bed_type_names).to_numpy()
+    arrivals = stack["arrivals"].sum(1)  # (reps, T)
+    columns = {
+        "waiting_days_per_year": stack["waiting_days"].sum(1) / options.years,
+        "mean_wait_days": _ratio(stack["waiting_days"].sum(1), arrivals),
+        "p_wait": _ratio(stack["waited"].sum(1), arrivals),
+        "wait_p90_days": stack["wait_p90"],
+        "share_wait_over_1": _ratio(stack["over_limits"][:, 0].sum(1), arrivals),
+        "share_wait_over_7": _ratio(stack["over_limits"][:, 1].sum(1), arrivals),
+    }
+    out = {}
+    for name, samples in columns.items():
+        mean, ci = _mean_ci(samples)
+        out[name] = np.where(kind == "venter", mean, np.nan)
+        out[f"{name}_ci"] = np.where(kind == "venter", ci, np.nan)
+    unmet, unmet_ci = _mean_ci(stack["waiting_days"].sum(1) / options.years)
+    out["unmet_booked_days_per_year"] = np.where(kind == "planlagt", unmet, np.nan)
+    out["unmet_booked_days_per_year_ci"] = np.where(kind == "planlagt", unmet_ci, np.nan)
+    return out
+
+
 def simulate(case: Case, allocation: pd.DataFrame, options: SimulationOptions | None = None) -> SimulationResult:
     """Simulate an allocation and summarise blocking, overflow and occupancy with 95 % CIs."""
     options = options or SimulationOptions()
@@ -278,7 +448,13 @@ def simulate(case: Case, allocation: pd.DataFrame, options: SimulationOptions | 
     types, sites = case.bed_type_names, case.site_names
     stack = {k: np.stack([r[k] for r in reps]) for k in reps[0]}
     arrivals, away, over = stack["arrivals"], stack["turned_away"], stack["overflowed"]
-    blocking, blocking_ci = _mean_ci(_ratio(away.sum(1), arrivals.sum(1)))
+    # booked stays are postponed, not lost: their share not served is the booked days postponed
+    booked_days = arrivals * case.bed_types["los_days"].reindex(types).to_numpy(dtype=float)
+    booked = (case.bed_types["when_full"].reindex(types) == "planlagt").to_numpy()
+    away = np.where(booked, stack["waiting_days"], away)
+    arrivals_or_days = np.where(booked, booked_days, arrivals)
+    blocking, blocking_ci = _mean_ci(_ratio(away.sum(1), arrivals_or_days.sum(1)))
+    waits = (case.bed_types["when_full"].reindex(types) == "venter").to_numpy()
     overflow, overflow_ci = _mean_ci(_ratio(over.sum(1), arrivals.sum(1)))
     used, available = stack["bed_days"], stack["available"]
     occupancy, occupancy_ci = _mean_ci(_ratio(used.sum((1, 2)), available.sum((1, 2))))
@@ -293,10 +469,12 @@ def simulate(case: Case, allocation: pd.DataFrame, options: SimulationOptions | 
             "occupancy": occupancy,
             "occupancy_ci": occupancy_ci,
             "beds_lent_per_year": stack["lent"].mean(0) / options.years,
+            **_queue_columns(case, stack, options),
         }
     )
-    month_blocking, month_blocking_ci = _mean_ci(_ratio(away, arrivals))
+    month_blocking, month_blocking_ci = _mean_ci(_ratio(away, arrivals_or_days))
     month_occupancy, month_occupancy_ci = _mean_ci(_ratio(used.sum(2), available.sum(2)))
+    month_wait, month_wait_ci = _mean_ci(_ratio(stack["waiting_days"], arrivals))
     per_month = pd.DataFrame(
         [
             {
@@ -306,6 +484,8 @@ def simulate(case: Case, allocation: pd.DataFrame, options: SimulationOptions | 
                 "blocking_ci": month_blocking_ci[m, i],
                 "occupancy": month_occupancy[m, i],
                 "occupancy_ci": month_occupancy_ci[m, i],
+                "mean_wait_days": month_wait[m, i] if waits[i] else np.nan,
+                "mean_wait_days_ci": month_wait_ci[m, i] if waits[i] else np.nan,
             }
             for i, t in enumerate(types)
             for m in range(12)
@@ -333,38 +513,72 @@ def simulate(case: Case, allocation: pd.DataFrame, options: SimulationOptions | 
 def analytic_check(case: Case, allocation: pd.DataFrame, options: SimulationOptions | None = None) -> pd.DataFrame:
     """Analytic blocking (Erlang B and the modified offered load) beside simulated blocking.
 
-    The simulation runs without overflow, since both formulas describe one loss system per type.
-    The MOL column uses the beds open on each day (holiday closures) and the seasonal loads.
+    The simulation runs without overflow, since the formulas describe one system per type. The
+    MOL column uses the beds open on each day (holiday closures) and the seasonal loads.
+
+    For a type that waits (``venter``) the analytic figures are Erlang A's: ``erlang_b`` holds the
+    stationary share who give up (no seasons), ``mol`` the model's real-year share
+    (:func:`~.seasons.shortfall_real_year`), and the wait columns set the mean wait beside the
+    simulated queue. For booked stays (``planlagt``) ``mol`` is the model's share of booked days
+    not given. Erlang A assumes exponential stays and patience; with lognormal stays the gap to the
+    simulation is shown as it is.
 
     Returns:
-        ``bed_type, beds, erlang_b, sipp, mol, simulated, simulated_ci, difference_mol`` per bed
-        type. SIPP (stationary independent period-by-period) uses each month's own stationary load
-        ``lambda_month * L`` and the beds open each day; MOL lags the load by the length of stay.
+        ``bed_type, when_full, beds, erlang_b, sipp, mol, simulated, simulated_ci, difference_mol,
+        wait_erlang_a, wait_model, wait_simulated, wait_simulated_ci`` per bed type (wait columns
+        in days over all arrivals, NaN for types that do not wait). SIPP (stationary independent
+        period-by-period) uses each month's own stationary load ``lambda_month * L`` and the beds
+        open each day; MOL lags the load by the length of stay.
     """
     options = options or SimulationOptions()
     from dataclasses import replace
+
+    from .seasons import shortfall_real_year
 
     simulated = simulate(case, allocation, replace(options, overflow=False)).per_type.set_index("bed_type")
     beds = allocation.groupby("bed_type")["beds"].sum().reindex(case.bed_type_names, fill_value=0)
     open_beds = beds_open_per_day(case, allocation)
     rates = arrivals_per_day(case)
     loads = case.mol_loads
+    model = shortfall_real_year(case, beds)
+    model_share = model["turned_away_per_year"] / case.bed_types["arrivals_per_year"].replace(0, np.nan)
     rows = []
     for t in case.bed_type_names:
-        mol = float(queueing.period_blocking(open_beds[t].to_numpy(), loads[t].to_numpy(), rates[t].to_numpy()))
-        monthly_rate = rates[t].groupby(MONTH_OF_DAY).transform("mean").to_numpy()
-        sipp_loads = monthly_rate * float(case.bed_types.at[t, "los_days"])
-        sipp = float(queueing.period_blocking(open_beds[t].to_numpy(), sipp_loads, rates[t].to_numpy()))
+        kind = str(case.bed_types.at[t, "when_full"])
+        los = float(case.bed_types.at[t, "los_days"])
+        wait = {"wait_erlang_a": np.nan, "wait_model": np.nan, "wait_simulated": np.nan, "wait_simulated_ci": np.nan}
+        if kind == "avvises":
+            mol = float(queueing.period_blocking(open_beds[t].to_numpy(), loads[t].to_numpy(), rates[t].to_numpy()))
+            monthly_rate = rates[t].groupby(MONTH_OF_DAY).transform("mean").to_numpy()
+            sipp = float(queueing.period_blocking(open_beds[t].to_numpy(), monthly_rate * los, rates[t].to_numpy()))
+            stationary = float(queueing.erlang_b(int(beds[t]), float(case.load_beds[t])))
+        else:
+            mol, sipp, stationary = float(model_share[t]), np.nan, np.nan
+        if kind == "venter" and case.bed_types.at[t, "arrivals_per_year"] > 0:
+            patience = case.bed_types.at[t, "patience_days"]
+            patience = None if patience is None or pd.isna(patience) else float(patience)
+            erlang_a = queueing.wait_metrics(
+                int(beds[t]), float(case.bed_types.at[t, "arrivals_per_year"]) / DAYS, los, patience
+            )
+            stationary = float(erlang_a["p_abandon"])
+            wait = {
+                "wait_erlang_a": float(erlang_a["mean_wait_days"]),
+                "wait_model": float(model.at[t, "mean_wait_days"]),
+                "wait_simulated": float(simulated.at[t, "mean_wait_days"]),
+                "wait_simulated_ci": float(simulated.at[t, "mean_wait_days_ci"]),
+            }
         rows.append(
             {
                 "bed_type": t,
+                "when_full": kind,
                 "beds": int(beds[t]),
-                "erlang_b": float(queueing.erlang_b(int(beds[t]), float(case.load_beds[t]))),
+                "erlang_b": stationary,
                 "sipp": sipp,
                 "mol": mol,
                 "simulated": float(simulated.at[t, "blocking"]),
                 "simulated_ci": float(simulated.at[t, "blocking_ci"]),
                 "difference_mol": float(simulated.at[t, "blocking"]) - mol,
+                **wait,
             }
         )
     return pd.DataFrame(rows)

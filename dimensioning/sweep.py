@@ -127,6 +127,12 @@ def result_row(scenario: Scenario, evaluation: Any) -> dict[str, Any]:
         "staffing_cost_nok",
         "turned_away_cost_nok",
         "turned_away_per_year",
+        "waiting_cost_nok",
+        "waiting_days_per_year",
+        "ukp_days_per_year",
+        "ukp_cost_nok",
+        "ukp_mean_wait_days",
+        "unmet_booked_days_per_year",
         "staff_fte",
     ):
         row[column] = float(costs[column])
@@ -138,6 +144,9 @@ def result_row(scenario: Scenario, evaluation: Any) -> dict[str, Any]:
         row[f"blocking: {q.bed_type}"] = float(q.blocking_year)
         row[f"shared: {q.bed_type}"] = float(q.blocking_shared)
         row[f"occupancy: {q.bed_type}"] = float(q.occupancy_share)
+        if q.when_full == "venter":
+            row[f"wait: {q.bed_type}"] = float(q.mean_wait_days)
+            row[f"waitdays: {q.bed_type}"] = float(q.waiting_days_per_year)
     for a in evaluation.allocation.itertuples():
         if a.beds:
             row[f"beds: {a.site} / {a.bed_type}"] = int(a.beds)

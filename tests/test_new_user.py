@@ -257,13 +257,13 @@ def test_topp_on_drammen_reports_the_beds_the_targets_need_and_still_writes_the_
     result = CliRunner().invoke(main, ["report", "--dimensjonering", "topp", "--ut", str(out)])
     assert result.exit_code == 2
     assert "når kravet til avvisning skal holde i hver måned (topp)" in result.output
-    assert "Med nye eller utvidede lokaler trenger kravene minst 156 plasser til sammen (+10" in result.output
+    assert "Med nye eller utvidede lokaler trenger kravene minst 157 plasser til sammen (+11" in result.output
     assert f"Rapporten med sammenligningen av alternativene er likevel skrevet til {out / 'rapport.pdf'}" in (
         result.output
     )
     pages = [" ".join(page.extract_text().split()) for page in PdfReader(out / "rapport.pdf").pages]
     assert "Korttidsplasser: kravene kan ikke oppfylles" in pages[0]
-    assert "minst 156 plasser" in pages[0]
+    assert "minst 157 plasser" in pages[0]
     assert "Beste innenfor rammen" in pages[1]
 
 

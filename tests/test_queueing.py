@@ -341,6 +341,8 @@ def test_erlang_c_against_published_values():
         (3, 0.5, 4.0, 20.0),
         (1000, 95.0, 10.0, 3.0),
         (10_000, 1000.0, 10.0, 5.0),
+        (50, 8.0, 10.0, 5.0),  # load 80 on 50 beds: only patience keeps the queue finite
+        (10_000, 1500.0, 10.0, 5.0),  # load 15,000 on 10,000 beds
     ],
 )
 def test_erlang_a_against_exact_birth_death(c, lam, los, patience):

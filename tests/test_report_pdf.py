@@ -49,9 +49,17 @@ def test_pages_and_sections(text):
 def test_summary_sentences_use_the_results(drammen_result, text):
     first = normalise(text[0])
     sentences = key_sentences(drammen_result)
-    assert 3 <= len(sentences) <= 5
+    assert 3 <= len(sentences) <= 6
     for sentence in sentences:
         assert normalise(sentence)[:60] in first
+    # the sentence about discharge-ready patients, in UKP days and kroner, from the computed figures
+    ukp = next(s for s in sentences if "UKP-døgn" in s)
+    costs = drammen_result.costs.set_index("alternative")
+    optimum = costs.loc[drammen_result.optimum_name]
+    assert f"({number(optimum['ukp_days_per_year'])} UKP-døgn i året)" in ukp
+    assert f"koster kommunen {number(optimum['ukp_cost_nok'] / 1e6, 1)} mill. kr i året" in ukp
+    assert "«Kommunedirektøren (2024)»" in ukp
+    assert ukp.endswith("(beregnet).")
     cost = drammen_result.costs.iloc[0]["total_cost_nok"] / 1e6
     assert f"{number(cost, 1)} mill. kr" in first
 
@@ -66,6 +74,8 @@ def test_comparison_table_equals_the_result(drammen_result, text):
     assert blocking[1:] == [percent(queue.at[(n, "KAD"), "blocking_year"]) for n in names]
     shared = [r for r in rows if r[0] == "  Demens"][2]
     assert shared[1:] == [percent(queue.at[(n, "Demens"), "blocking_shared"]) for n in names]
+    ukp_days = next(r for r in rows if r[0] == "  UKP-døgn per år, beregnet")
+    assert ukp_days[1:] == [number(d) for d in drammen_result.costs["ukp_days_per_year"]]
     costs = next(r for r in rows if r[0] == "Kostnad (mill. kr/år)")
     assert costs[1:] == [number(c / 1e6, 1) for c in drammen_result.costs["total_cost_nok"]]
     page = normalise(next(t for t in text if "Sammenligning av alternativene" in t))

@@ -12,11 +12,13 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from .. import queueing
 from ..case import Case
 from ..schema import NURSE_SKILL
 
 Pair = tuple[str, str]
 STEP_GAIN_CUTOFF = 1e-9
+STEP_COST_CUTOFF = 1e-6
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,12 @@ class ModelData:
         max_sites: Largest number of sites per type (None = no limit).
         min_beds_for_target: Smallest pooled bed count meeting the blocking target.
         max_beds_per_type: Upper bound on pooled beds of one type (for the turned-away curve).
-        turned_away_curve: ``type -> array`` of expected patients turned away per year at
-            ``0..max_beds_per_type`` beds.
-        cost_per_turned_away: NOK per patient turned away, per type.
+        turned_away_curve: ``type -> array`` of expected patients not served per year at
+            ``0..max_beds_per_type`` beds (turned away, given up waiting, booked stays not given).
+        shortfall_cost_curve: ``type -> array`` of the yearly NOK of what patients miss (turned
+            away, days waited, booked days not given) at ``0..max_beds_per_type`` beds: the lower
+            convex envelope of the exact curve (:attr:`~dimensioning.case.Case.shortfall_cost_curve`),
+            equal to it wherever that is convex.
         other_cost_per_bed: Yearly NOK per bed for the non-nurse skill groups, per type.
         nurse_fte_per_bed: Nurse FTE per bed (pleiefaktor times nurse share), per type.
         nurse_cost_per_fte: Yearly NOK per nurse FTE.
@@ -72,7 +77,7 @@ class ModelData:
     min_beds_for_target: dict[str, int]
     max_beds_per_type: int
     turned_away_curve: dict[str, np.ndarray]
-    cost_per_turned_away: dict[str, float]
+    shortfall_cost_curve: dict[str, np.ndarray]
     other_cost_per_bed: dict[str, float]
     nurse_fte_per_bed: dict[str, float]
     nurse_cost_per_fte: float
@@ -122,6 +127,19 @@ class ModelData:
                 gains[t, k] = float(value)
         return gains
 
+    def step_costs(self) -> dict[tuple[str, int], float]:
+        r"""Change in the yearly shortfall cost from the (k+1)-th bed, :math:`K_t(k+1) - K_t(k)` (NOK).
+
+        Changes smaller than ``STEP_COST_CUTOFF`` NOK a year are set to 0, as for the gains.
+        """
+        costs = {}
+        for t in self.bed_types:
+            diff = np.diff(self.shortfall_cost_curve[t])
+            diff[np.abs(diff) < STEP_COST_CUTOFF] = 0.0
+            for k, value in enumerate(diff):
+                costs[t, k] = float(value)
+        return costs
+
 
 def model_data(case: Case) -> ModelData:
     """Precompute the model's data from a case.
@@ -139,6 +157,8 @@ def model_data(case: Case) -> ModelData:
     # the real year: seasons and holiday closures (the stationary Erlang B is a reference column only)
     yearly = case.real_year_curves.yearly
     curve = {t: yearly[:, i] for i, t in enumerate(names_t)}
+    envelope = queueing.lower_convex_envelope(case.shortfall_cost_curve)
+    cost_curve = {t: envelope[:, i] for i, t in enumerate(names_t)}
 
     skills = case.skills
     nurse_share = float(skills.at[NURSE_SKILL, "share"])
@@ -172,7 +192,7 @@ def model_data(case: Case) -> ModelData:
         min_beds_for_target={t: int(v) for t, v in case.min_beds_for_target.items()},
         max_beds_per_type=max_beds,
         turned_away_curve=curve,
-        cost_per_turned_away={t: float(types.at[t, "cost_per_turned_away"]) for t in names_t},
+        shortfall_cost_curve=cost_curve,
         other_cost_per_bed={t: float(types.at[t, "care_fte_per_bed"]) * other_cost_per_fte for t in names_t},
         nurse_fte_per_bed={t: float(types.at[t, "care_fte_per_bed"]) * nurse_share for t in names_t},
         nurse_cost_per_fte=float(skills.at[NURSE_SKILL, "cost_per_fte"]),
@@ -219,6 +239,7 @@ def param_values(data: ModelData) -> dict[str, object]:
     """Values of every mutable parameter, keyed by component name (scalars or dicts by index)."""
     n_sites = len(data.sites)
     gains = data.step_gains()
+    step_costs = data.step_costs()
     return {
         "p_total_beds": data.total_beds,
         "p_total_beds_max": data.total_beds_max,
@@ -232,14 +253,14 @@ def param_values(data: ModelData) -> dict[str, object]:
         "p_max_sites": {t: n_sites if k is None else k for t, k in data.max_sites.items()},
         "p_policy_min": {pair: data.policy_min.get(pair, 0) for pair in _policy_pairs(data)},
         "p_policy_max": {pair: data.policy_max.get(pair, data.max_beds_per_type) for pair in _policy_pairs(data)},
-        "p_cost_turned_away": data.cost_per_turned_away,
         "p_other_cost_per_bed": data.other_cost_per_bed,
         "p_nurse_fte_per_bed": data.nurse_fte_per_bed,
         "p_nurse_cost": data.nurse_cost_per_fte,
         "p_min_nurse_fte": data.min_nurse_fte,
         "p_turned_away_at_zero": {t: float(data.turned_away_curve[t][0]) for t in data.bed_types},
+        "p_shortfall_cost_at_zero": {t: float(data.shortfall_cost_curve[t][0]) for t in data.bed_types},
         "p_step_gain": gains,
-        "p_step_cost": {key: data.cost_per_turned_away[key[0]] * gain for key, gain in gains.items()},
+        "p_step_cost": step_costs,
     }
 
 
@@ -289,14 +310,14 @@ def add_params(m: pyo.ConcreteModel, data: ModelData) -> None:
         ("p_max_sites", (m.T,), whole, "Most sites per type (maks_lokasjoner; blank = all)"),
         ("p_policy_min", (m.POLICY,), whole, "Policy minimum (Foringer.min)"),
         ("p_policy_max", (m.POLICY,), whole, "Policy maximum (Foringer.maks)"),
-        ("p_cost_turned_away", (m.T,), real, "NOK per patient turned away"),
         ("p_other_cost_per_bed", (m.T,), real, "Yearly NOK per bed, non-nurse staff"),
         ("p_nurse_fte_per_bed", (m.T,), real, "Nurse FTE per bed (pleiefaktor x share)"),
         ("p_nurse_cost", (), real, "Yearly NOK per nurse FTE"),
         ("p_min_nurse_fte", (), real, "Minimum nurse FTE per ward"),
-        ("p_turned_away_at_zero", (m.T,), real, "Turned away per year with no beds, L_t(0)"),
+        ("p_turned_away_at_zero", (m.T,), real, "Not served per year with no beds, L_t(0)"),
+        ("p_shortfall_cost_at_zero", (m.T,), real, "Yearly shortfall cost with no beds, K_t(0), NOK"),
         ("p_step_gain", (m.T, m.K), anyreal, "L_t(k+1) - L_t(k), patients per year per bed"),
-        ("p_step_cost", (m.T, m.K), anyreal, "Cost of the step's gain, k_away_t (L_t(k+1) - L_t(k)), NOK"),
+        ("p_step_cost", (m.T, m.K), anyreal, "K_t(k+1) - K_t(k): the step's change in shortfall cost, NOK"),
     )
     values = param_values(data)
     for name, index, domain, doc in specs:

@@ -20,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..case import case_tables
 from ..explain import move_text
 from ..io_excel import HEADER_FILL, save_workbook, style_table
-from ..labels import FAMILY_LABELS, dearer_or_cheaper, holds_sentence, number, percent, rules_phrase
+from ..labels import FAMILY_LABELS, dearer_or_cheaper, holds_sentence, number, percent, rules_phrase, ukp_sentence
 from ..results import Result
 from ..schema import SHEETS, column_doc
 
@@ -29,6 +29,8 @@ FTE = "0.0"
 SHARE = "0.0%"
 LOAD = "0.00"
 COUNT = "0"
+DAYS = "#,##0"
+WAIT = "0.00"
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,12 @@ def _summary(sheet: Worksheet, result: Result) -> None:
         Col("bed_cost_nok", "Plasskostnad utenom pleien (kr/år)", NOK),
         Col("turned_away_per_year", "Avviste pasienter per år", FTE),
         Col("turned_away_cost_nok", "Kostnad avviste (kr/år)", NOK),
+        Col("ukp_days_per_year", "UKP-døgn per år (beregnet)", DAYS),
+        Col("ukp_cost_nok", "Kostnad UKP-døgn (kr/år)", NOK),
+        Col("ukp_mean_wait_days", "Snitt ventetid UKP over alle innlagte (døgn)", WAIT),
+        Col("waiting_days_per_year", "Ventedøgn per år, alle som venter (beregnet)", DAYS),
+        Col("unmet_booked_days_per_year", "Bookede døgn som ikke kan gis per år", DAYS),
+        Col("waiting_cost_nok", "Kostnad ventedøgn og bookede døgn (kr/år)", NOK),
         Col("total_cost_nok", "Samlet kostnad (kr/år)", NOK),
         Col("difference_nok", "Merkostnad mot optimum (kr/år)", NOK),
         Col("broken_rules", "Regelbrudd", COUNT),
@@ -190,6 +198,9 @@ def _findings(result: Result) -> list[str]:
         f"{number(costs.at[optimum, 'turned_away_per_year'])} pasienter per år (beregnet med vintertopp og ferier).",
         holds_sentence(result),
     ]
+    ukp = ukp_sentence(result, result.alternatives)
+    if ukp:
+        lines.append(ukp)
     for name in result.alternatives[1:]:
         extra = costs.at[name, "total_cost_nok"] - best
         rules = rules_phrase(int(costs.at[name, "broken_rules"]))
@@ -279,8 +290,16 @@ def _queueing(sheet: Worksheet, result: Result) -> None:
         Col("borrowed_share", "Andel som får seng av annen type", SHARE),
         Col("max_blocking", "Krav: maks andel avvist", SHARE),
         Col("occupancy_share", "Belegg a(1-B)/c", SHARE),
-        Col("turned_away_per_year", "Avviste per år", FTE),
+        Col("turned_away_per_year", "Ikke fått plass per år (avvist, gitt opp, bookede opphold)", FTE),
         Col("turned_away_cost_nok", "Kostnad avviste (kr/år)", NOK),
+        Col("when_full", "Ved fullt"),
+        Col("wait_place", "Ventested"),
+        Col("p_wait", "Andel som må vente", SHARE),
+        Col("mean_wait_days", "Snitt ventetid over alle innlagte (døgn)", WAIT),
+        Col("mean_wait_if_waiting_days", "Snitt ventetid for dem som venter (døgn)", WAIT),
+        Col("waiting_days_per_year", "Ventedøgn per år", DAYS),
+        Col("unmet_booked_days_per_year", "Bookede døgn som ikke kan gis per år", DAYS),
+        Col("waiting_cost_nok", "Kostnad ventedøgn og bookede døgn (kr/år)", NOK),
     ]
     _write_table(sheet, result.queueing, columns)
 
@@ -313,6 +332,14 @@ def _control(sheet: Worksheet, result: Result) -> None:
         Col("worst_month_sim", "Simulert: verste måned", SHARE),
         Col("borrowed_sim", "Simulert: andel som får seng av annen type", SHARE),
         Col("lent_per_year", "Simulert: opphold fra andre typer i disse sengene per år", FTE),
+        Col("waiting_days_sim", "Simulert: ventedøgn per år", DAYS),
+        Col("mean_wait_sim", "Simulert: snitt ventetid over alle innlagte (døgn)", WAIT),
+        Col("mean_wait_ci", "± (95 %-intervall, døgn)", WAIT),
+        Col("p_wait_sim", "Simulert: andel som må vente", SHARE),
+        Col("wait_p90_sim", "Simulert: 90-persentil ventetid (døgn)", WAIT),
+        Col("share_wait_over_7_sim", "Simulert: andel som venter mer enn 7 døgn", SHARE),
+        Col("unmet_booked_days_sim", "Simulert: bookede døgn utsatt per år", DAYS),
+        Col("max_mean_wait_days", "Krav: maks snitt ventetid (døgn)", WAIT),
         Col("holds", "Holder kravet i simuleringen"),
     ]
     _write_table(sheet, frame, columns)

@@ -42,6 +42,8 @@ from ..labels import (
     number,
     percent,
     turned_away_difference_phrase,
+    ukp_figures,
+    ukp_sentence,
 )
 from ..results import Result
 from . import plots
@@ -204,11 +206,14 @@ def key_sentences(result: Result) -> list[str]:
     decision = decision_name(result)
     sentences = [
         f"Modellen fordeler {number(result.optimum_total_beds)} korttidsplasser slik at summen av "
-        "bemanningskostnad og kostnaden ved avviste pasienter blir lavest mulig: "
+        "bemanningskostnad og kostnaden ved avviste og ventende pasienter blir lavest mulig: "
         f"{number(costs.at[optimum, 'total_cost_nok'] / 1e6, 1)} mill. kr per år, innenfor reglene for enheter, "
         "rom og bemanning i inndataene."
     ]
     sentences.append(holds_sentence(result))
+    ukp = ukp_sentence(result, [optimum, decision] if decision else [optimum])
+    if ukp:
+        sentences.append(ukp)
     if result.smallest_total_beds is not None and result.smallest_total_beds < result.optimum_total_beds:
         sentences.append(
             "Beregnet med vintertopp og ferier, men uten ledig-seng-prinsippet, kan alle kravene til avvisning, "
@@ -228,6 +233,15 @@ def key_sentences(result: Result) -> list[str]:
             if abs(a - b) >= 2:
                 gaps.append((abs(a - b), bed_type, a, b))
         for _, bed_type, a, b in sorted(gaps, reverse=True)[:2]:
+            if case.bed_types.at[bed_type, "when_full"] == "venter":
+                sentences.append(
+                    f"{bed_type}: med {a} senger venter de som ikke får plass straks, i snitt "
+                    f"{number(queue.at[(decision, bed_type), 'mean_wait_if_waiting_days'], 1)} døgn og "
+                    f"{percent(queue.at[(decision, bed_type), 'blocking_year'])} gir opp å vente; med {b} senger "
+                    f"{number(queue.at[(optimum, bed_type), 'mean_wait_if_waiting_days'], 1)} døgn og "
+                    f"{percent(queue.at[(optimum, bed_type), 'blocking_year'])} (beregnet)."
+                )
+                continue
             sentences.append(
                 f"{bed_type}: med {a} senger får {percent(queue.at[(decision, bed_type), 'blocking_year'])} av "
                 f"pasientene ikke plass i løpet av året; med {b} senger "
@@ -237,7 +251,7 @@ def key_sentences(result: Result) -> list[str]:
         f"Små enheter er dyre: hver enhet trenger minst {number(case.settings.min_nurse_fte_per_unit, 1)} "
         "sykepleierårsverk for å ha sykepleier på hver vakt, uansett hvor mange senger den har."
     )
-    return sentences[:5]
+    return sentences[:6]
 
 
 def _summary(result: Result, styles: dict) -> list:
@@ -279,7 +293,8 @@ def _summary(result: Result, styles: dict) -> list:
             f"Årlig kostnad for anbefalingen: <b>{number(costs.at[optimum, 'total_cost_nok'] / 1e6, 1)} mill. kr</b> "
             f"(bemanning {number(costs.at[optimum, 'staffing_cost_nok'] / 1e6, 1)} mill. kr, "
             f"{number(costs.at[optimum, 'staff_fte'], 1)} årsverk; avviste pasienter "
-            f"{number(costs.at[optimum, 'turned_away_cost_nok'] / 1e6, 1)} mill. kr).",
+            f"{number(costs.at[optimum, 'turned_away_cost_nok'] / 1e6, 1)} mill. kr; ventedøgn og bookede døgn "
+            f"som ikke kan gis {number(costs.at[optimum, 'waiting_cost_nok'] / 1e6, 1)} mill. kr, beregnet).",
             styles["body"],
         )
     )
@@ -348,8 +363,9 @@ def _allocation_section(result: Result, styles: dict, figures: dict[str, Path]) 
         Paragraph("Årlig kostnad per alternativ", styles["h1"]),
         _figure(figures["kostnad"]),
         Paragraph(
-            "Kostnad for avviste pasienter: antall avviste per år ganget med kostnaden per avvist pasient "
-            "(for eksempel døgn som utskrivningsklar på sykehus til statens døgnpris).",
+            "Kostnad for avviste pasienter: antall avviste per år ganget med kostnaden per avvist pasient. "
+            "Kostnad for ventende pasienter: ventedøgn per år ganget med kostnaden per ventedøgn (for "
+            "utskrivningsklare pasienter statens døgnpris), og bookede døgn som ikke kan gis.",
             styles["caption"],
         ),
     ]
@@ -467,6 +483,16 @@ def comparison_rows(result: Result) -> list[list[str]]:
     for skill in case.skills.index:
         rows.append([f"  {skill}", *[number(fte.get((n, skill), 0.0), 1) for n in names]])
     rows.append(["Avviste pasienter per år", *[number(costs.at[n, "turned_away_per_year"]) for n in names]])
+    ukp = {n: ukp_figures(result, n) for n in names}
+    if all(ukp.values()):
+        rows.append(["Utskrivningsklare (UKP)", *[""] * len(names)])
+        rows.append(["  UKP-døgn per år, beregnet", *[number(costs.at[n, "ukp_days_per_year"]) for n in names]])
+        if next(iter(ukp.values()))["source"] == "simulert":
+            rows.append(["  UKP-døgn per år, simulert", *[number(ukp[n]["days"]) for n in names]])
+        rows.append(["  Kostnad, mill. kr/år", *[number(ukp[n]["cost_nok"] / 1e6, 1) for n in names]])
+        rows.append(["  Snitt ventetid (døgn)", *[number(ukp[n]["wait_if_waiting"], 1) for n in names]])
+    if (result.case.bed_types["when_full"] == "planlagt").any():
+        rows.append(["Bookede døgn ikke gitt", *[number(costs.at[n, "unmet_booked_days_per_year"]) for n in names]])
     rows.append(["Kostnad (mill. kr/år)", *[number(costs.at[n, "total_cost_nok"] / 1e6, 1) for n in names]])
     rows.append(["Regelbrudd", *[number(costs.at[n, "broken_rules"]) for n in names]])
     return rows

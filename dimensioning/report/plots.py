@@ -244,7 +244,7 @@ def staffing_figure(result: Result) -> plt.Figure:
 
 
 def cost_figure(result: Result) -> plt.Figure:
-    """Yearly cost per alternative: staffing and patients turned away, stacked."""
+    """Yearly cost per alternative: staffing, patients turned away and waiting (UKP days), stacked."""
     costs = result.costs.set_index("alternative").reindex(result.alternatives)
     fig, ax = plt.subplots(figsize=(7.0, 3.0), layout="constrained")
     labels = [_wrap(n, 24) for n in costs.index]
@@ -261,12 +261,24 @@ def cost_figure(result: Result) -> plt.Figure:
         linewidth=0.6,
         label="Avviste pasienter",
     )
-    for i, total in enumerate(staff + away):
+    waiting = costs["waiting_cost_nok"] / 1e6
+    ax.barh(
+        labels,
+        waiting,
+        left=staff + away,
+        color=PALETTE[1],
+        edgecolor="black",
+        hatch="..",
+        linewidth=0.4,
+        label="Ventende pasienter (UKP-døgn o.l.)",
+    )
+    totals = staff + away + waiting
+    for i, total in enumerate(totals):
         ax.text(total + 0.5, i, f"{number(total, 1)} mill. kr", va="center", fontsize=7)
     ax.invert_yaxis()
-    ax.set_xlabel("Mill. kr per år")
-    ax.set_xlim(0, float((staff + away).max()) * 1.18)
-    fig.legend(loc="outside lower center", ncol=2, fontsize=7, frameon=False)
+    ax.set_xlabel("Mill. kr per år (beregnet)")
+    ax.set_xlim(0, float(totals.max()) * 1.18)
+    fig.legend(loc="outside lower center", ncol=3, fontsize=7, frameon=False)
     ax.grid(axis="x", alpha=0.3)
     return fig
 

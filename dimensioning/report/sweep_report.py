@@ -27,6 +27,12 @@ FIXED_HEADERS = {
     "staffing_cost_nok": ("Bemanningskostnad (kr/år)", "#,##0"),
     "turned_away_cost_nok": ("Kostnad avviste (kr/år)", "#,##0"),
     "turned_away_per_year": ("Avviste pasienter per år", "0.0"),
+    "waiting_cost_nok": ("Kostnad ventedøgn og bookede døgn ikke gitt (kr/år)", "#,##0"),
+    "waiting_days_per_year": ("Ventedøgn per år", "#,##0"),
+    "ukp_days_per_year": ("UKP-døgn per år (utskrivningsklare på sykehus)", "#,##0"),
+    "ukp_cost_nok": ("Kostnad UKP-døgn (kr/år)", "#,##0"),
+    "ukp_mean_wait_days": ("Snitt ventetid UKP, alle innlagte (døgn)", "0.00"),
+    "unmet_booked_days_per_year": ("Bookede døgn som ikke kan gis per år", "#,##0"),
     "staff_fte": ("Årsverk i pleien", "0.0"),
 }
 GRID_PREFIX = GRID_NAME_PREFIX  # grid scenarios are named "Rutenett 001", ...
@@ -37,6 +43,8 @@ PREFIXES = {
     "blocking: ": ("Andel avvist i året: ", "0.0%"),
     "shared: ": ("Andel avvist med ledig-seng-prinsippet: ", "0.0%"),
     "occupancy: ": ("Belegg: ", "0.0%"),
+    "waitdays: ": ("Ventedøgn per år: ", "#,##0"),
+    "wait: ": ("Snitt ventetid (døgn): ", "0.00"),
 }
 
 
