@@ -55,7 +55,7 @@ def highspy_floor(data) -> tuple[float, float]:
     x = {(s, t): h.addIntegral(lb=0, ub=big) for s in sites for t in types}
     y = {(s, t): h.addBinary() for s in sites for t in types}
     nurse = {(s, t): h.addVariable(lb=0) for s in sites for t in types}
-    gains = data.step_gains()
+    step_costs = data.step_costs()
     step = {(t, k): h.addVariable(lb=0, ub=1) for t in types for k in range(big)}
     h.addConstr(sum(x.values()) == data.total_beds)
     for s in sites:
@@ -83,10 +83,10 @@ def highspy_floor(data) -> tuple[float, float]:
         h.addConstr(sum(step[t, k] for k in range(big)) - sum(x[s, t] for s in sites) == 0)
     objective = (
         sum(data.other_cost_per_bed[t] * x[s, t] + data.nurse_cost_per_fte * nurse[s, t] for s in sites for t in types)
-        + sum(data.cost_per_turned_away[t] * gains[t, k] * step[t, k] for t in types for k in range(big))
+        + sum(step_costs[t, k] * step[t, k] for t in types for k in range(big))
         + TIE_BREAK_NOK_PER_BED * sum(data.tie_break_weight[p] * x[p] for p in x)
     )
-    constant = sum(data.cost_per_turned_away[t] * float(data.turned_away_curve[t][0]) for t in types)
+    constant = sum(float(data.shortfall_cost_curve[t][0]) for t in types)
     h.minimize(objective)
     elapsed = time.perf_counter() - started
     return h.getInfo().objective_function_value + constant, elapsed

@@ -413,6 +413,22 @@ def _simulate(
             "-" if np.isnan(row.occupancy) else percent(row.occupancy),
         )
     Console(width=120).print(table)
+    queues = result.per_type[result.per_type["mean_wait_days"].notna()]
+    if len(queues):
+        waits = _table(
+            "Ventende pasienter (simulert)",
+            ("Plasstype", "Ventedøgn per år", "Snitt ventetid", "90-persentil", "Venter > 7 døgn", "Gir opp"),
+        )
+        for row in queues.itertuples():
+            waits.add_row(
+                row.bed_type,
+                f"{number(row.waiting_days_per_year)} ± {number(row.waiting_days_per_year_ci)}",
+                f"{number(row.mean_wait_days, 2)} ± {number(row.mean_wait_days_ci, 2)} døgn",
+                f"{number(row.wait_p90_days, 1)} døgn",
+                percent(row.share_wait_over_7),
+                f"{percent(row.blocking)} ± {percent(row.blocking_ci)}",
+            )
+        Console(width=120).print(waits)
     click.echo(f"{number(result.events)} hendelser på {number(elapsed, 1)} s. Resultater: {path}; figur: {figures[0]}")
 
 
@@ -467,13 +483,32 @@ def check_command(
         table.add_row(
             row.bed_type,
             str(row.beds),
-            percent(row.erlang_b),
-            percent(row.sipp),
+            _percent_or_dash(row.erlang_b),
+            _percent_or_dash(row.sipp),
             percent(row.mol),
             f"{percent(row.simulated)} ± {percent(row.simulated_ci)}",
             percent(row.difference_mol),
         )
     Console(width=120).print(table)
+    queues = check[check["wait_simulated"].notna()]
+    if len(queues):
+        waits = _table(
+            "Ventetid (snitt over alle innlagte): Erlang A mot simulert kø (uten overløp)",
+            ("Plasstype", "Senger", "Erlang A", "Modellen (sesong, ferier)", "Simulert"),
+        )
+        for row in queues.itertuples():
+            waits.add_row(
+                row.bed_type,
+                str(row.beds),
+                f"{number(row.wait_erlang_a, 2)} døgn",
+                f"{number(row.wait_model, 2)} døgn",
+                f"{number(row.wait_simulated, 2)} ± {number(row.wait_simulated_ci, 2)} døgn",
+            )
+        Console(width=120).print(waits)
+        click.echo(
+            "For plasstyper som venter viser kolonnene Erlang B, MOL og Simulert andelen som gir opp å vente "
+            "(Erlang A). Erlang A forutsetter eksponentiell liggetid; med lognormal liggetid vises avviket som det er."
+        )
     click.echo(f"Resultater: {path}; figur: {figures[0]}")
 
 
@@ -648,6 +683,11 @@ def progress_bar(total: int) -> Iterator[Callable[[int, int], None]]:
             progress.update(task, completed=done, rate=rate)
 
         yield update
+
+
+def _percent_or_dash(share: float) -> str:
+    """A share, or a dash where the formula does not apply (NaN)."""
+    return "–" if share != share else percent(share)
 
 
 def _print_summary(result: Result) -> None:

@@ -85,9 +85,10 @@ def erlang_b(servers: ArrayLike, load: ArrayLike) -> FloatArray:
     if c_int.size == 0:
         return np.empty(c_int.shape, dtype=float)
     flat_c = c_int.ravel()
-    flat_a = a_arr.ravel()
-    table = erlang_b_table(int(flat_c.max()), flat_a)
-    return table[flat_c, np.arange(flat_c.size)].reshape(c_int.shape)
+    # one recursion per distinct load (a curve over bed counts repeats each load many times)
+    loads, which = np.unique(a_arr.ravel(), return_inverse=True)
+    table = erlang_b_table(int(flat_c.max()), loads)
+    return table[flat_c, which.ravel()].reshape(c_int.shape)
 
 
 _LAGUERRE_NODES = 96
@@ -565,9 +566,13 @@ def wait_metrics(
         queue = np.where(rho < 1, p_wait * rho / (1.0 - rho), np.inf)
     palm = theta > 0
     if np.any(palm):
-        total0, total1 = _palm_series(lam[palm], (c / los)[palm], theta[palm], tol)
-        norm = 1.0 / erlang_b(c[palm], load[palm]) - 1.0 + total0
-        p_wait[palm], queue[palm] = total0 / norm, total1 / norm
+        log_s0, ratio = _palm_series(lam[palm], (c / los)[palm], theta[palm], tol)
+        # P_W = S_0 / (1/B - 1 + S_0) = 1 / (1 + (1 - B) / (B S_0)), in logarithms (S_0 can pass 1e308)
+        blocking = erlang_b(c[palm], load[palm])
+        with np.errstate(divide="ignore", over="ignore"):
+            rest = np.exp(np.log1p(-np.minimum(blocking, 1.0)) - np.log(blocking) - log_s0)
+        p_wait[palm] = 1.0 / (1.0 + rest)
+        queue[palm] = ratio * p_wait[palm]
     abandon = np.where(palm, theta * np.where(palm, queue, 0.0) / lam, 0.0)  # nobody gives up without a patience
     return {
         "p_wait": p_wait,
@@ -579,29 +584,54 @@ def wait_metrics(
 
 
 def _palm_series(lam: np.ndarray, cmu: np.ndarray, theta: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
-    r"""The sums :math:`S_0 = \sum_{m \ge 0} T_m` and :math:`S_1 = \sum_m m T_m` of :func:`wait_metrics`.
+    r""":math:`\ln S_0` and :math:`S_1 / S_0`, Palm's sums in :func:`wait_metrics` (:math:`S_0` can pass 1e308).
 
-    Terms fall once :math:`c\mu + m\theta > \lambda`; an element stops when its rest is negligible,
-    and finished elements leave the working arrays (a few need hundreds of terms, most a handful).
+    :math:`S_0 = \sum_{m \ge 0} T_m` and :math:`S_1 = \sum_m m T_m`.
+
+    With :math:`x = \lambda/\theta` and :math:`a = c\mu/\theta`, :math:`T_m = x^m / (a+1)_m`, so
+    :math:`S_0 = {}_1F_1(1; a+1; x) = a\,x^{-a} e^{x}\,\Gamma(a)\,P(a, x)` (regularised lower
+    incomplete gamma *P*) and, from :math:`(a+m) T_m = x T_{m-1}`, :math:`S_1 = (x - a) S_0 + a`.
+    Where :math:`x \ge a` (a queue that only patience keeps finite: the series would need hundreds
+    of growing terms) the closed form is used, with no cancellation since every part is positive;
+    elsewhere the series, whose terms fall from the start, stops when its rest is negligible.
     """
-    total0, total1 = np.ones(lam.shape), np.zeros(lam.shape)
-    active = np.arange(lam.size)
-    lam_a, cmu_a, th_a = lam.ravel(), cmu.ravel(), theta.ravel()
-    term, sum0, sum1 = np.ones(lam.size), np.ones(lam.size), np.zeros(lam.size)
-    flat0, flat1 = total0.ravel(), total1.ravel()
+    x, a = lam / theta, cmu / theta
+    log_s0, ratio = np.zeros(lam.shape), np.zeros(lam.shape)
+    closed = x >= a
+    if np.any(closed):
+        from scipy.special import gammainc, gammaln  # only here: the solve path stays free of scipy
+
+        xc, ac = x[closed], a[closed]
+        with np.errstate(divide="ignore"):
+            # a Γ(a) = Γ(a + 1), and P(0, x) = 1: c = 0 gives S_0 = e^x
+            log_closed = xc - ac * np.log(xc) + gammaln(ac + 1.0) + np.log(np.where(ac > 0, gammainc(ac, xc), 1.0))
+        log_s0[closed] = log_closed
+        ratio[closed] = (xc - ac) + ac * np.exp(-log_closed)
+    series = ~closed
+    if np.any(series):
+        sum0, sum1 = _falling_series(x[series], a[series], tol)
+        log_s0[series], ratio[series] = np.log(sum0), sum1 / sum0
+    return log_s0, ratio
+
+
+def _falling_series(x: np.ndarray, a: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
+    """``S_0, S_1`` by summing :math:`T_m = T_{m-1} x / (a + m)` (x < a: every term smaller than the last)."""
+    out0, out1 = np.ones(x.size), np.zeros(x.size)
+    active = np.arange(x.size)
+    term, sum0, sum1 = np.ones(x.size), np.ones(x.size), np.zeros(x.size)
     m = 0
     while active.size and m < 10_000_000:
         m += 1
-        term = term * lam_a / (cmu_a + m * th_a)
+        term = term * x / (a + m)
         sum0 += term
         sum1 += m * term
-        done = (cmu_a + m * th_a > lam_a) & (m * term <= tol * sum1 + 1e-300)
+        done = m * term <= tol * sum1 + 1e-300
         if done.any():
-            flat0[active[done]], flat1[active[done]] = sum0[done], sum1[done]
+            out0[active[done]], out1[active[done]] = sum0[done], sum1[done]
             keep = ~done
-            active, lam_a, cmu_a, th_a = active[keep], lam_a[keep], cmu_a[keep], th_a[keep]
+            active, x, a = active[keep], x[keep], a[keep]
             term, sum0, sum1 = term[keep], sum0[keep], sum1[keep]
-    return flat0.reshape(lam.shape), flat1.reshape(lam.shape)
+    return out0, out1
 
 
 def lower_convex_envelope(values: ArrayLike) -> FloatArray:
