@@ -80,33 +80,25 @@ def _parse_decimal(value: Any) -> Any:
 
 YesNo = Annotated[bool, BeforeValidator(_parse_yes_no)]
 WHEN_FULL = ("avvises", "venter", "planlagt")
-
-
-def _parse_when_full(value: Any) -> str:
-    """``ved_fullt``: avvises, venter or planlagt (any case; blank = avvises)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return "avvises"
-    if isinstance(value, str) and value.strip().lower() in WHEN_FULL:
-        return value.strip().lower()
-    raise PydanticCustomError(
-        "ved_fullt", "må være «avvises», «venter» eller «planlagt», fikk «{value}»", {"value": shown(value)}
-    )
-
-
-WhenFull = Annotated[str, BeforeValidator(_parse_when_full)]
 WAIT_PLACES = ("sykehus", "hjemme")
 
 
-def _parse_wait_place(value: Any) -> str:
-    """``ventested``: sykehus or hjemme (any case; blank = hjemme)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return "hjemme"
-    if isinstance(value, str) and value.strip().lower() in WAIT_PLACES:
-        return value.strip().lower()
-    raise PydanticCustomError("ventested", "må være «sykehus» eller «hjemme», fikk «{value}»", {"value": shown(value)})
+def _choice(choices: tuple[str, ...], default: str, code: str) -> Any:
+    """A parser for a cell that holds one of ``choices`` (any case; blank = ``default``)."""
+    listed = ", ".join(f"«{c}»" for c in choices[:-1]) + f" eller «{choices[-1]}»"
+
+    def parse(value: Any) -> str:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return default
+        if isinstance(value, str) and value.strip().lower() in choices:
+            return value.strip().lower()
+        raise PydanticCustomError(code, "må være " + listed + ", fikk «{value}»", {"value": shown(value)})
+
+    return parse
 
 
-WaitPlace = Annotated[str, BeforeValidator(_parse_wait_place)]
+WhenFull = Annotated[str, BeforeValidator(_choice(WHEN_FULL, "avvises", "ved_fullt"))]
+WaitPlace = Annotated[str, BeforeValidator(_choice(WAIT_PLACES, "hjemme", "ventested"))]
 Name = Annotated[str, BeforeValidator(_parse_name)]
 Text = Annotated[str, BeforeValidator(lambda v: "" if v is None else str(v).strip())]
 Count = Annotated[int, BeforeValidator(_parse_whole), Field(ge=0, strict=False)]

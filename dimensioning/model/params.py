@@ -114,31 +114,30 @@ class ModelData:
         return self.total_beds == self.total_beds_max
 
     def step_gains(self) -> dict[tuple[str, int], float]:
-        r"""Change in patients turned away per year from the (k+1)-th bed, :math:`L_t(k+1) - L_t(k)`.
+        r"""Change in patients not served per year from the (k+1)-th bed, :math:`L_t(k+1) - L_t(k)`.
 
         Gains smaller than ``STEP_GAIN_CUTOFF`` patients per year are set to 0, which keeps the
         solver free of meaningless tiny coefficients (far out in the tail of the curve).
         """
-        gains = {}
-        for t in self.bed_types:
-            diff = np.diff(self.turned_away_curve[t])
-            diff[np.abs(diff) < STEP_GAIN_CUTOFF] = 0.0
-            for k, value in enumerate(diff):
-                gains[t, k] = float(value)
-        return gains
+        return _steps(self.turned_away_curve, self.bed_types, STEP_GAIN_CUTOFF)
 
     def step_costs(self) -> dict[tuple[str, int], float]:
         r"""Change in the yearly shortfall cost from the (k+1)-th bed, :math:`K_t(k+1) - K_t(k)` (NOK).
 
         Changes smaller than ``STEP_COST_CUTOFF`` NOK a year are set to 0, as for the gains.
         """
-        costs = {}
-        for t in self.bed_types:
-            diff = np.diff(self.shortfall_cost_curve[t])
-            diff[np.abs(diff) < STEP_COST_CUTOFF] = 0.0
-            for k, value in enumerate(diff):
-                costs[t, k] = float(value)
-        return costs
+        return _steps(self.shortfall_cost_curve, self.bed_types, STEP_COST_CUTOFF)
+
+
+def _steps(curves: dict[str, np.ndarray], bed_types: list[str], cutoff: float) -> dict[tuple[str, int], float]:
+    """``(type, k) -> curve[k + 1] - curve[k]``, with changes smaller than ``cutoff`` set to 0."""
+    steps = {}
+    for t in bed_types:
+        diff = np.diff(curves[t])
+        diff[np.abs(diff) < cutoff] = 0.0
+        for k, value in enumerate(diff):
+            steps[t, k] = float(value)
+    return steps
 
 
 def model_data(case: Case) -> ModelData:
