@@ -55,6 +55,8 @@ class Settings:
         staffed_hours_per_week: Hours per week a unit is staffed; 168 = round the clock.
         hours_per_fte_week: Working hours of one FTE per week (35.5 in a rotating roster).
         absence_uplift: Extra FTE for holidays and absence (0.12 = 12 %).
+        start_year, end_year: The years ahead (``startaar``, ``sluttaar``); None: the first and
+            last year in ``Befolkning``.
     """
 
     total_beds: int | None = None
@@ -65,6 +67,8 @@ class Settings:
     staffed_hours_per_week: float = 168.0
     hours_per_fte_week: float = 35.5
     absence_uplift: float = 0.12
+    start_year: int | None = None
+    end_year: int | None = None
 
     @property
     def total_is_free(self) -> bool:
@@ -98,6 +102,8 @@ SETTING_FIELDS = {
     "timer_per_aarsverk_per_uke": "hours_per_fte_week",
     "fravaerstillegg": "absence_uplift",
     "min_antall_plasser": "total_min",
+    "startaar": "start_year",
+    "sluttaar": "end_year",
     "maks_antall_plasser": "total_max",
     "kostnad_per_plass": "cost_per_bed",
 }
@@ -118,6 +124,8 @@ class Case:
         settings: Scalar settings parsed from ``parameters``.
         season: Monthly demand index per bed type (``Sesong``; may be empty: no season).
         capacity: Holiday periods ``site, start, end, open_share`` (``Kapasitet``; may be empty).
+        population: ``year, age_group, inhabitants`` (``Befolkning``; may be empty: no years ahead).
+        rates: ``bed_type, age_group, admissions_per_1000, los_change_per_year`` (``Rater``).
         peak_dimensioning: Meet the blocking target in every month of the real year instead of on
             the yearly mean (``--dimensjonering topp``).
         load_factors: ``(type, factor)`` pairs that scale a type's modified offered load in the
@@ -139,6 +147,8 @@ class Case:
     settings: Settings
     season: pd.DataFrame
     capacity: pd.DataFrame
+    population: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    rates: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     peak_dimensioning: bool = False
     load_factors: tuple[tuple[str, float], ...] = ()
     municipality: str = ""
@@ -363,6 +373,8 @@ def case_from_tables(
         settings=settings,
         season=frames["Sesong"].set_index("bed_type") if not frames["Sesong"].empty else frames["Sesong"],
         capacity=frames["Kapasitet"].reset_index(drop=True),
+        population=frames["Befolkning"].drop(columns="_row", errors="ignore").reset_index(drop=True),
+        rates=frames["Rater"].drop(columns="_row", errors="ignore").reset_index(drop=True),
         municipality=about.get("kommune", ""),
         reference_alternative=about.get("referansealternativ") or None,
         source_note=about.get("kildemerknad", ""),
@@ -573,6 +585,47 @@ def _check_bed_types(frames: Frames) -> list[ValidationIssue]:
     return issues
 
 
+def _check_years_ahead(frames: Frames) -> list[ValidationIssue]:
+    """Rater names known types and age groups of Befolkning; every type has a rate; the start year has people."""
+    population, rates = frames["Befolkning"], frames["Rater"]
+    if population.empty and rates.empty:
+        return []
+    issues = []
+    if population.empty or rates.empty:
+        missing, given = ("Befolkning", "Rater") if population.empty else ("Rater", "Befolkning")
+        message = f"arket «{given}» krever også arket «{missing}» (planen for årene framover trenger begge)"
+        return [ValidationIssue(missing, None, "", message)]
+    types = set(frames["Plasstyper"]["bed_type"])
+    groups = set(population["age_group"])
+    for _, row in rates.iterrows():
+        if row["bed_type"] not in types:
+            issues.append(
+                ValidationIssue(
+                    "Rater", int(row["_row"]), "plasstype", unknown_name_message(row["bed_type"], types, "Plasstyper")
+                )
+            )
+        if row["age_group"] not in groups:
+            issues.append(
+                ValidationIssue(
+                    "Rater",
+                    int(row["_row"]),
+                    "aldersgruppe",
+                    unknown_name_message(row["age_group"], groups, "Befolkning"),
+                )
+            )
+    for bed_type in sorted(types - set(rates["bed_type"])):
+        message = f"plasstypen «{bed_type}» har ingen rad i «Rater» (gi minst én aldersgruppe)"
+        issues.append(ValidationIssue("Rater", None, "plasstype", message))
+    years = sorted(set(population["year"]))
+    for group in sorted(groups):
+        have = set(population.loc[population["age_group"] == group, "year"])
+        for year in years:
+            if year not in have:
+                message = f"aldersgruppen «{group}» mangler året {year} (alle aldersgrupper trenger de samme årene)"
+                issues.append(ValidationIssue("Befolkning", None, "aar", message))
+    return issues
+
+
 def _check_skills(frames: Frames) -> list[ValidationIssue]:
     """Skill shares sum to 1 and a nurse group exists (the minimum-nurse rule needs it)."""
     issues = []
@@ -607,6 +660,7 @@ _CROSS_CHECKS: tuple[tuple[tuple[str, ...], Callable[[Frames], list[ValidationIs
     ((), _check_sites),
     (("Lokasjoner", "Plasstyper"), _check_season_and_capacity),
     (("Lokasjoner",), _check_bed_types),
+    (("Plasstyper", "Parametre"), _check_years_ahead),
     (("Bemanning",), _check_skills),
     ((), _check_policies),
 )
@@ -672,6 +726,8 @@ def case_tables(case: Case) -> dict[str, pd.DataFrame]:
         "Parametre": case.parameters,
         "Alternativer": case.alternatives,
         "Sesong": case.season.reset_index() if not case.season.empty else case.season,
+        "Befolkning": case.population,
+        "Rater": case.rates,
         "Kapasitet": case.capacity.assign(
             start=[f"{d:02d}.{m:02d}" for d, m in case.capacity["start"]],
             end=[f"{d:02d}.{m:02d}" for d, m in case.capacity["end"]],

@@ -432,6 +432,79 @@ def _simulate(
     click.echo(f"{number(result.events)} hendelser på {number(elapsed, 1)} s. Resultater: {path}; figur: {figures[0]}")
 
 
+@main.command("plan", options_metavar="[VALG]")
+@click.argument("input_path", metavar="[INNDATA]", required=False, type=click.Path(path_type=Path))
+@option("--fra", "first_year", type=click.IntRange(1900, 2200), metavar="ÅR", help="Første år (standard: startaar).")
+@option("--til", "last_year", type=click.IntRange(1900, 2200), metavar="ÅR", help="Siste år (standard: sluttaar).")
+@option(
+    "--ut",
+    "--out",
+    "out_path",
+    metavar="FIL.xlsx",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Excel-filen som skrives (standard: reports/<case>-plan.xlsx).",
+)
+@dimensioning_option
+@_handle_errors
+def plan_command(
+    input_path: Path | None, first_year: int | None, last_year: int | None, out_path: Path | None, dimensjonering: str
+) -> None:
+    """Behov fram mot 2040: fordeling, avvisning, UKP-døgn, årsverk og kostnad per år.
+
+    Krever arkene «Befolkning» og «Rater» (og en fordeling i «Alternativer» som regnes som dagens).
+    Sammenligner to strategier per år: dagens total med den beste fordelingen hvert år, og
+    dekningsgrad (dagens plasser per 1 000 innbyggere over 80 år holdt fast, dagens fordeling).
+    """
+    from .report.plan_report import plan_sentences, write_plan_excel
+    from .years import FIXED_TOTAL, plan_years, planning_years
+
+    out_path = out_path or DEFAULT_REPORT_DIR / f"{(input_path or drammen_path()).stem}-plan.xlsx"
+    with guarded([input_path or drammen_path()], [out_path], ".xlsx"):
+        case = _load(input_path, dimensjonering)
+        if case.population.empty or case.rates.empty:
+            raise DimensioningError(
+                "Inndatafilen har ikke arkene «Befolkning» og «Rater», som planen for årene framover trenger. "
+                "«dimension template --eksempel drammen drammen.xlsx» viser hvordan de fylles ut."
+            )
+        if not case.alternative_names:
+            raise DimensioningError(
+                "Planen trenger dagens fordeling: legg den inn som første fordeling i «Alternativer»."
+            )
+        years = planning_years(case)
+        first, last = first_year or years[0], last_year or years[-1]
+        if first > last:
+            raise DimensioningError(f"--fra {first} er etter --til {last}.")
+        known = sorted(int(y) for y in case.population["year"].unique())
+        if first < known[0] or last > known[-1]:
+            raise DimensioningError(
+                f"Befolkningen er gitt for {known[0]}-{known[-1]}; velg år innenfor det (fikk {first}-{last})."
+            )
+        result = plan_years(case, list(range(first, last + 1)))
+        write_plan_excel(result, case, out_path)
+    table = _table(
+        f"Fast total ({number(case.settings.total_beds or 0)} plasser), beste fordeling hvert år",
+        ("År", *case.bed_type_names, "UKP-døgn", "Kostnad (mill. kr)", "Holder kravene"),
+    )
+    per_type = result.per_type[result.per_type["strategy"] == FIXED_TOTAL].set_index(["year", "bed_type"])
+    for row in result.per_year[result.per_year["strategy"] == FIXED_TOTAL].itertuples():
+        cells = [
+            f"{int(per_type.at[(row.year, t), 'beds'])}{'' if per_type.at[(row.year, t), 'holds'] else ' *'}"
+            for t in case.bed_type_names
+        ]
+        table.add_row(
+            str(row.year),
+            *cells,
+            number(row.ukp_days_per_year),
+            number(row.total_cost_nok / 1e6, 1),
+            "ja" if row.meets_targets else "nei",
+        )
+    Console(width=140).print(table)
+    click.echo("* = plasstypen bommer på kravet det året (beregnet med vintertopp og ferier).")
+    for sentence in plan_sentences(result, int(case.settings.total_beds or 0)):
+        click.echo(sentence)
+    click.echo(f"Plan skrevet til {out_path}")
+
+
 @main.command("check", options_metavar="[VALG]")
 @click.argument("input_path", metavar="[INNDATA]", required=False, type=click.Path(path_type=Path))
 @alternative_option

@@ -391,6 +391,44 @@ class CapacityRow(_Row):
     source: Text = column("kilde", "Kilde", default="")
 
 
+MIN_YEAR, MAX_YEAR = 1900, 2200
+MAX_INHABITANTS = 50_000_000
+
+
+class PopulationRow(_Row):
+    """Sheet ``Befolkning`` (optional): projected inhabitants per year and age group (the years ahead)."""
+
+    year: Count = column("aar", "Årstall", unit="år", ge=MIN_YEAR, le=MAX_YEAR)
+    age_group: Name = column("aldersgruppe", "Aldersgruppe, f.eks. «0-79» og «80+» (samme navn som i «Rater»)")
+    inhabitants: Number = column("innbyggere", "Innbyggere i aldersgruppen", unit="personer", ge=0, le=MAX_INHABITANTS)
+    source: Text = column("kilde", "Kilde (f.eks. SSBs framskriving, hovedalternativet)", default="")
+
+
+class RateRow(_Row):
+    """Sheet ``Rater`` (optional): admissions per 1,000 inhabitants per type and age group."""
+
+    bed_type: Name = column("plasstype", "Plasstype (fra «Plasstyper»)")
+    age_group: Name = column("aldersgruppe", "Aldersgruppe (fra «Befolkning»)")
+    admissions_per_1000: Number = column(
+        "innleggelser_per_1000",
+        "Innleggelser per 1 000 innbyggere i aldersgruppen per år. Bare forholdet mellom aldersgruppene "
+        "teller: ratene skaleres slik at startåret gir innleggelser_per_aar i «Plasstyper»",
+        unit="per 1 000/år",
+        ge=0,
+        le=1000,
+    )
+    los_change_per_year: Number = column(
+        "endring_liggetid_per_aar",
+        "Årlig endring i liggetiden (0,01 = 1 % lengre hvert år; negativ = kortere); samme for alle "
+        "aldersgrupper i plasstypen (den første raden teller)",
+        unit="andel per år",
+        default=0.0,
+        ge=-0.2,
+        le=0.2,
+    )
+    source: Text = column("kilde", "Kilde", default="")
+
+
 class AboutRow(_Row):
     """Sheet ``Om`` (optional): what the case is, as key and text."""
 
@@ -439,6 +477,15 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
         le=MAX_BEDS,
     ),
     ParameterSpec(
+        "startaar",
+        "Første år i planen for årene framover (Befolkning/Rater)",
+        "år",
+        whole=True,
+        ge=MIN_YEAR,
+        le=MAX_YEAR,
+    ),
+    ParameterSpec("sluttaar", "Siste år i planen for årene framover", "år", whole=True, ge=MIN_YEAR, le=MAX_YEAR),
+    ParameterSpec(
         "kostnad_per_plass",
         "Årlig kostnad per seng utenom pleien (bygg, drift, kjøkken); prisen på en seng når totalen er fri",
         "kr/år",
@@ -478,10 +525,12 @@ SHEETS: tuple[SheetSpec, ...] = (
     ),
     SheetSpec("Sesong", SeasonRow, ("bed_type",), "Etterspørsel per måned (sesong)"),
     SheetSpec("Kapasitet", CapacityRow, ("site", "start"), "Perioder med færre åpne senger (ferier)"),
+    SheetSpec("Befolkning", PopulationRow, ("year", "age_group"), "Befolkning per år og aldersgruppe (årene framover)"),
+    SheetSpec("Rater", RateRow, ("bed_type", "age_group"), "Innleggelser per 1 000 innbyggere per aldersgruppe"),
 )
 SHEET_BY_NAME = {spec.name: spec for spec in SHEETS}
 NURSE_SKILL = "sykepleier"
-OPTIONAL_SHEETS = frozenset({"Om", "Foringer", "Alternativer", "Sesong", "Kapasitet"})
+OPTIONAL_SHEETS = frozenset({"Om", "Foringer", "Alternativer", "Sesong", "Kapasitet", "Befolkning", "Rater"})
 
 
 def columns_of(row_model: type[_Row]) -> list[tuple[str, str]]:

@@ -1,0 +1,170 @@
+"""The years ahead as a workbook: strategies per year side by side, inputs echoed with sources.
+
+Reads only a :class:`~dimensioning.years.YearsResult` (and the case's own input tables for the echo).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from ..io_excel import save_workbook
+from ..labels import number
+from ..years import COVERAGE_RATIO, FIXED_TOTAL, YearsResult
+from .excel import DAYS, FTE, NOK, SHARE, Col, _write_table
+
+STRATEGY_NB = {
+    FIXED_TOTAL: "Fast total, beste fordeling hvert år",
+    COVERAGE_RATIO: "Dekningsgrad (plasser per 1 000 innbyggere 80+ holdt fast)",
+}
+
+
+def plan_sentences(result: YearsResult, total_beds: int) -> list[str]:
+    """Sentences a politician can repeat about the years ahead (computed, the real year)."""
+    per_year = result.per_year.set_index(["strategy", "year"])
+    years = sorted(result.per_year["year"].unique())
+    first, last = years[0], years[-1]
+    lines = []
+    broken = {t: y for t, y in result.first_break.items() if y is not None}
+    if broken:
+        year = min(broken.values())
+        types = ", ".join(t for t, y in broken.items() if y == year)
+        lines.append(
+            f"Med {number(total_beds)} plasser holder kravene til og med {year - 1}; fra {year} "
+            f"holder de ikke lenger for {types}, selv med den beste fordelingen."
+        )
+    else:
+        lines.append(f"Med {number(total_beds)} plasser holder kravene hvert år fram til {last}.")
+    fixed_first, fixed_last = per_year.loc[(FIXED_TOTAL, first)], per_year.loc[(FIXED_TOTAL, last)]
+    if result.per_year["ukp_days_per_year"].max() <= 0:
+        lines.append(
+            f"Med {number(total_beds)} plasser får {number(fixed_last['turned_away_per_year'])} pasienter i året "
+            f"ikke plass i {last}, mot {number(fixed_first['turned_away_per_year'])} i {first}."
+        )
+    else:
+        lines.append(
+            f"Med {number(total_beds)} plasser går utskrivningsklare pasienters venting på sykehuset fra "
+            f"{number(fixed_first['ukp_days_per_year'])} UKP-døgn i {first} til "
+            f"{number(fixed_last['ukp_days_per_year'])} i {last} "
+            f"({number(fixed_last['ukp_cost_nok'] / 1e6, 1)} mill. kr i året), og "
+            f"{number(fixed_last['turned_away_per_year'])} pasienter i året får ikke plass i {last}."
+        )
+    ratio_last = per_year.loc[(COVERAGE_RATIO, last)]
+    lines.append(
+        f"Dekningsgraden (dagens plasser per innbygger over 80 år holdt fast) gir {number(ratio_last['beds'])} "
+        f"plasser i {last} med dagens fordeling mellom plasstypene"
+        + (
+            f", {number(ratio_last['beds'] - result.site_capacity)} flere enn lokalene har plass til."
+            if ratio_last["beds"] > result.site_capacity
+            else "."
+        )
+    )
+    return lines
+
+
+def write_plan_excel(result: YearsResult, case: object, path: str | Path) -> Path:
+    """Write ``Plan per år``, ``Plasstyper per år``, ``Fordeling per år``, ``Etterspørsel per år`` and the inputs."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Plan per år"
+    per_year = result.per_year.assign(strategy=result.per_year["strategy"].map(STRATEGY_NB))
+    _write_table(
+        sheet,
+        per_year,
+        [
+            Col("strategy", "Strategi"),
+            Col("year", "År"),
+            Col("beds", "Senger", "0"),
+            Col("staff_fte", "Årsverk i pleien", FTE),
+            Col("total_cost_nok", "Samlet kostnad (kr/år, beregnet)", NOK),
+            Col("turned_away_per_year", "Ikke fått plass per år", FTE),
+            Col("ukp_days_per_year", "UKP-døgn per år", DAYS),
+            Col("ukp_cost_nok", "Kostnad UKP-døgn (kr/år)", NOK),
+            Col("broken_rules", "Regelbrudd", "0"),
+            Col("meets_targets", "Holder alle kravene"),
+        ],
+    )
+    row = len(per_year) + 3
+    notes = [
+        *plan_sentences(result, int(case.settings.total_beds or result.per_year["beds"].iloc[0])),
+        f"Dagens fordeling er «{result.today_name}». Dekningsgraden regnes mot aldersgruppen «{result.oldest_group}».",
+        "Etterspørselen per år: ratene i «Rater» ganger befolkningen i «Befolkning», skalert slik at startåret "
+        "gir innleggelser_per_aar i «Plasstyper». Alle tall er beregnet for det virkelige året (vintertopp og "
+        "ferier), uten ledig-seng-prinsippet.",
+    ]
+    for offset, line in enumerate(notes):
+        sheet.cell(row=row + offset, column=1, value=line)
+    sheet.cell(row=row - 1, column=1, value="Hovedfunn").font = Font(bold=True)
+
+    per_type = result.per_type.assign(strategy=result.per_type["strategy"].map(STRATEGY_NB))
+    _write_table(
+        workbook.create_sheet("Plasstyper per år"),
+        per_type,
+        [
+            Col("strategy", "Strategi"),
+            Col("year", "År"),
+            Col("bed_type", "Plasstype"),
+            Col("beds", "Senger", "0"),
+            Col("max_blocking", "Krav: maks andel uten plass", SHARE),
+            Col("blocking_year", "Andel uten plass i året", SHARE),
+            Col("holds", "Holder kravet"),
+            Col("turned_away_per_year", "Ikke fått plass per år", FTE),
+            Col("waiting_days_per_year", "Ventedøgn per år", DAYS),
+            Col("mean_wait_days", "Snitt ventetid, alle innlagte (døgn)", "0.00"),
+            Col("unmet_booked_days_per_year", "Bookede døgn som ikke kan gis", DAYS),
+        ],
+    )
+    allocations = result.allocations.assign(strategy=result.allocations["strategy"].map(STRATEGY_NB))
+    _write_table(
+        workbook.create_sheet("Fordeling per år"),
+        allocations,
+        [
+            Col("strategy", "Strategi"),
+            Col("year", "År"),
+            Col("site", "Lokasjon"),
+            Col("bed_type", "Plasstype"),
+            Col("beds", "Senger", "0"),
+        ],
+    )
+    _write_table(
+        workbook.create_sheet("Etterspørsel per år"),
+        result.demand,
+        [
+            Col("year", "År"),
+            Col("bed_type", "Plasstype"),
+            Col("arrivals_per_year", "Innleggelser per år", FTE),
+            Col("los_days", "Liggetid (døgn)", "0.00"),
+            Col("load_beds", "Belastning (senger)", "0.00"),
+            Col("growth", "Vekst fra startåret", "0.000"),
+        ],
+    )
+    population = result.population.reset_index().melt(id_vars="year", var_name="age_group", value_name="inhabitants")
+    _write_table(
+        workbook.create_sheet("Befolkning per år"),
+        population.sort_values(["year", "age_group"], kind="stable"),
+        [Col("year", "År"), Col("age_group", "Aldersgruppe"), Col("inhabitants", "Innbyggere (interpolert)", "#,##0")],
+    )
+    echo = [
+        (
+            "Befolkning (inndata)",
+            case.population,
+            [("year", "aar"), ("age_group", "aldersgruppe"), ("inhabitants", "innbyggere"), ("source", "kilde")],
+        ),
+        (
+            "Rater (inndata)",
+            case.rates,
+            [
+                ("bed_type", "plasstype"),
+                ("age_group", "aldersgruppe"),
+                ("admissions_per_1000", "innleggelser_per_1000"),
+                ("los_change_per_year", "endring_liggetid_per_aar"),
+                ("source", "kilde"),
+            ],
+        ),
+    ]
+    for title, frame, columns in echo:
+        _write_table(workbook.create_sheet(title), pd.DataFrame(frame), [Col(f, h) for f, h in columns])
+    return save_workbook(workbook, path)

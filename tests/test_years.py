@@ -1,0 +1,190 @@
+"""The years ahead (issue 12, first slice): demand per year, «fast total» and «dekningsgrad» per year."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from dimensioning import queueing
+from dimensioning.cli import main
+from dimensioning.errors import InputError
+from dimensioning.years import (
+    COVERAGE_RATIO,
+    FIXED_TOTAL,
+    best_split,
+    case_for_year,
+    coverage_ratio_allocation,
+    demand_by_year,
+    plan_years,
+)
+
+from .conftest import small_case
+
+POPULATION = """
+aar,aldersgruppe,innbyggere
+2025,80+,1000
+2025,0-79,9000
+2030,80+,2000
+2030,0-79,9000
+"""
+
+RATES = """
+plasstype,aldersgruppe,innleggelser_per_1000,endring_liggetid_per_aar
+Akutt,80+,100,0
+Akutt,0-79,10,0
+Vanlig,80+,150,0.01
+"""
+
+ALTERNATIVES = """
+alternativ,lokasjon,plasstype,plasser
+I dag,A,Akutt,4
+I dag,B,Vanlig,6
+"""
+
+
+def years_case(**sheets: str):
+    return small_case(Befolkning=POPULATION, Rater=RATES, Alternativer=ALTERNATIVES, **sheets)
+
+
+def test_demand_is_calibrated_to_the_start_year_and_grows_with_the_age_groups():
+    case = years_case()
+    demand = demand_by_year(case).set_index(["year", "bed_type"])
+    # the start year reproduces innleggelser_per_aar exactly
+    assert demand.at[(2025, "Akutt"), "arrivals_per_year"] == pytest.approx(300)
+    assert demand.at[(2025, "Vanlig"), "arrivals_per_year"] == pytest.approx(200)
+    # Akutt: 100 per 1,000 aged 80+ and 10 per 1,000 under 80 -> raw 100 + 90 = 190 in 2025;
+    # 2027 lies 2/5 of the way to 2030 (80+ 1,400): raw 140 + 90 = 230
+    assert demand.at[(2027, "Akutt"), "arrivals_per_year"] == pytest.approx(300 * 230 / 190)
+    # Vanlig is used by the 80+ only: it grows with them, and its stay grows 1 % a year
+    assert demand.at[(2030, "Vanlig"), "arrivals_per_year"] == pytest.approx(400)
+    assert demand.at[(2030, "Vanlig"), "los_days"] == pytest.approx(14 * 1.01**5)
+    assert demand.at[(2030, "Vanlig"), "load_beds"] == pytest.approx(400 * 14 * 1.01**5 / 365)
+    year_case = case_for_year(case, 2030)
+    assert year_case.bed_types.at["Vanlig", "arrivals_per_year"] == pytest.approx(400)
+    assert year_case.load_beds["Vanlig"] == pytest.approx(400 * 14 * 1.01**5 / 365)
+
+
+def test_per_year_blocking_is_erlang_b_for_that_years_load():
+    """Without seasons or closures each year's computed blocking is Erlang B at that year's load."""
+    case = years_case()
+    result = plan_years(case)
+    demand = result.demand.set_index(["year", "bed_type"])
+    for row in result.per_type.itertuples():
+        load = demand.at[(row.year, row.bed_type), "load_beds"]
+        assert row.blocking_year == pytest.approx(float(queueing.erlang_b(row.beds, load)), rel=1e-9)
+    # the coverage ratio doubles today's 10 beds when the 80+ double (2025 -> 2030)
+    ratio = result.per_year.set_index(["strategy", "year"])
+    assert ratio.at[(COVERAGE_RATIO, 2025), "beds"] == 10
+    assert ratio.at[(COVERAGE_RATIO, 2030), "beds"] == 20
+    assert (result.per_year.loc[result.per_year["strategy"] == FIXED_TOTAL, "beds"] == 10).all()
+
+
+def test_fixed_total_finds_the_cheapest_split_and_the_year_it_breaks():
+    case = years_case()
+    result = plan_years(case)
+    fixed = result.per_type[result.per_type["strategy"] == FIXED_TOTAL]
+    # brute force over the two pooled counts with 10 beds: the cheapest split that holds both targets
+    for year in (2025, 2026):
+        year_case = case_for_year(case, year)
+        loads = year_case.load_beds
+        holds = [
+            (a, 10 - a)
+            for a in range(2, 9)
+            if queueing.erlang_b(a, loads["Akutt"]) <= 0.2 and queueing.erlang_b(10 - a, loads["Vanlig"]) <= 0.5
+        ]
+        got = fixed[fixed["year"] == year].set_index("bed_type")["beds"]
+        assert (int(got["Akutt"]), int(got["Vanlig"])) in holds
+    broken = fixed[~fixed["holds"]]
+    expected = {
+        t: (int(broken.loc[broken["bed_type"] == t, "year"].min()) if (broken["bed_type"] == t).any() else None)
+        for t in case.bed_type_names
+    }
+    assert result.first_break == expected
+    assert any(v is not None for v in expected.values())  # 10 beds do not last to 2030 here
+
+
+def test_best_split_keeps_the_same_share_of_every_target_when_they_cannot_all_hold():
+    case = case_for_year(years_case(), 2030)
+    from dimensioning.model import model_data
+
+    needed = model_data(case).min_beds_for_target
+    assert sum(needed.values()) > 10  # the targets need more than the 10 beds
+    split = best_split(case).groupby("bed_type")["beds"].sum()
+    assert split.sum() == 10
+    shares = [split[t] / needed[t] for t in needed]
+    assert max(shares) - min(shares) < 0.5  # no type is closed to keep another whole
+
+
+def test_coverage_ratio_rounds_by_largest_remainder():
+    today = pd.DataFrame({"site": ["A", "A", "B"], "bed_type": ["X", "Y", "X"], "beds": [5, 3, 2]})
+    scaled = coverage_ratio_allocation(today, 1.55)
+    assert scaled["beds"].sum() == round(10 * 1.55)
+    assert scaled["beds"].tolist() == [8, 5, 3]  # 7.75, 4.65, 3.1 -> 7, 4, 3 + the two largest remainders
+
+
+@pytest.mark.parametrize(
+    ("sheets", "fragment"),
+    [
+        ({"Rater": RATES.replace("Akutt,80+", "Akut,80+")}, "Rater"),
+        ({"Rater": RATES.replace("Vanlig,80+", "Vanlig,90+")}, "aldersgruppe"),
+        ({"Rater": RATES.replace("Vanlig,80+,150,0.01\n", "")}, "ingen rad i «Rater»"),
+        ({"Befolkning": POPULATION.replace("2030,0-79,9000\n", "")}, "mangler året 2030"),
+        ({"Rater": RATES.replace("0.01", "0.5")}, "endring_liggetid_per_aar"),
+        ({"Befolkning": POPULATION.replace("2025,80+,1000", "2025,80+,-5")}, "innbyggere"),
+    ],
+)
+def test_bad_years_sheets_get_cell_level_errors(sheets, fragment):
+    base = {"Befolkning": POPULATION, "Rater": RATES, "Alternativer": ALTERNATIVES}
+    with pytest.raises(InputError) as info:
+        small_case(**{**base, **sheets})
+    assert fragment in str(info.value)
+
+
+def test_population_without_rates_is_refused():
+    with pytest.raises(InputError) as info:
+        small_case(Befolkning=POPULATION)
+    assert "«Rater»" in str(info.value)
+
+
+def test_plan_command_on_drammen_writes_the_plan_and_says_when_146_breaks(tmp_path):
+    out = tmp_path / "plan.xlsx"
+    result = CliRunner().invoke(main, ["plan", "--fra", "2025", "--til", "2028", "--ut", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Med 146 plasser holder kravene til og med" in result.output
+    workbook = load_workbook(out)
+    assert workbook.sheetnames[:4] == ["Plan per år", "Plasstyper per år", "Fordeling per år", "Etterspørsel per år"]
+    rows = list(workbook["Plan per år"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("Strategi", "År", "Senger")
+    years = [r[1] for r in rows[1:9]]
+    assert sorted(set(years)) == [2025, 2026, 2027, 2028]
+    fixed = [r for r in rows[1:9] if r[0].startswith("Fast total")]
+    assert all(r[2] == 146 for r in fixed)
+    demand = list(workbook["Etterspørsel per år"].iter_rows(values_only=True))
+    usk_2025 = next(r for r in demand if r[0] == 2025 and r[1] == "Forsterket (USK)")
+    assert usk_2025[2] == pytest.approx(1720)
+    sources = list(workbook["Befolkning (inndata)"].iter_rows(values_only=True))
+    assert any("planstrategi" in str(r[3]) for r in sources[1:])
+
+
+def test_plan_command_on_the_template_and_without_the_sheets(tmp_path):
+    runner = CliRunner()
+    template = tmp_path / "mal.xlsx"
+    assert runner.invoke(main, ["template", str(template)]).exit_code == 0
+    result = runner.invoke(main, ["plan", str(template), "--ut", str(tmp_path / "plan.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert "Dekningsgraden" in result.output
+    # a workbook without Befolkning/Rater gets a Norwegian message and exit 2, no traceback
+    from dimensioning.io_template import write_template
+
+    bare = small_case(Alternativer=ALTERNATIVES)
+    path = write_template(bare, tmp_path / "uten.xlsx")
+    refused = runner.invoke(main, ["plan", str(path), "--ut", str(tmp_path / "p.xlsx")])
+    assert refused.exit_code == 2
+    assert "«Befolkning» og «Rater»" in refused.output
+    assert not (tmp_path / "p.xlsx").exists()
+    # years outside the population sheet
+    outside = runner.invoke(main, ["plan", str(template), "--fra", "2019", "--ut", str(tmp_path / "q.xlsx")])
+    assert outside.exit_code == 2
+    assert "Befolkningen er gitt for 2025-2040" in outside.output
