@@ -57,6 +57,12 @@ class Settings:
         absence_uplift: Extra FTE for holidays and absence (0.12 = 12 %).
         start_year, end_year: The years ahead (``startaar``, ``sluttaar``); None: the first and
             last year in ``Befolkning``.
+        fixed_total_until: The plan keeps the total fixed up to this year (``fast_total_til_aar``;
+            None: every year).
+        discount_rate: Yearly discount rate of the plan (``diskonteringsrente``; 4 % by default,
+            the Ministry of Finance's rate for public projects).
+        max_site_change: Most beds more or fewer per site from one year to the next (None: any).
+        max_nurse_growth: Most nurse FTE more from one year to the next (None: any).
     """
 
     total_beds: int | None = None
@@ -69,6 +75,10 @@ class Settings:
     absence_uplift: float = 0.12
     start_year: int | None = None
     end_year: int | None = None
+    fixed_total_until: int | None = None
+    discount_rate: float = 0.04
+    max_site_change: int | None = None
+    max_nurse_growth: float | None = None
 
     @property
     def total_is_free(self) -> bool:
@@ -104,6 +114,10 @@ SETTING_FIELDS = {
     "min_antall_plasser": "total_min",
     "startaar": "start_year",
     "sluttaar": "end_year",
+    "fast_total_til_aar": "fixed_total_until",
+    "diskonteringsrente": "discount_rate",
+    "maks_endring_per_lokasjon": "max_site_change",
+    "maks_vekst_sykepleiere": "max_nurse_growth",
     "maks_antall_plasser": "total_max",
     "kostnad_per_plass": "cost_per_bed",
 }
@@ -126,6 +140,7 @@ class Case:
         capacity: Holiday periods ``site, start, end, open_share`` (``Kapasitet``; may be empty).
         population: ``year, age_group, inhabitants`` (``Befolkning``; may be empty: no years ahead).
         rates: ``bed_type, age_group, admissions_per_1000, los_change_per_year`` (``Rater``).
+        capacity_options: Capacity that may open in the years ahead (``Utbygging``; may be empty).
         peak_dimensioning: Meet the blocking target in every month of the real year instead of on
             the yearly mean (``--dimensjonering topp``).
         load_factors: ``(type, factor)`` pairs that scale a type's modified offered load in the
@@ -149,6 +164,7 @@ class Case:
     capacity: pd.DataFrame
     population: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     rates: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    capacity_options: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     peak_dimensioning: bool = False
     load_factors: tuple[tuple[str, float], ...] = ()
     municipality: str = ""
@@ -375,6 +391,7 @@ def case_from_tables(
         capacity=frames["Kapasitet"].reset_index(drop=True),
         population=frames["Befolkning"].drop(columns="_row", errors="ignore").reset_index(drop=True),
         rates=frames["Rater"].drop(columns="_row", errors="ignore").reset_index(drop=True),
+        capacity_options=frames["Utbygging"].drop(columns="_row", errors="ignore").reset_index(drop=True),
         municipality=about.get("kommune", ""),
         reference_alternative=about.get("referansealternativ") or None,
         source_note=about.get("kildemerknad", ""),
@@ -728,6 +745,7 @@ def case_tables(case: Case) -> dict[str, pd.DataFrame]:
         "Sesong": case.season.reset_index() if not case.season.empty else case.season,
         "Befolkning": case.population,
         "Rater": case.rates,
+        "Utbygging": case.capacity_options,
         "Kapasitet": case.capacity.assign(
             start=[f"{d:02d}.{m:02d}" for d, m in case.capacity["start"]],
             end=[f"{d:02d}.{m:02d}" for d, m in case.capacity["end"]],

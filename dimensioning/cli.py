@@ -452,11 +452,12 @@ def plan_command(
     """Behov fram mot 2040: fordeling, avvisning, UKP-døgn, årsverk og kostnad per år.
 
     Krever arkene «Befolkning» og «Rater» (og en fordeling i «Alternativer» som regnes som dagens).
-    Sammenligner to strategier per år: dagens total med den beste fordelingen hvert år, og
+    Sammenligner tre strategier per år: planen (optimal over alle årene, med utbyggingene i
+    «Utbygging», som ikke kan angres), dagens total med den beste fordelingen hvert år, og
     dekningsgrad (dagens plasser per 1 000 innbyggere over 80 år holdt fast, dagens fordeling).
     """
     from .report.plan_report import plan_sentences, write_plan_excel
-    from .years import FIXED_TOTAL, plan_years, planning_years
+    from .years import FIXED_TOTAL, PLAN, plan_years, planning_years
 
     out_path = out_path or DEFAULT_REPORT_DIR / f"{(input_path or drammen_path()).stem}-plan.xlsx"
     with guarded([input_path or drammen_path()], [out_path], ".xlsx"):
@@ -481,24 +482,29 @@ def plan_command(
             )
         result = plan_years(case, list(range(first, last + 1)))
         write_plan_excel(result, case, out_path)
-    table = _table(
-        f"Fast total ({number(case.settings.total_beds or 0)} plasser), beste fordeling hvert år",
-        ("År", *case.bed_type_names, "UKP-døgn", "Kostnad (mill. kr)", "Holder kravene"),
-    )
-    per_type = result.per_type[result.per_type["strategy"] == FIXED_TOTAL].set_index(["year", "bed_type"])
-    for row in result.per_year[result.per_year["strategy"] == FIXED_TOTAL].itertuples():
-        cells = [
-            f"{int(per_type.at[(row.year, t), 'beds'])}{'' if per_type.at[(row.year, t), 'holds'] else ' *'}"
-            for t in case.bed_type_names
-        ]
-        table.add_row(
-            str(row.year),
-            *cells,
-            number(row.ukp_days_per_year),
-            number(row.total_cost_nok / 1e6, 1),
-            "ja" if row.meets_targets else "nei",
-        )
-    Console(width=140).print(table)
+    titles = {
+        PLAN: "Plan: senger per plasstype og år (optimal over årene, med utbygging)",
+        FIXED_TOTAL: f"Fast total ({number(case.settings.total_beds or 0)} plasser), beste fordeling hvert år",
+    }
+    for strategy, title in titles.items():
+        if not (result.per_year["strategy"] == strategy).any():
+            continue
+        table = _table(title, ("År", *case.bed_type_names, "Senger", "UKP-døgn", "Kostnad (mill. kr)", "Holder"))
+        per_type = result.per_type[result.per_type["strategy"] == strategy].set_index(["year", "bed_type"])
+        for row in result.per_year[result.per_year["strategy"] == strategy].itertuples():
+            cells = [
+                f"{int(per_type.at[(row.year, t), 'beds'])}{'' if per_type.at[(row.year, t), 'holds'] else ' *'}"
+                for t in case.bed_type_names
+            ]
+            table.add_row(
+                str(row.year),
+                *cells,
+                str(row.beds),
+                number(row.ukp_days_per_year),
+                number(row.total_cost_nok / 1e6, 1),
+                "ja" if row.meets_targets else "nei",
+            )
+        Console(width=150).print(table)
     click.echo("* = plasstypen bommer på kravet det året (beregnet med vintertopp og ferier).")
     for sentence in plan_sentences(result, int(case.settings.total_beds or 0)):
         click.echo(sentence)

@@ -429,6 +429,45 @@ class RateRow(_Row):
     source: Text = column("kilde", "Kilde", default="")
 
 
+MAX_INVESTMENT_NOK = 10_000_000_000
+
+
+class CapacityOptionRow(_Row):
+    """Sheet ``Utbygging`` (optional): capacity that can open in the years ahead (irreversible)."""
+
+    option: Name = column("navn", "Navn på utbyggingen (f.eks. «Tom fløy, Drammen helsehus»)")
+    site: Name = column(
+        "lokasjon", "Lokasjonen den gir senger til: en fra «Lokasjoner», eller et nytt navn for en ny lokasjon"
+    )
+    earliest_year: Count = column("tidligst_aar", "Første år den kan være i drift", unit="år", ge=MIN_YEAR, le=MAX_YEAR)
+    beds: Count = column("plasser", "Senger den gir", unit="senger", ge=1, le=MAX_BEDS)
+    single_rooms_bath: Count = column(
+        "enerom_med_bad", "Enerom med eget bad den gir", unit="rom", default=0, le=MAX_ROOMS
+    )
+    single_rooms_no_bath: Count = column("enerom_uten_bad", "Enerom uten eget bad", unit="rom", default=0, le=MAX_ROOMS)
+    screened_rooms: Count = column(
+        "skjermede_oppholdsrom", "Skjermede oppholdsrom", unit="rom", default=0, le=MAX_ROOMS
+    )
+    pool: YesNo = column("basseng", "Ny lokasjon: har basseng", default=False)
+    training_hall: YesNo = column("treningssal", "Ny lokasjon: har treningssal", default=False)
+    relatives_overnight: YesNo = column(
+        "overnatting_parorende", "Ny lokasjon: overnatting for pårørende", default=False
+    )
+    doctor_office: YesNo = column("legekontor", "Ny lokasjon: vaktrom og legekontor", default=False)
+    investment: Number = column(
+        "investering", "Engangskostnad når den åpner", unit="kr", default=0.0, ge=0, le=MAX_INVESTMENT_NOK
+    )
+    yearly_cost: Number = column(
+        "driftskostnad",
+        "Fast årlig kostnad når den er i drift (utenom pleien)",
+        unit="kr/år",
+        default=0.0,
+        ge=0,
+        le=MAX_NOK,
+    )
+    source: Text = column("kilde", "Kilde", default="")
+
+
 class AboutRow(_Row):
     """Sheet ``Om`` (optional): what the case is, as key and text."""
 
@@ -486,6 +525,28 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
     ),
     ParameterSpec("sluttaar", "Siste år i planen for årene framover", "år", whole=True, ge=MIN_YEAR, le=MAX_YEAR),
     ParameterSpec(
+        "fast_total_til_aar",
+        "Planen holder totalt_antall_plasser fast til og med dette året; senere velger den totalen selv",
+        "år",
+        whole=True,
+        ge=MIN_YEAR,
+        le=MAX_YEAR,
+    ),
+    ParameterSpec("diskonteringsrente", "Diskonteringsrente i planen for årene framover (0,04 = 4 %)", "andel", le=0.5),
+    ParameterSpec(
+        "maks_endring_per_lokasjon",
+        "Høyst så mange senger mer eller mindre per lokasjon fra ett år til det neste",
+        "senger",
+        whole=True,
+        le=MAX_BEDS,
+    ),
+    ParameterSpec(
+        "maks_vekst_sykepleiere",
+        "Høyst så mange flere sykepleierårsverk fra ett år til det neste (rekruttering)",
+        "årsverk",
+        le=10_000,
+    ),
+    ParameterSpec(
         "kostnad_per_plass",
         "Årlig kostnad per seng utenom pleien (bygg, drift, kjøkken); prisen på en seng når totalen er fri",
         "kr/år",
@@ -527,10 +588,13 @@ SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Kapasitet", CapacityRow, ("site", "start"), "Perioder med færre åpne senger (ferier)"),
     SheetSpec("Befolkning", PopulationRow, ("year", "age_group"), "Befolkning per år og aldersgruppe (årene framover)"),
     SheetSpec("Rater", RateRow, ("bed_type", "age_group"), "Innleggelser per 1 000 innbyggere per aldersgruppe"),
+    SheetSpec("Utbygging", CapacityOptionRow, ("option",), "Utbygging som kan åpne i årene framover", max_rows=200),
 )
 SHEET_BY_NAME = {spec.name: spec for spec in SHEETS}
 NURSE_SKILL = "sykepleier"
-OPTIONAL_SHEETS = frozenset({"Om", "Foringer", "Alternativer", "Sesong", "Kapasitet", "Befolkning", "Rater"})
+OPTIONAL_SHEETS = frozenset(
+    {"Om", "Foringer", "Alternativer", "Sesong", "Kapasitet", "Befolkning", "Rater", "Utbygging"}
+)
 
 
 def columns_of(row_model: type[_Row]) -> list[tuple[str, str]]:

@@ -26,10 +26,12 @@ import pandas as pd
 from .case import Case
 from .evaluate import Evaluation, evaluate
 from .model import build_model, model_data
+from .model.multiyear import CapacityOption, build_plan_model, opened_options
 from .solve import SolveOptions, Termination, allocation_from_model, elastic_solution, run_solver
 
 FIXED_TOTAL = "fast total"
 COVERAGE_RATIO = "dekningsgrad"
+PLAN = "plan"
 
 
 def planning_years(case: Case) -> list[int]:
@@ -151,6 +153,9 @@ class YearsResult:
         today_name: The alternative used as today's split.
         oldest_group: The age group of the coverage ratio.
         site_capacity: Beds the sites hold in all (``Lokasjoner.plasser``).
+        openings: ``option -> first year in service`` in the plan (options never opened are absent).
+        plan_status: The multi-year MIP's solver status (optimal, or the gap when stopped).
+        plan_note: Why there is no plan (bokmål), or "" when there is one.
     """
 
     demand: pd.DataFrame
@@ -162,6 +167,9 @@ class YearsResult:
     today_name: str
     oldest_group: str
     site_capacity: int
+    openings: dict[str, int]
+    plan_status: object
+    plan_note: str = ""
 
 
 def best_split(case: Case, options: SolveOptions | None = None, steps: int = 7) -> pd.DataFrame:
@@ -199,6 +207,90 @@ def best_split(case: Case, options: SolveOptions | None = None, steps: int = 7) 
     return best
 
 
+def capacity_options(case: Case) -> list[CapacityOption]:
+    """The rows of ``Utbygging`` as :class:`~.model.multiyear.CapacityOption` (workbook order)."""
+    return [
+        CapacityOption(
+            name=str(r.option),
+            site=str(r.site),
+            earliest_year=int(r.earliest_year),
+            beds=int(r.beds),
+            single_rooms=int(r.single_rooms_bath + r.single_rooms_no_bath),
+            bath_rooms=int(r.single_rooms_bath),
+            screened_rooms=int(r.screened_rooms),
+            investment=float(r.investment),
+            yearly_cost=float(r.yearly_cost),
+        )
+        for r in case.capacity_options.itertuples()
+    ]
+
+
+def sites_with_options(case: Case, opened: set[str]) -> pd.DataFrame:
+    """``Lokasjoner`` with a row for every new site of an option, and the opened options' beds and rooms added."""
+    sites = case.sites.copy()
+    for r in case.capacity_options.itertuples():
+        if r.site not in sites.index:
+            row = {c: 0 for c in sites.columns if c not in ("source",)}
+            row.update(
+                {
+                    "pool": bool(r.pool),
+                    "training_hall": bool(r.training_hall),
+                    "relatives_overnight": bool(r.relatives_overnight),
+                    "doctor_office": bool(r.doctor_office),
+                    "source": f"Ny lokasjon fra «Utbygging»: {r.option}",
+                }
+            )
+            sites.loc[r.site] = pd.Series(row)
+        if r.option in opened:
+            for column, value in (
+                ("beds", r.beds),
+                ("single_rooms_bath", r.single_rooms_bath),
+                ("single_rooms_no_bath", r.single_rooms_no_bath),
+                ("screened_rooms", r.screened_rooms),
+            ):
+                sites.at[r.site, column] = int(sites.at[r.site, column]) + int(value)
+    for column in ("beds", "single_rooms_bath", "single_rooms_no_bath", "double_rooms", "screened_rooms"):
+        sites[column] = sites[column].astype(int)
+    return sites
+
+
+def plan_case(case: Case, year: int, demand: pd.DataFrame, opened: set[str] | None = None) -> Case:
+    """Year *y* of the plan: that year's demand, the option sites, and the total rule of that year.
+
+    Up to ``fast_total_til_aar`` the total is ``totalt_antall_plasser``; after it the plan chooses
+    the total, no fewer beds than today and at most what the sites and every option hold.
+    ``opened`` adds those options' beds and rooms (for evaluating a plan; the model adds them itself).
+    """
+    year_case = case_for_year(case, year, demand)
+    sites = sites_with_options(case, opened or set())
+    settings = case.settings
+    until = settings.fixed_total_until
+    if settings.total_beds is not None and until is not None and year > until:
+        everything = int(case.sites["beds"].sum() + case.capacity_options["beds"].sum())
+        settings = dataclasses.replace(settings, total_beds=None, total_min=settings.total_beds, total_max=everything)
+    return year_case.replace(sites=sites, settings=settings)
+
+
+def solve_plan(
+    case: Case, years: list[int], demand: pd.DataFrame, options: SolveOptions | None = None
+) -> tuple[dict[int, pd.DataFrame] | None, dict[int, set[str]] | None, object]:
+    """Solve the multi-year MIP: the split per year and the options in service per year (None, None if infeasible)."""
+    settings = case.settings
+    year_data = {y: model_data(plan_case(case, y, demand)) for y in years}
+    m = build_plan_model(
+        year_data,
+        capacity_options(case),
+        discount_rate=settings.discount_rate,
+        max_site_change=settings.max_site_change,
+        max_nurse_growth=settings.max_nurse_growth,
+    )
+    status = run_solver(m, options)
+    if status.termination is Termination.INFEASIBLE:
+        return None, None, status
+    allocations = {y: allocation_from_model(m.year[y]) for y in years}
+    return allocations, opened_options(m), status
+
+
 def plan_years(case: Case, years: list[int] | None = None, options: SolveOptions | None = None) -> YearsResult:
     """Evaluate «fast total» and «dekningsgrad» in every planning year (see the module docstring).
 
@@ -223,6 +315,21 @@ def plan_years(case: Case, years: list[int] | None = None, options: SolveOptions
         evaluations.append((FIXED_TOTAL, year, evaluate(year_case, best_split(year_case, options), FIXED_TOTAL)))
         ratio = coverage_ratio_allocation(today, old[i] / old[0] if old[0] > 0 else 1.0)
         evaluations.append((COVERAGE_RATIO, year, evaluate(year_case, ratio, COVERAGE_RATIO)))
+    plan_allocations, opened, status = solve_plan(case, years, demand, options)
+    openings: dict[str, int] = {}
+    note = ""
+    if opened is None:
+        note = (
+            "Planen har ingen løsning: kravene kan ikke oppfylles hvert år med lokalene og utbyggingene i "
+            "«Utbygging». Gi flere eller tidligere utbygginger, eller se hvilke krav som mangler senger med "
+            "«dimension solve» for det året."
+        )
+    else:
+        for year in years:
+            year_case = plan_case(case, year, demand, opened[year])
+            evaluations.append((PLAN, year, evaluate(year_case, plan_allocations[year], PLAN)))
+            for option in sorted(opened[year] - set(openings)):
+                openings[option] = year
     per_type, per_year, allocations = _tables(case, evaluations)
     fixed = per_type[per_type["strategy"] == FIXED_TOTAL]
     first_break = {}
@@ -230,7 +337,20 @@ def plan_years(case: Case, years: list[int] | None = None, options: SolveOptions
         broken = fixed[(fixed["bed_type"] == t) & ~fixed["holds"]]["year"]
         first_break[t] = int(broken.min()) if len(broken) else None
     capacity = int(case.sites["beds"].sum())
-    return YearsResult(demand, population, per_type, per_year, allocations, first_break, today_name, group, capacity)
+    return YearsResult(
+        demand,
+        population,
+        per_type,
+        per_year,
+        allocations,
+        first_break,
+        today_name,
+        group,
+        capacity,
+        openings,
+        status,
+        note,
+    )
 
 
 def _tables(

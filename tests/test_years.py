@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -154,13 +155,17 @@ def test_plan_command_on_drammen_writes_the_plan_and_says_when_146_breaks(tmp_pa
     assert result.exit_code == 0, result.output
     assert "Med 146 plasser holder kravene til og med" in result.output
     workbook = load_workbook(out)
-    assert workbook.sheetnames[:4] == ["Plan per år", "Plasstyper per år", "Fordeling per år", "Etterspørsel per år"]
+    assert {"Plan per år", "Plasstyper per år", "Fordeling per år", "Etterspørsel per år"} <= set(workbook.sheetnames)
     rows = list(workbook["Plan per år"].iter_rows(values_only=True))
     assert rows[0][:3] == ("Strategi", "År", "Senger")
-    years = [r[1] for r in rows[1:9]]
-    assert sorted(set(years)) == [2025, 2026, 2027, 2028]
-    fixed = [r for r in rows[1:9] if r[0].startswith("Fast total")]
+    table = [r for r in rows[1:13] if r[0]]
+    assert sorted({r[1] for r in table}) == [2025, 2026, 2027, 2028]
+    fixed = [r for r in table if r[0].startswith("Fast total")]
+    assert len(fixed) == 4
     assert all(r[2] == 146 for r in fixed)
+    plan = [r for r in table if r[0].startswith("Plan")]
+    assert [r[2] for r in plan][:2] == [146, 146]  # fast_total_til_aar 2026
+    assert all(r[9] for r in plan)  # the plan holds every target in every year
     demand = list(workbook["Etterspørsel per år"].iter_rows(values_only=True))
     usk_2025 = next(r for r in demand if r[0] == 2025 and r[1] == "Forsterket (USK)")
     assert usk_2025[2] == pytest.approx(1720)
@@ -188,3 +193,111 @@ def test_plan_command_on_the_template_and_without_the_sheets(tmp_path):
     outside = runner.invoke(main, ["plan", str(template), "--fra", "2019", "--ut", str(tmp_path / "q.xlsx")])
     assert outside.exit_code == 2
     assert "Befolkningen er gitt for 2025-2040" in outside.output
+
+
+TINY = {
+    "Lokasjoner": """
+lokasjon,plasser
+A,4
+B,4
+""",
+    "Plasstyper": """
+plasstype,innleggelser_per_aar,liggetid_dager,maks_avvisning,pleiefaktor,kostnad_per_avvist
+Akutt,300,3,0.3,1.1,40000
+Vanlig,200,14,0.5,0.8,20000
+""",
+    "Befolkning": """
+aar,aldersgruppe,innbyggere
+2025,80+,1000
+2026,80+,1600
+""",
+    "Rater": """
+plasstype,aldersgruppe,innleggelser_per_1000
+Akutt,80+,300
+Vanlig,80+,200
+""",
+    "Utbygging": """
+navn,lokasjon,tidligst_aar,plasser,investering,driftskostnad
+Ny fløy,B,2026,4,2000000,100000
+""",
+    "Parametre": """
+navn,verdi,enhet
+totalt_antall_plasser,8,senger
+startaar,2025,år
+sluttaar,2026,år
+fast_total_til_aar,2025,år
+diskonteringsrente,0.04,andel
+""",
+}
+
+
+def test_multi_year_plan_against_brute_force():
+    """2 years, 2 sites, 2 types, one option: the plan is the cheapest discounted choice of all."""
+    import itertools
+
+    from dimensioning.evaluate import yearly_cost
+    from dimensioning.years import plan_case, solve_plan
+
+    case = small_case(**TINY)
+    years = [2025, 2026]
+    demand = demand_by_year(case, years)
+
+    def best_year(year: int, opened: set[str]) -> float:
+        year_case = plan_case(case, year, demand, opened)
+        low, high = year_case.settings.total_bounds(int(year_case.sites["beds"].sum()))
+        needed = year_case.min_beds_for_target
+        best = np.inf
+        capacity = year_case.sites["beds"]
+        for beds in itertools.product(range(9), repeat=4):
+            (a1, a2), (b1, b2) = beds[:2], beds[2:]
+            if a1 + a2 > capacity["A"] or b1 + b2 > capacity["B"] or not low <= sum(beds) <= high:
+                continue
+            if a1 + b1 < needed["Akutt"] or a2 + b2 < needed["Vanlig"]:
+                continue
+            allocation = pd.DataFrame(
+                [("A", "Akutt", a1), ("A", "Vanlig", a2), ("B", "Akutt", b1), ("B", "Vanlig", b2)],
+                columns=["site", "bed_type", "beds"],
+            )
+            best = min(best, yearly_cost(year_case, allocation)[0])
+        return best
+
+    discount = 1 / 1.04
+    closed = best_year(2025, set()) + discount * best_year(2026, set())
+    opened = best_year(2025, set()) + discount * (best_year(2026, {"Ny fløy"}) + 2_000_000 + 100_000)
+    allocations, in_service, status = solve_plan(case, years, demand)
+    plan_cost = sum(
+        (1.04 ** -(y - 2025)) * yearly_cost(plan_case(case, y, demand, in_service[y]), allocations[y])[0] for y in years
+    )
+    plan_cost += discount * (2_000_000 + 100_000) * ("Ny fløy" in in_service[2026])
+    assert status.gap == 0
+    assert plan_cost == pytest.approx(min(closed, opened), abs=2_000)  # the tie-break is at most ~700 NOK a year
+    assert ("Ny fløy" in in_service[2026]) == (opened < closed)
+    assert in_service[2025] == set()  # not before tidligst_aar
+
+
+def test_an_opened_option_stays_open():
+    """Demand peaks in the middle year: the option opens for it and stays open after (irreversible)."""
+    from dimensioning.years import solve_plan
+
+    sheets = {
+        **TINY,
+        "Befolkning": """
+aar,aldersgruppe,innbyggere
+2025,80+,1000
+2026,80+,1500
+2027,80+,800
+""",
+        "Utbygging": """
+navn,lokasjon,tidligst_aar,plasser,investering,driftskostnad
+Ny fløy,B,2026,4,0,3000000
+""",
+        "Parametre": TINY["Parametre"].replace("sluttaar,2026", "sluttaar,2027"),
+    }
+    case = small_case(**sheets)
+    years = [2025, 2026, 2027]
+    demand = demand_by_year(case, years)
+    allocations, in_service, _ = solve_plan(case, years, demand)
+    assert "Ny fløy" in in_service[2026]  # the targets need it in the peak year
+    assert "Ny fløy" in in_service[2027]  # and it cannot close, though it costs 3 MNOK a year
+    beds_2026 = allocations[2026].groupby("site")["beds"].sum()
+    assert beds_2026["B"] > 4  # the option's beds are used

@@ -46,6 +46,17 @@ def build_model(case: Case | ModelData, options: BuildOptions | None = None) -> 
     options = options or BuildOptions()
     data = case if isinstance(case, ModelData) else model_data(case)
     m = pyo.ConcreteModel(name="korttidsplasser")
+    populate(m, data, options)
+    return m
+
+
+def populate(m: pyo.Block, data: ModelData, options: BuildOptions) -> None:
+    """Add one year's model (sets, params, variables, every family, objective) to a model or block.
+
+    The multi-year plan (:mod:`.multiyear`) populates one block per year with this same function,
+    then links the blocks; ``e_added_*`` are the hooks through which capacity options add beds and
+    rooms to a site (zero in a single year).
+    """
     m.elastic = options.elastic
     m.sweep = options.sweep
     m.derived_bounds = options.derived_bounds and not options.elastic
@@ -53,11 +64,22 @@ def build_model(case: Case | ModelData, options: BuildOptions | None = None) -> 
     m.data = data
     add_sets(m, data)
     add_params(m, data)
+    add_capacity_hooks(m)
     add_variables(m, data)
     for _name, add_family, _relaxable in FAMILIES:
         add_family(m, data)
     add_objective(m, data)
-    return m
+
+
+def add_capacity_hooks(m: pyo.Block) -> None:
+    """Beds and rooms added to each site by capacity options: named expressions, 0 unless a plan sets them."""
+    for name, doc in (
+        ("e_added_beds", "Beds added to the site by opened capacity options"),
+        ("e_added_single_rooms", "Single rooms (with or without bath) added by options"),
+        ("e_added_bath_rooms", "Single rooms with bath added by options"),
+        ("e_added_screened_rooms", "Screened day rooms added by options"),
+    ):
+        m.add_component(name, pyo.Expression(m.S, initialize=0.0, doc=doc))
 
 
 def locate(keys: tuple[str, ...] | list[str], sites: set[str], types: set[str]) -> dict[str, str]:

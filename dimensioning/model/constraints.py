@@ -66,14 +66,15 @@ def add_total_beds_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
 def add_site_capacity_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
     r"""Beds at a site fit the site.
 
-    .. math:: \sum_{t} x_{s,t} \le P_s \quad \forall s \in S
+    .. math:: \sum_{t} x_{s,t} \le P_s + A_s \quad \forall s \in S
 
-    Units: beds. Reads ``Lokasjoner.plasser``.
+    Units: beds. Reads ``Lokasjoner.plasser``; :math:`A_s` (``e_added_beds``) is 0 in one year and
+    the beds of the opened capacity options in the multi-year plan.
     """
 
     def rule(m: pyo.ConcreteModel, s: str) -> object:
         lhs = sum(m.x[s, t] for t in m.T)
-        return _soft(m, "site_capacity", (s,), lhs, "<=", m.p_site_beds[s])
+        return _soft(m, "site_capacity", (s,), lhs, "<=", m.p_site_beds[s] + m.e_added_beds[s])
 
     m.res_site_capacity = pyo.Constraint(m.S, rule=rule, doc="Beds per site at most plasser")
 
@@ -92,14 +93,14 @@ def add_room_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
 
         def single(m: pyo.ConcreteModel, s: str) -> object:
             lhs = sum(m.x[s, t] for t in data.needs_single)
-            return _soft(m, "single_rooms", (s,), lhs, "<=", m.p_single_rooms[s])
+            return _soft(m, "single_rooms", (s,), lhs, "<=", m.p_single_rooms[s] + m.e_added_single_rooms[s])
 
         m.res_single_rooms = pyo.Constraint(m.S, rule=single, doc="Single-room types fit rooms")
     if data.needs_bath:
 
         def bath(m: pyo.ConcreteModel, s: str) -> object:
             lhs = sum(m.x[s, t] for t in data.needs_bath)
-            return _soft(m, "bath_rooms", (s,), lhs, "<=", m.p_bath_rooms[s])
+            return _soft(m, "bath_rooms", (s,), lhs, "<=", m.p_bath_rooms[s] + m.e_added_bath_rooms[s])
 
         m.res_bath_rooms = pyo.Constraint(m.S, rule=bath, doc="Bath types fit rooms with bath")
 
@@ -117,7 +118,7 @@ def add_screened_room_constraints(m: pyo.ConcreteModel, data: ModelData) -> None
 
     def rule(m: pyo.ConcreteModel, s: str) -> object:
         lhs = sum(m.y[s, t] for t in data.needs_screened)
-        return _soft(m, "screened_rooms", (s,), lhs, "<=", m.p_screened_rooms[s])
+        return _soft(m, "screened_rooms", (s,), lhs, "<=", m.p_screened_rooms[s] + m.e_added_screened_rooms[s])
 
     m.res_screened_rooms = pyo.Constraint(m.S, rule=rule, doc="Screened rooms per unit")
 

@@ -13,10 +13,11 @@ from openpyxl.styles import Font
 
 from ..io_excel import save_workbook
 from ..labels import number
-from ..years import COVERAGE_RATIO, FIXED_TOTAL, YearsResult
+from ..years import COVERAGE_RATIO, FIXED_TOTAL, PLAN, YearsResult
 from .excel import DAYS, FTE, NOK, SHARE, Col, _write_table
 
 STRATEGY_NB = {
+    PLAN: "Plan (optimal over årene, med utbygging)",
     FIXED_TOTAL: "Fast total, beste fordeling hvert år",
     COVERAGE_RATIO: "Dekningsgrad (plasser per 1 000 innbyggere 80+ holdt fast)",
 }
@@ -52,6 +53,22 @@ def plan_sentences(result: YearsResult, total_beds: int) -> list[str]:
             f"({number(fixed_last['ukp_cost_nok'] / 1e6, 1)} mill. kr i året), og "
             f"{number(fixed_last['turned_away_per_year'])} pasienter i året får ikke plass i {last}."
         )
+    if result.plan_note:
+        lines.append(result.plan_note)
+    elif result.openings:
+        opened = "; ".join(f"{option} i {year}" for option, year in sorted(result.openings.items(), key=lambda p: p[1]))
+        plan_last = per_year.loc[(PLAN, last)]
+        lines.append(
+            f"Planen åpner {opened}, og har {number(plan_last['beds'])} plasser i {last} "
+            f"({number(plan_last['ukp_days_per_year'])} UKP-døgn i året"
+            + (
+                "; alle kravene holder hvert år)."
+                if result.per_year.loc[result.per_year["strategy"] == PLAN, "meets_targets"].all()
+                else ")."
+            )
+        )
+    elif (PLAN, last) in per_year.index:
+        lines.append(f"Planen klarer seg uten utbygging fram til {last}.")
     ratio_last = per_year.loc[(COVERAGE_RATIO, last)]
     lines.append(
         f"Dekningsgraden (dagens plasser per innbygger over 80 år holdt fast) gir {number(ratio_last['beds'])} "
@@ -88,6 +105,15 @@ def write_plan_excel(result: YearsResult, case: object, path: str | Path) -> Pat
         ],
     )
     row = len(per_year) + 3
+    if result.openings:
+        openings = pd.DataFrame(
+            [{"option": o, "year": y} for o, y in sorted(result.openings.items(), key=lambda p: p[1])]
+        )
+        _write_table(
+            workbook.create_sheet("Utbygging i planen"),
+            openings,
+            [Col("option", "Utbygging"), Col("year", "I drift fra")],
+        )
     notes = [
         *plan_sentences(result, int(case.settings.total_beds or result.per_year["beds"].iloc[0])),
         f"Dagens fordeling er «{result.today_name}». Dekningsgraden regnes mot aldersgruppen «{result.oldest_group}».",
