@@ -58,7 +58,12 @@ class Evaluation:
 
 
 def evaluate(
-    case: Case, allocation: pd.DataFrame, name: str = "", checker: pyo.ConcreteModel | None = None
+    case: Case,
+    allocation: pd.DataFrame,
+    name: str = "",
+    checker: pyo.ConcreteModel | None = None,
+    *,
+    free_bed: bool = True,
 ) -> Evaluation:
     """Compute every key figure of an allocation under the case's assumptions.
 
@@ -67,6 +72,8 @@ def evaluate(
         allocation: ``site, bed_type, beds`` (missing pairs mean 0 beds).
         name: Label of the allocation.
         checker: A model built from the same case, reused for the rule check (saves a build).
+        free_bed: Compute the year under the free-bed principle (``blocking_shared``); off, those
+            columns equal the year without borrowing (faster; the multi-year tables).
 
     Returns:
         The evaluation. Its ``total_cost_nok`` equals the MIP objective without the tie-break
@@ -74,7 +81,7 @@ def evaluate(
         can only be lower).
     """
     full = _complete(case, allocation)
-    per_type = _queueing_table(case, full)
+    per_type = _queueing_table(case, full, free_bed)
     staffing = _staffing_table(case, full)
     violations = constraint_violations(case, full, checker)
     violations["message_nb"] = [
@@ -137,7 +144,7 @@ def _shortfall(case: Case, full: pd.DataFrame) -> pd.DataFrame:
     return shortfall_real_year(case, beds)
 
 
-def _queueing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
+def _queueing_table(case: Case, full: pd.DataFrame, free_bed: bool = True) -> pd.DataFrame:
     """Pooled beds, blocking, occupancy and patients turned away per bed type."""
     types = case.bed_types
     beds = full.groupby("bed_type", sort=False)["beds"].sum().reindex(case.bed_type_names)
@@ -145,7 +152,7 @@ def _queueing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
     blocking = queueing.erlang_b(beds.to_numpy(), load.to_numpy())
     arrivals = types["arrivals_per_year"].to_numpy(dtype=float)
     varying = time_varying_blocking(case, beds).reindex(case.bed_type_names)
-    year = real_year_blocking(case, full).reindex(case.bed_type_names)
+    year = real_year_blocking(case, full, free_bed=free_bed).reindex(case.bed_type_names)
     # the cost basis is the model's real-year curve, as in the MIP objective
     away = _shortfall(case, full)
     return pd.DataFrame(

@@ -12,6 +12,7 @@ layer turns these numbers into parameters before any model object exists.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -129,6 +130,12 @@ def erlang_b_continuous(servers: ArrayLike, load: ArrayLike) -> FloatArray:
     return result.reshape(np.broadcast(np.asarray(servers), np.asarray(load)).shape)
 
 
+@functools.lru_cache(maxsize=1)
+def _laguerre_rule() -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Laguerre nodes and weights (an eigenvalue problem: computed once, not per call)."""
+    return np.polynomial.laguerre.laggauss(_LAGUERRE_NODES)
+
+
 def _continued_blocking(x: np.ndarray, a: np.ndarray) -> np.ndarray:
     """``B(x, a)`` for ``a > 0``: ``1/B`` at the fractional part, then the upward recursion."""
     from scipy.special import gammaincc, gammaln  # only here: the solve path stays free of scipy
@@ -144,7 +151,7 @@ def _continued_blocking(x: np.ndarray, a: np.ndarray) -> np.ndarray:
         inverse[small] = np.exp(load - f * np.log(load) + log_gamma_upper)
     large = has_fraction & ~small
     if np.any(large):  # e^{-u} (1 + u/a)^f is smooth and nearly linear here: quadrature is exact enough
-        nodes, weights = np.polynomial.laguerre.laggauss(_LAGUERRE_NODES)
+        nodes, weights = _laguerre_rule()
         f, load = fraction[large, None], a[large, None]
         inverse[large] = np.sum(weights * (1.0 + nodes / load) ** f, axis=1)
     # the upward recursion in the bounded form B(x) = a B(x-1) / (x + a B(x-1)), all elements at once

@@ -124,7 +124,7 @@ def time_varying_blocking(case: object, beds: pd.Series) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def real_year_blocking(case: object, allocation: pd.DataFrame) -> pd.DataFrame:
+def real_year_blocking(case: object, allocation: pd.DataFrame, *, free_bed: bool = True) -> pd.DataFrame:
     r"""Blocking per bed type in the municipality's real year: winter peak and holiday closures.
 
     .. math:: \bar B_t = \frac{\sum_d \lambda_{t,d}\, B\bigl(\sum_s o_{s,d}\, x_{s,t},\; m_{t,d}\bigr)}
@@ -145,6 +145,9 @@ def real_year_blocking(case: object, allocation: pd.DataFrame) -> pd.DataFrame:
     system: its rows hold the share not served on its own curve (given up waiting, booked stays
     not given, :class:`RealYearCurves`), in every column, and no borrowing.
 
+    ``free_bed=False`` skips the free-bed fixed point (the multi-year tables read only the year
+    without borrowing): the ``blocking_shared`` columns then equal the others.
+
     Returns:
         Per type: ``blocking_year`` (arrival-weighted yearly mean), ``blocking_year_worst_month``,
         ``blocking_shared``, ``blocking_shared_worst_month`` and ``borrowed_share`` (share of the
@@ -154,13 +157,17 @@ def real_year_blocking(case: object, allocation: pd.DataFrame) -> pd.DataFrame:
     open_beds = case.open_shares.to_numpy() @ bed_matrix(case, allocation)  # (365, T), fractional
     loads = case.mol_loads[types].to_numpy()
     weight = arrivals_per_day(case).to_numpy()
-    yearly, worst = _yearly_and_worst_month(queueing.erlang_b_continuous(open_beds, loads), weight)
-    shared = queueing.free_bed_blocking(
-        open_beds,
-        loads,
-        case.bed_types["may_overflow"].reindex(types).to_numpy(dtype=bool),
-        ~case.bed_types["reserved"].reindex(types).to_numpy(dtype=bool),
-    )
+    own = queueing.erlang_b_continuous(open_beds, loads)
+    yearly, worst = _yearly_and_worst_month(own, weight)
+    if free_bed:
+        shared = queueing.free_bed_blocking(
+            open_beds,
+            loads,
+            case.bed_types["may_overflow"].reindex(types).to_numpy(dtype=bool),
+            ~case.bed_types["reserved"].reindex(types).to_numpy(dtype=bool),
+        )
+    else:
+        shared = {"blocking": own, "borrowed": np.zeros(own.shape)}
     shared_yearly, shared_worst = _yearly_and_worst_month(shared["blocking"], weight)
     borrowed, _ = _yearly_and_worst_month(shared["borrowed"], weight)
     rows = {

@@ -25,7 +25,7 @@ import pandas as pd
 
 from .case import Case
 from .evaluate import Evaluation, evaluate
-from .model import build_model, model_data
+from .model import BuildOptions, build_model, model_data, update_params
 from .model.multiyear import CapacityOption, build_plan_model, opened_options
 from .solve import SolveOptions, Termination, allocation_from_model, elastic_solution, run_solver
 
@@ -182,12 +182,17 @@ def best_split(case: Case, options: SolveOptions | None = None, steps: int = 7) 
     the elastic model's fewest missing beds does much the same.) When no *f* works (a building
     rule), the elastic model's split.
     """
+    from pyomo.contrib.solver.solvers.highs import Highs
+
     data = model_data(case)
+    # one model in sweep mode and one persistent solver: each share only changes the targets
+    m = build_model(data, BuildOptions(sweep=True))
+    solver = Highs()
 
     def attempt(share: float) -> pd.DataFrame | None:
         needed = {t: int(np.floor(share * c + 1e-9)) for t, c in data.min_beds_for_target.items()}
-        m = build_model(dataclasses.replace(data, min_beds_for_target=needed))
-        if run_solver(m, options).termination is Termination.INFEASIBLE:
+        update_params(m, dataclasses.replace(data, min_beds_for_target=needed))
+        if run_solver(m, options, solver).termination is Termination.INFEASIBLE:
             return None
         return allocation_from_model(m)
 
@@ -312,9 +317,11 @@ def plan_years(case: Case, years: list[int] | None = None, options: SolveOptions
     evaluations: list[tuple[str, int, Evaluation]] = []
     for i, year in enumerate(years):
         year_case = case_for_year(case, year, demand)
-        evaluations.append((FIXED_TOTAL, year, evaluate(year_case, best_split(year_case, options), FIXED_TOTAL)))
+        evaluations.append(
+            (FIXED_TOTAL, year, evaluate(year_case, best_split(year_case, options), FIXED_TOTAL, free_bed=False))
+        )
         ratio = coverage_ratio_allocation(today, old[i] / old[0] if old[0] > 0 else 1.0)
-        evaluations.append((COVERAGE_RATIO, year, evaluate(year_case, ratio, COVERAGE_RATIO)))
+        evaluations.append((COVERAGE_RATIO, year, evaluate(year_case, ratio, COVERAGE_RATIO, free_bed=False)))
     plan_allocations, opened, status = solve_plan(case, years, demand, options)
     openings: dict[str, int] = {}
     note = ""
@@ -327,7 +334,7 @@ def plan_years(case: Case, years: list[int] | None = None, options: SolveOptions
     else:
         for year in years:
             year_case = plan_case(case, year, demand, opened[year])
-            evaluations.append((PLAN, year, evaluate(year_case, plan_allocations[year], PLAN)))
+            evaluations.append((PLAN, year, evaluate(year_case, plan_allocations[year], PLAN, free_bed=False)))
             for option in sorted(opened[year] - set(openings)):
                 openings[option] = year
     per_type, per_year, allocations = _tables(case, evaluations)

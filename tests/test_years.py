@@ -269,7 +269,7 @@ def test_multi_year_plan_against_brute_force():
         (1.04 ** -(y - 2025)) * yearly_cost(plan_case(case, y, demand, in_service[y]), allocations[y])[0] for y in years
     )
     plan_cost += discount * (2_000_000 + 100_000) * ("Ny fløy" in in_service[2026])
-    assert status.gap == 0
+    assert status.gap < 1e-9  # proven optimal
     assert plan_cost == pytest.approx(min(closed, opened), abs=2_000)  # the tie-break is at most ~700 NOK a year
     assert ("Ny fløy" in in_service[2026]) == (opened < closed)
     assert in_service[2025] == set()  # not before tidligst_aar

@@ -148,7 +148,8 @@ def add_unit_link_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     .. math:: x_{s,t} \le M_s \, y_{s,t} \quad \forall s, t
 
-    with :math:`M_s` the site's capacity (a tighter formulation), or the largest bed count where
+    with :math:`M_s` the site's capacity with every capacity option it may get (a tighter
+    formulation), or the largest bed count where
     families are relaxed or switched off (elastic mode and the conflict search, which build without
     derived bounds): there the site's capacity must live only in ``res_site_capacity``, or switching
     that family off would leave its limit in force. Never relaxed.
@@ -156,7 +157,7 @@ def add_unit_link_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
     big = data.max_beds_per_type
 
     def rule(m: pyo.ConcreteModel, s: str, t: str) -> object:
-        bound = big if (m.elastic or not m.derived_bounds) else m.p_site_beds[s]
+        bound = big if (m.elastic or not m.derived_bounds) else m.p_site_beds[s] + data.option_beds.get(s, 0)
         return m.x[s, t] <= bound * m.y[s, t]
 
     m.def_unit_link = pyo.Constraint(m.S, m.T, rule=rule, doc="x only where y = 1")

@@ -24,6 +24,7 @@ years treats each as the next one's predecessor.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
@@ -79,7 +80,9 @@ def build_plan_model(
     m.year = pyo.Block(m.Y)
     for y in years:
         block = m.year[y]
-        populate(block, year_data[y], BuildOptions(derived_bounds=False))
+        data = year_data[y]
+        added = {s: sum(o.beds for o in options if o.site == s) for s in data.sites}
+        populate(block, dataclasses.replace(data, option_beds=added), BuildOptions())
         block.obj.deactivate()
         for s in block.S:
             at_site = [o for o in options if o.site == s]

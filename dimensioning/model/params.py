@@ -6,7 +6,7 @@ queueing outputs become tables before any model component exists.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -56,6 +56,8 @@ class ModelData:
         policy_min, policy_max: Policy bounds per ``(site, type)``.
         tie_break_weight: Tie-break weight per ``(site, type)``: the natural logarithm of the
             i-th prime for the i-th pair in workbook order (see the objective).
+        option_beds: Beds that capacity options may add per site (the multi-year plan; empty in
+            one year): the unit link's bound is the site's beds plus these.
     """
 
     sites: list[str]
@@ -85,6 +87,7 @@ class ModelData:
     policy_min: dict[Pair, int]
     policy_max: dict[Pair, int]
     tie_break_weight: dict[Pair, float]
+    option_beds: dict[str, int] = field(default_factory=dict)
 
     @property
     def pairs(self) -> list[Pair]:
