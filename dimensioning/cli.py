@@ -213,6 +213,13 @@ def solve_command(input_path: Path | None, out_path: Path | None, dimensjonering
     type=click.Path(path_type=Path, file_okay=False),
     help="Mappe for PDF og figurer (standard: reports/<case>-rapport).",
 )
+@option(
+    "--plan/--uten-plan",
+    "with_plan",
+    default=True,
+    show_default=True,
+    help="Ta med kapitlet «Behov fram mot …» når inndatafilen har arkene «Befolkning» og «Rater».",
+)
 @dimensioning_option
 @verify_option
 @seed_option
@@ -221,6 +228,7 @@ def report_command(
     input_path: Path | None,
     sweep_path: Path | None,
     out_dir: Path | None,
+    with_plan: bool,
     dimensjonering: str,
     verify: bool,
     seed: int,
@@ -243,7 +251,12 @@ def report_command(
                     f"{written['rapport']}.",
                 )
             raise
-        written = write_pdf(result, out_dir, sweep_table)
+        years = None
+        if with_plan and not case.population.empty and not case.rates.empty and case.alternative_names:
+            from .years import plan_years
+
+            years = plan_years(case)
+        written = write_pdf(result, out_dir, sweep_table, years)
     click.echo(f"Rapport skrevet til {written['rapport']}")
     click.echo(f"{len(written) - 1} figurer (PNG) i {out_dir}")
 

@@ -301,3 +301,26 @@ Ny fløy,B,2026,4,0,3000000
     assert "Ny fløy" in in_service[2027]  # and it cannot close, though it costs 3 MNOK a year
     beds_2026 = allocations[2026].groupby("site")["beds"].sum()
     assert beds_2026["B"] > 4  # the option's beds are used
+
+
+def test_report_has_the_chapter_on_the_years_ahead(tmp_path):
+    """dimension report includes «Behov fram mot 2040» when the workbook has Befolkning and Rater."""
+    from pypdf import PdfReader
+
+    runner = CliRunner()
+    template = tmp_path / "mal.xlsx"
+    assert runner.invoke(main, ["template", str(template)]).exit_code == 0
+    out = tmp_path / "rapport"
+    result = runner.invoke(main, ["report", str(template), "--ikke-verifiser", "--ut", str(out)])
+    assert result.exit_code == 0, result.output
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(out / "rapport.pdf").pages]
+    chapter = next(p for p in pages if "Behov fram mot 2040" in p)
+    assert "Dekningsgraden" in chapter
+    assert "fast total" in chapter
+    assert (out / "plan-senger.png").is_file()
+    assert (out / "plan-venting.png").is_file()
+    skipped = runner.invoke(
+        main, ["report", str(template), "--ikke-verifiser", "--uten-plan", "--ut", str(tmp_path / "r2")]
+    )
+    assert skipped.exit_code == 0
+    assert not (tmp_path / "r2" / "plan-senger.png").exists()

@@ -79,13 +79,16 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def write_pdf(result: Result, folder: str | Path, sweep_table: pd.DataFrame | None = None) -> dict[str, Path]:
+def write_pdf(
+    result: Result, folder: str | Path, sweep_table: pd.DataFrame | None = None, years: object | None = None
+) -> dict[str, Path]:
     """Write the report as ``rapport.pdf`` and every figure as PNG into ``folder``.
 
     Args:
         result: A solved and evaluated case.
         folder: Output folder (created if missing).
         sweep_table: Optional sweep result (one row per scenario) for the sensitivity section.
+        years: Optional :class:`~dimensioning.years.YearsResult` for the chapter «Behov fram mot …».
 
     Returns:
         Paths by name: ``"rapport"`` for the PDF and one entry per figure.
@@ -107,8 +110,42 @@ def write_pdf(result: Result, folder: str | Path, sweep_table: pd.DataFrame | No
     story += _staffing_section(result, styles, figures)
     if sweep_table is not None:
         story += _sensitivity_section(sweep_table, styles, figures)
+    if years is not None:
+        made = {
+            name: plots.save_figure(fig, folder / f"{name}.png")
+            for name, fig in plots.plan_figures(years, result.case.bed_type_names).items()
+        }
+        figures.update(made)
+        story += _years_section(result, years, styles, made)
     story += _assumptions_section(result, styles)
     return {"rapport": _build(story, folder), **figures}
+
+
+def _years_section(result: Result, years: object, styles: dict, figures: dict[str, Path]) -> list:
+    """«Behov fram mot 2040»: the plan per year, the year the fixed total breaks, the coverage ratio."""
+    from .plan_report import plan_sentences
+
+    per_year = years.per_year
+    last = int(per_year["year"].max())
+    total = int(result.case.settings.total_beds or result.optimum_total_beds)
+    story = [PageBreak(), Paragraph(f"Behov fram mot {last}", styles["h1"])]
+    story.append(
+        Paragraph(
+            "Etterspørselen per år følger befolkningsframskrivingen (arket «Befolkning») og ratene per "
+            "aldersgruppe («Rater»), skalert slik at startåret gir dagens innleggelser. Tre strategier: "
+            "<b>planen</b> (optimal over alle årene, med utbyggingene i «Utbygging», som ikke kan angres), "
+            f"<b>fast total</b> ({number(total)} plasser, beste fordeling hvert år) og <b>dekningsgrad</b> "
+            "(dagens plasser per innbygger over 80 år holdt fast, dagens fordeling). Beregnet med vintertopp "
+            "og ferier, uten ledig-seng-prinsippet.",
+            styles["body"],
+        )
+    )
+    for sentence in plan_sentences(years, total):
+        story.append(Paragraph("• " + sentence, styles["body"]))
+    for name in ("plan-senger", "plan-venting"):
+        if name in figures:
+            story.append(_figure(figures[name], TEXT_WIDTH * 0.9))
+    return story
 
 
 def _build(story: list, folder: Path) -> Path:

@@ -335,3 +335,66 @@ def write_figures(result: Result, folder: str | Path, sweep_table: pd.DataFrame 
     if sweep_table is not None:
         figures.update(sensitivity_figures(sweep_table))
     return {name: save_figure(fig, folder / f"{name}.png") for name, fig in figures.items()}
+
+
+def plan_figures(years_result: object, bed_types: list[str]) -> dict[str, plt.Figure]:
+    """The years ahead: the plan's beds per type per year, and what patients miss per strategy.
+
+    ``plan-senger``: stacked beds per type per year, with the year each option opens marked.
+    ``plan-venting``: UKP days and patients not served per year under each strategy.
+    """
+    from ..years import COVERAGE_RATIO, FIXED_TOTAL, PLAN
+
+    per_type, per_year = years_result.per_type, years_result.per_year
+    figures = {}
+    plan = per_type[per_type["strategy"] == PLAN]
+    if len(plan):
+        table = plan.pivot_table(index="year", columns="bed_type", values="beds", aggfunc="sum").reindex(
+            columns=bed_types, fill_value=0
+        )
+        fig, ax = plt.subplots(figsize=FIGSIZE_IN, layout="constrained")
+        bottom = np.zeros(len(table))
+        for t in bed_types:
+            values = table[t].to_numpy(dtype=float)
+            ax.bar(
+                table.index, values, bottom=bottom, label=t, edgecolor="black", linewidth=0.4, **style_of(bed_types, t)
+            )
+            bottom += values
+        top = float(bottom.max()) if len(bottom) else 1.0
+        for option, year in sorted(years_result.openings.items(), key=lambda p: p[1]):
+            ax.annotate(
+                _wrap(option, 18),
+                xy=(year, float(bottom[list(table.index).index(year)])),
+                xytext=(0, 14),
+                textcoords="offset points",
+                ha="center",
+                fontsize=6.5,
+                arrowprops={"arrowstyle": "-", "linewidth": 0.5},
+            )
+        ax.set_ylim(0, top * 1.25)
+        ax.set_ylabel("Senger")
+        ax.set_xticks(table.index, [str(y) for y in table.index], rotation=60, fontsize=7)
+        nb_axis(ax)
+        fig.legend(loc="outside lower center", ncol=3, fontsize=7, frameon=False)
+        figures["plan-senger"] = fig
+    labels = {PLAN: "Plan (med utbygging)", FIXED_TOTAL: "Fast total", COVERAGE_RATIO: "Dekningsgrad"}
+    fig, (left, right) = plt.subplots(1, 2, figsize=FIGSIZE_IN, layout="constrained")
+    for i, (strategy, label) in enumerate(labels.items()):
+        rows = per_year[per_year["strategy"] == strategy]
+        if rows.empty:
+            continue
+        marker, face = marker_of(i)
+        style = {"marker": marker, "markerfacecolor": face, "color": "black", "linewidth": 1.0, "markersize": 4}
+        left.plot(rows["year"], rows["ukp_days_per_year"], label=label, linestyle=["-", "--", ":"][i], **style)
+        right.plot(rows["year"], rows["turned_away_per_year"], linestyle=["-", "--", ":"][i], **style)
+    left.set_title("UKP-døgn per år")
+    right.set_title("Pasienter uten plass per år")
+    years = sorted(per_year["year"].unique())
+    ticks = years[:: max(1, len(years) // 5)]
+    for ax in (left, right):
+        nb_axis(ax)
+        ax.set_xticks(ticks, [str(y) for y in ticks], fontsize=7)
+        ax.grid(alpha=0.3)
+    fig.legend(loc="outside lower center", ncol=3, fontsize=7, frameon=False)
+    figures["plan-venting"] = fig
+    return figures
