@@ -55,7 +55,13 @@ def plan_sentences(result: YearsResult, total_beds: int) -> list[str]:
         )
     if result.plan_note:
         lines.append(result.plan_note)
-    elif result.openings:
+    else:
+        status = result.plan_status
+        lines.append(
+            f"Planen over alle årene er løst {status.label_nb} med {status.solver}"
+            + (f" (gap {number(100 * status.gap, 2)} %)." if status.gap > 1e-9 else ".")
+        )
+    if not result.plan_note and result.openings:
         opened = "; ".join(f"{option} i {year}" for option, year in sorted(result.openings.items(), key=lambda p: p[1]))
         plan_last = per_year.loc[(PLAN, last)]
         lines.append(
@@ -67,7 +73,7 @@ def plan_sentences(result: YearsResult, total_beds: int) -> list[str]:
                 else ")."
             )
         )
-    elif (PLAN, last) in per_year.index:
+    elif not result.plan_note and (PLAN, last) in per_year.index:
         lines.append(f"Planen klarer seg uten utbygging fram til {last}.")
     ratio_last = per_year.loc[(COVERAGE_RATIO, last)]
     lines.append(
