@@ -171,6 +171,9 @@ def test_plan_command_on_drammen_writes_the_plan_and_says_when_146_breaks(tmp_pa
     assert usk_2025[2] == pytest.approx(1720)
     sources = list(workbook["Befolkning (inndata)"].iter_rows(values_only=True))
     assert any("planstrategi" in str(r[3]) for r in sources[1:])
+    options = list(workbook["Utbygging (inndata)"].iter_rows(values_only=True))
+    assert options[0][:4] == ("navn", "lokasjon", "tidligst_aar", "plasser")
+    assert [r[0] for r in options[1:]] == ["Tom fløy, Drammen helsehus", "Utvidelse Åskollen", "Nytt helsehus"]
 
 
 def test_plan_command_on_the_template_and_without_the_sheets(tmp_path):

@@ -197,6 +197,22 @@ def write_plan_excel(result: YearsResult, case: object, path: str | Path) -> Pat
             ],
         ),
     ]
+    if not case.capacity_options.empty:
+        echo.append(
+            (
+                "Utbygging (inndata)",
+                case.capacity_options,
+                [
+                    ("option", "navn"),
+                    ("site", "lokasjon"),
+                    ("earliest_year", "tidligst_aar"),
+                    ("beds", "plasser"),
+                    ("investment", "investering"),
+                    ("yearly_cost", "driftskostnad"),
+                    ("source", "kilde"),
+                ],
+            )
+        )
     for title, frame, columns in echo:
         _write_table(workbook.create_sheet(title), pd.DataFrame(frame), [Col(f, h) for f, h in columns])
     return save_workbook(workbook, path)
