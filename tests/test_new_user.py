@@ -242,7 +242,7 @@ def test_cli_solve_and_report_for_two_and_nine_sites(tmp_path, n_sites, beds):
     allocation = sheet_rows(out, "Fordeling")
     assert [r[0] for r in allocation[1:-1]] == [f"Sted {i + 1}" for i in range(n_sites)]
     assert allocation[-1][-1] == n_sites * beds  # the Sum row adds up to the total
-    report = runner.invoke(main, ["report", str(workbook), "--ut", str(tmp_path / "rapport")])
+    report = runner.invoke(main, ["report", str(workbook), "--uten-plan", "--ut", str(tmp_path / "rapport")])
     assert report.exit_code == 0, report.output
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(tmp_path / "rapport" / "rapport.pdf").pages).split())
     assert f"Kommune med {n_sites} lokasjoner" in text
