@@ -275,10 +275,27 @@ class Case:
         Patients turned away, or who give up waiting, cost ``kostnad_per_avvist``; days waited (or
         booked days not given) cost ``kostnad_per_ventedogn``.
         """
-        curves, bt = self.real_year_curves, self.bed_types
-        away_cost = bt["cost_per_turned_away"].where(bt["when_full"] != "planlagt", 0.0).to_numpy(dtype=float)
-        wait_cost = bt["cost_per_waiting_day"].to_numpy(dtype=float)
-        return curves.yearly * away_cost[None, :] + curves.yearly_waiting_days * wait_cost[None, :]
+        curves = self.real_year_curves
+        away_price, wait_price = self.shortfall_prices
+        return curves.yearly * away_price[None, :] + curves.yearly_waiting_days * wait_price[None, :]
+
+    @property
+    def shortfall_prices(self) -> tuple[np.ndarray, np.ndarray]:
+        """NOK per patient not served and per day waited (or booked day not given), per type in order.
+
+        A booked stay not given is priced by its days only, so its stays cost nothing on top.
+        """
+        bt = self.bed_types
+        away = bt["cost_per_turned_away"].where(bt["when_full"] != "planlagt", 0.0).to_numpy(dtype=float)
+        return away, bt["cost_per_waiting_day"].to_numpy(dtype=float)
+
+    @property
+    def ukp_types(self) -> list[str]:
+        """Types whose patients wait in hospital (``ved_fullt`` venter, ``ventested`` sykehus): UKP."""
+        bt = self.bed_types
+        return [
+            t for t in self.bed_type_names if bt.at[t, "when_full"] == "venter" and bt.at[t, "wait_place"] == "sykehus"
+        ]
 
     @property
     def alternative_names(self) -> list[str]:

@@ -163,16 +163,28 @@ def main() -> None:
     """
 
 
+def out_option(kind: str, help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The ``--ut``/``--out`` option of a command that writes.
+
+    ``kind`` "file": the Excel file (parameter ``out_path``); "folder": the folder (``out_dir``).
+    """
+    if kind == "file":
+        return option(
+            "--ut",
+            "--out",
+            "out_path",
+            metavar="FIL.xlsx",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help=help_text,
+        )
+    return option(
+        "--ut", "--out", "out_dir", metavar="MAPPE", type=click.Path(path_type=Path, file_okay=False), help=help_text
+    )
+
+
 @main.command("solve", options_metavar="[VALG]")
 @click.argument("input_path", metavar="[INNDATA]", required=False, type=click.Path(path_type=Path))
-@option(
-    "--ut",
-    "--out",
-    "out_path",
-    metavar="FIL.xlsx",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Excel-rapporten som skrives (standard: reports/<case>-resultat.xlsx).",
-)
+@out_option("file", "Excel-rapporten som skrives (standard: reports/<case>-resultat.xlsx).")
 @dimensioning_option
 @verify_option
 @seed_option
@@ -205,14 +217,7 @@ def solve_command(input_path: Path | None, out_path: Path | None, dimensjonering
     type=click.Path(path_type=Path, dir_okay=False),
     help="Resultatfil fra dimension sweep: gir et kapittel om følsomhet.",
 )
-@option(
-    "--ut",
-    "--out",
-    "out_dir",
-    metavar="MAPPE",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Mappe for PDF og figurer (standard: reports/<case>-rapport).",
-)
+@out_option("folder", "Mappe for PDF og figurer (standard: reports/<case>-rapport).")
 @option(
     "--plan/--uten-plan",
     "with_plan",
@@ -351,14 +356,7 @@ def _table(title: str, headers: tuple[str, ...]) -> Table:
     multiple=True,
     help="Plasstype som sammenlignes med ledig seng-prinsippet (standard: alle reserverte).",
 )
-@option(
-    "--ut",
-    "--out",
-    "out_dir",
-    metavar="MAPPE",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Mappe for Excel og figurer (standard: reports/<case>-simulering).",
-)
+@out_option("folder", "Mappe for Excel og figurer (standard: reports/<case>-simulering).")
 @with_simulation_options
 @dimensioning_option
 @_handle_errors
@@ -449,14 +447,7 @@ def _simulate(
 @click.argument("input_path", metavar="[INNDATA]", required=False, type=click.Path(path_type=Path))
 @option("--fra", "first_year", type=click.IntRange(1900, 2200), metavar="ÅR", help="Første år (standard: startaar).")
 @option("--til", "last_year", type=click.IntRange(1900, 2200), metavar="ÅR", help="Siste år (standard: sluttaar).")
-@option(
-    "--ut",
-    "--out",
-    "out_path",
-    metavar="FIL.xlsx",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Excel-filen som skrives (standard: reports/<case>-plan.xlsx).",
-)
+@out_option("file", "Excel-filen som skrives (standard: reports/<case>-plan.xlsx).")
 @dimensioning_option
 @_handle_errors
 def plan_command(
@@ -527,14 +518,7 @@ def plan_command(
 @main.command("check", options_metavar="[VALG]")
 @click.argument("input_path", metavar="[INNDATA]", required=False, type=click.Path(path_type=Path))
 @alternative_option
-@option(
-    "--ut",
-    "--out",
-    "out_dir",
-    metavar="MAPPE",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Mappe for Excel og figur (standard: reports/<case>-sjekk).",
-)
+@out_option("folder", "Mappe for Excel og figur (standard: reports/<case>-sjekk).")
 @with_simulation_options
 @dimensioning_option
 @_handle_errors
@@ -663,14 +647,7 @@ def template_command(
     type=click.Path(path_type=Path),
     help="Inndatafilen scenariene endrer (standard: eksempelet Drammen).",
 )
-@option(
-    "--ut",
-    "--out",
-    "out_path",
-    metavar="FIL.xlsx",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Resultatfil (standard: reports/<scenariofil>-resultat.xlsx). Figurene legges ved siden av.",
-)
+@out_option("file", "Resultatfil (standard: reports/<scenariofil>-resultat.xlsx). Figurene legges ved siden av.")
 @option(
     "--prosesser",
     "--jobs",

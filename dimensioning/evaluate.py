@@ -92,7 +92,7 @@ def evaluate(
     bed_cost = float(case.settings.cost_per_bed) * int(full["beds"].sum())
     turned_away_cost = float(per_type["turned_away_cost_nok"].sum())
     waiting_cost = float(per_type["waiting_cost_nok"].sum())
-    hospital = per_type[(per_type["when_full"] == "venter") & (per_type["wait_place"] == "sykehus")]
+    hospital = per_type[per_type["bed_type"].isin(case.ukp_types)]
     costs = pd.DataFrame(
         [
             {
@@ -114,6 +114,31 @@ def evaluate(
         ]
     )
     return Evaluation(name, full, per_type, staffing, costs, violations)
+
+
+def targets_hold(
+    case: Case,
+    share: np.ndarray,
+    wait: np.ndarray | None = None,
+    share_margin: np.ndarray | float = 0.0,
+    wait_margin: np.ndarray | float = 0.0,
+) -> np.ndarray:
+    """Whether each type (case order) meets its targets: ``maks_avvisning`` and ``maks_ventetid_dager``.
+
+    The share not served must be within ``maks_avvisning`` (1 = no target); a type with
+    ``maks_ventetid_dager`` must also keep its mean wait within it.
+
+    The margins are the half-widths of simulated 95 % intervals (0 for computed figures): a target
+    holds while the simulation cannot tell the figure from it.
+    """
+    bt = case.bed_types.reindex(case.bed_type_names)
+    target = bt["max_blocking"].to_numpy(dtype=float)
+    holds = (target >= 1.0) | (np.asarray(share, dtype=float) - share_margin <= target + 1e-12)
+    if wait is not None:
+        max_wait = bt["max_mean_wait_days"].astype(float).to_numpy()
+        wait = np.asarray(wait, dtype=float)
+        holds &= np.isnan(max_wait) | np.isnan(wait) | (wait - np.nan_to_num(wait_margin) <= max_wait + 1e-12)
+    return holds
 
 
 def yearly_cost(case: Case, allocation: pd.DataFrame) -> tuple[float, float]:

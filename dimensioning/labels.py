@@ -201,11 +201,7 @@ def ukp_figures(result: object, name: str) -> dict[str, float | str] | None:
     verified, else computed on the model's curves. None when no type waits in hospital.
     """
     bt = result.case.bed_types
-    hospital = [
-        t
-        for t in result.case.bed_type_names
-        if bt.at[t, "when_full"] == "venter" and bt.at[t, "wait_place"] == "sykehus"
-    ]
+    hospital = result.case.ukp_types
     if not hospital:
         return None
     queue = result.queueing.set_index(["alternative", "bed_type"])

@@ -183,19 +183,25 @@ def real_year_blocking(case: object, allocation: pd.DataFrame, *, free_bed: bool
     table = pd.DataFrame.from_dict(rows, orient="index")
     queued = case.bed_types["when_full"].reindex(types) != "avvises"
     if queued.any():
-        beds = pd.Series(bed_matrix(case, allocation).sum(axis=0), index=types)
-        curves = case.real_year_curves
-        if beds.max() >= curves.yearly.shape[0]:
-            curves = real_year_curves(case, int(beds.max()))
+        beds = bed_matrix(case, allocation).sum(axis=0)
+        curves = curves_covering(case, beds)
         for i, t in enumerate(types):
             if queued[t]:
-                monthly = curves.turned_away[beds[t], :, i]
+                monthly = curves.turned_away[beds[i], :, i]
                 arrivals = curves.arrivals[:, i]
                 with np.errstate(invalid="ignore", divide="ignore"):
                     year = monthly.sum() / arrivals.sum() if arrivals.sum() > 0 else 0.0
                     worst = float(np.max(np.where(arrivals > 0, monthly / arrivals, 0.0)))
                 table.loc[t] = [year, worst, year, worst, 0.0]
     return table
+
+
+def curves_covering(case: object, beds: np.ndarray) -> RealYearCurves:
+    """The case's real-year curves, or longer ones when a plan has more beds of a type than they cover."""
+    curves = case.real_year_curves
+    if beds.max(initial=0) >= curves.yearly.shape[0]:
+        curves = real_year_curves(case, int(beds.max()))
+    return curves
 
 
 def _yearly_and_worst_month(daily: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -421,19 +427,16 @@ def shortfall_real_year(case: object, beds: pd.Series) -> pd.DataFrame:
     """
     names = case.bed_type_names
     beds = beds.reindex(names, fill_value=0).to_numpy(dtype=int)
-    curves = case.real_year_curves
-    if beds.max(initial=0) >= curves.yearly.shape[0]:
-        curves = real_year_curves(case, int(beds.max()))
+    curves = curves_covering(case, beds)
     columns = np.arange(len(beds))
-    bt = case.bed_types.reindex(names)
-    kind = bt["when_full"].to_numpy()
+    kind = case.bed_types["when_full"].reindex(names).to_numpy()
     away = curves.yearly[beds, columns]
     days = curves.yearly_waiting_days[beds, columns]
     waited = curves.waited.sum(axis=1)[beds, columns]
     arrivals = curves.arrivals.sum(axis=0)
     waits = kind == "venter"
-    away_cost = away * bt["cost_per_turned_away"].to_numpy(dtype=float) * (kind != "planlagt")
-    wait_cost = days * bt["cost_per_waiting_day"].to_numpy(dtype=float)
+    away_price, wait_price = case.shortfall_prices
+    away_cost, wait_cost = away * away_price, days * wait_price
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_wait = np.where(waits & (arrivals > 0), days / arrivals, np.where(waits, 0.0, np.nan))
         p_wait = np.where(waits & (arrivals > 0), waited / arrivals, np.where(waits, 0.0, np.nan))

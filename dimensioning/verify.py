@@ -26,6 +26,7 @@ import pandas as pd
 
 from . import queueing
 from .case import Case
+from .evaluate import targets_hold
 from .labels import OPTIMUM
 from .model import BuildOptions, build_model, model_data, update_params
 from .seasons import arrivals_per_day, bed_matrix, mol_loads
@@ -93,10 +94,8 @@ def simulated_table(case: Case, allocation: pd.DataFrame, name: str, options: Ve
     target = case.bed_types["max_blocking"].reindex(case.bed_type_names).to_numpy(dtype=float)
     blocking = per_type["blocking"].to_numpy(dtype=float)
     ci = np.nan_to_num(per_type["blocking_ci"].to_numpy(dtype=float))
-    max_wait = case.bed_types["max_mean_wait_days"].reindex(case.bed_type_names).astype(float).to_numpy()
     wait = per_type["mean_wait_days"].to_numpy(dtype=float)
     wait_ci = per_type["mean_wait_days_ci"].to_numpy(dtype=float)
-    wait_holds = np.isnan(max_wait) | np.isnan(wait) | (wait - np.nan_to_num(wait_ci) <= max_wait + 1e-12)
     return pd.DataFrame(
         {
             "alternative": name,
@@ -114,8 +113,11 @@ def simulated_table(case: Case, allocation: pd.DataFrame, name: str, options: Ve
             "wait_p90_sim": per_type["wait_p90_days"].to_numpy(dtype=float),
             "share_wait_over_7_sim": per_type["share_wait_over_7"].to_numpy(dtype=float),
             "unmet_booked_days_sim": per_type["unmet_booked_days_per_year"].to_numpy(dtype=float),
-            "max_mean_wait_days": max_wait,
-            "holds": ((target >= 1.0) | (blocking - ci <= target + 1e-12)) & wait_holds,
+            "max_mean_wait_days": case.bed_types["max_mean_wait_days"]
+            .reindex(case.bed_type_names)
+            .astype(float)
+            .to_numpy(),
+            "holds": targets_hold(case, blocking, wait, share_margin=ci, wait_margin=wait_ci),
         }
     )
 

@@ -2,7 +2,8 @@
 
 Data in (``Befolkning``, ``Rater``, ``startaar``/``sluttaar``), one validated :class:`~.case.Case`
 per year out (:func:`case_for_year`), so every single-year piece (real-year curves, the MIP, the
-evaluation) is reused as it is. Strategies compared per year:
+evaluation) is reused as it is. Strategies compared per year (besides the multi-year plan of
+:mod:`~.model.multiyear`, :func:`solve_plan`):
 
 - ``fixed_total`` («146 for alltid»): the case's total every year, the best split each year (the
   MIP; when the targets cannot all be met within the total, every type gets the same share of
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .case import Case
-from .evaluate import Evaluation, evaluate
+from .evaluate import Evaluation, evaluate, targets_hold
 from .model import BuildOptions, build_model, model_data, update_params
 from .model.multiyear import CapacityOption, build_plan_model, opened_options
 from .solve import SolveOptions, Termination, allocation_from_model, elastic_solution, run_solver
@@ -297,7 +298,7 @@ def solve_plan(
 
 
 def plan_years(case: Case, years: list[int] | None = None, options: SolveOptions | None = None) -> YearsResult:
-    """Evaluate «fast total» and «dekningsgrad» in every planning year (see the module docstring).
+    """Evaluate «fast total», «dekningsgrad» and the multi-year plan in every planning year (module docstring).
 
     Raises:
         ValueError: Without ``Befolkning``/``Rater`` or without an alternative for today's split.
@@ -368,13 +369,10 @@ def _tables(
     A type holds its targets when its share not served is within ``maks_avvisning`` and, with a
     ``maks_ventetid_dager``, its mean wait is within that (computed, the real year).
     """
-    max_wait = case.bed_types["max_mean_wait_days"].reindex(case.bed_type_names).astype(float).to_numpy()
     per_type, per_year, allocations = [], [], []
     for strategy, year, e in evaluations:
         q = e.queueing
-        wait = q["mean_wait_days"].to_numpy(dtype=float)
-        wait_holds = np.isnan(max_wait) | np.isnan(wait) | (wait <= max_wait + 1e-12)
-        holds = ((q["max_blocking"] >= 1) | (q["blocking_year"] <= q["max_blocking"] + 1e-12)) & wait_holds
+        holds = targets_hold(case, q["blocking_year"].to_numpy(), q["mean_wait_days"].to_numpy())
         per_type.append(
             q.assign(strategy=strategy, year=year, holds=holds)[
                 [

@@ -136,7 +136,6 @@ def build_plan_model(
         sense=pyo.minimize,
         doc="Discounted cost over the planned years, NOK",
     )
-    m.discount = discount
     return m
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
@@ -18,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..case import case_tables
+from ..evaluate import targets_hold
 from ..explain import move_text
 from ..io_excel import HEADER_FILL, save_workbook, style_table
 from ..labels import FAMILY_LABELS, dearer_or_cheaper, holds_sentence, number, percent, rules_phrase, ukp_sentence
@@ -318,7 +320,12 @@ def _control(sheet: Worksheet, result: Result) -> None:
     ]
     frame = queue.copy()
     if verification is None:
-        frame["holds"] = (frame["max_blocking"] >= 1) | (frame["blocking_shared"] <= frame["max_blocking"] + 1e-12)
+        frame["holds"] = np.concatenate(
+            [
+                targets_hold(result.case, rows["blocking_shared"].to_numpy(), rows["mean_wait_days"].to_numpy())
+                for _, rows in frame.groupby("alternative", sort=False)
+            ]
+        )
         columns.append(Col("holds", "Holder kravet (beregnet)"))
         _write_table(sheet, frame, columns)
         note = "Ikke kontrollert med simulering (kjørt med --ikke-verifiser)."

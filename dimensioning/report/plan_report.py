@@ -53,28 +53,7 @@ def plan_sentences(result: YearsResult, total_beds: int) -> list[str]:
             f"({number(fixed_last['ukp_cost_nok'] / 1e6, 1)} mill. kr i året), og "
             f"{number(fixed_last['turned_away_per_year'])} pasienter i året får ikke plass i {last}."
         )
-    if result.plan_note:
-        lines.append(result.plan_note)
-    else:
-        status = result.plan_status
-        lines.append(
-            f"Planen over alle årene er løst {status.label_nb} med {status.solver}"
-            + (f" (gap {number(100 * status.gap, 2)} %)." if status.gap > 1e-9 else ".")
-        )
-    if not result.plan_note and result.openings:
-        opened = "; ".join(f"{option} i {year}" for option, year in sorted(result.openings.items(), key=lambda p: p[1]))
-        plan_last = per_year.loc[(PLAN, last)]
-        lines.append(
-            f"Planen åpner {opened}, og har {number(plan_last['beds'])} plasser i {last} "
-            f"({number(plan_last['ukp_days_per_year'])} UKP-døgn i året"
-            + (
-                "; alle kravene holder hvert år)."
-                if result.per_year.loc[result.per_year["strategy"] == PLAN, "meets_targets"].all()
-                else ")."
-            )
-        )
-    elif not result.plan_note and (PLAN, last) in per_year.index:
-        lines.append(f"Planen klarer seg uten utbygging fram til {last}.")
+    lines += [result.plan_note] if result.plan_note else _plan_lines(result, per_year, last)
     ratio_last = per_year.loc[(COVERAGE_RATIO, last)]
     lines.append(
         f"Dekningsgraden (dagens plasser per innbygger over 80 år holdt fast) gir {number(ratio_last['beds'])} "
@@ -84,6 +63,23 @@ def plan_sentences(result: YearsResult, total_beds: int) -> list[str]:
             if ratio_last["beds"] > result.site_capacity
             else "."
         )
+    )
+    return lines
+
+
+def _plan_lines(result: YearsResult, per_year: pd.DataFrame, last: int) -> list[str]:
+    """How the plan was solved, and what it opens when (a plan was found)."""
+    status = result.plan_status
+    gap = f" (gap {number(100 * status.gap, 2)} %)" if status.gap > 1e-9 else ""
+    lines = [f"Planen over alle årene er løst {status.label_nb} med {status.solver}{gap}."]
+    if not result.openings:
+        return [*lines, f"Planen klarer seg uten utbygging fram til {last}."]
+    opened = "; ".join(f"{option} i {year}" for option, year in sorted(result.openings.items(), key=lambda p: p[1]))
+    plan_last = per_year.loc[(PLAN, last)]
+    holds = "; alle kravene holder hvert år" if per_year.loc[PLAN, "meets_targets"].all() else ""
+    lines.append(
+        f"Planen åpner {opened}, og har {number(plan_last['beds'])} plasser i {last} "
+        f"({number(plan_last['ukp_days_per_year'])} UKP-døgn i året{holds})."
     )
     return lines
 
