@@ -57,6 +57,8 @@ class Settings:
         absence_uplift: Extra FTE for holidays and absence (0.12 = 12 %).
         start_year, end_year: The years ahead (``startaar``, ``sluttaar``); None: the first and
             last year in ``Befolkning``.
+        plan_step_years: The plan computes every n-th year from the start year, and the end year
+            (``planaar_hvert``; 1: every year). Each planned year's split holds until the next.
         fixed_total_until: The plan keeps the total fixed up to this year (``fast_total_til_aar``;
             None: every year).
         discount_rate: Yearly discount rate of the plan (``diskonteringsrente``; 4 % by default,
@@ -75,6 +77,7 @@ class Settings:
     absence_uplift: float = 0.12
     start_year: int | None = None
     end_year: int | None = None
+    plan_step_years: int = 1
     fixed_total_until: int | None = None
     discount_rate: float = 0.04
     max_site_change: int | None = None
@@ -114,6 +117,7 @@ SETTING_FIELDS = {
     "min_antall_plasser": "total_min",
     "startaar": "start_year",
     "sluttaar": "end_year",
+    "planaar_hvert": "plan_step_years",
     "fast_total_til_aar": "fixed_total_until",
     "diskonteringsrente": "discount_rate",
     "maks_endring_per_lokasjon": "max_site_change",

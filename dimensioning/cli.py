@@ -258,9 +258,10 @@ def report_command(
             raise
         years = None
         if with_plan and not case.population.empty and not case.rates.empty and case.alternative_names:
-            from .years import plan_years
+            from .years import plan_years, planning_years
 
-            years = plan_years(case)
+            with progress_bar(len(planning_years(case)), "År i planen") as update:
+                years = plan_years(case, progress=update)
         written = write_pdf(result, out_dir, sweep_table, years)
     click.echo(f"Rapport skrevet til {written['rapport']}")
     click.echo(f"{len(written) - 1} figurer (PNG) i {out_dir}")
@@ -297,6 +298,7 @@ simulation_options = [
         help="Antall prosesser (standard: alle kjerner).",
     ),
 ]
+jobs_option = simulation_options[-1]
 
 
 alternative_option = option(
@@ -447,11 +449,25 @@ def _simulate(
 @click.argument("input_path", metavar="[INNDATA]", required=False, type=click.Path(path_type=Path))
 @option("--fra", "first_year", type=click.IntRange(1900, 2200), metavar="ÅR", help="Første år (standard: startaar).")
 @option("--til", "last_year", type=click.IntRange(1900, 2200), metavar="ÅR", help="Siste år (standard: sluttaar).")
+@option(
+    "--aar",
+    "--år",
+    "chosen_years",
+    metavar="ÅR,ÅR,...",
+    help="Bare disse årene, f.eks. 2025,2030,2035,2040 (hvert års fordeling gjelder til neste år i lista).",
+)
 @out_option("file", "Excel-filen som skrives (standard: reports/<case>-plan.xlsx).")
+@jobs_option
 @dimensioning_option
 @_handle_errors
 def plan_command(
-    input_path: Path | None, first_year: int | None, last_year: int | None, out_path: Path | None, dimensjonering: str
+    input_path: Path | None,
+    first_year: int | None,
+    last_year: int | None,
+    chosen_years: str | None,
+    out_path: Path | None,
+    jobs: int | None,
+    dimensjonering: str,
 ) -> None:
     """Behov fram mot 2040: fordeling, avvisning, UKP-døgn, årsverk og kostnad per år.
 
@@ -475,16 +491,9 @@ def plan_command(
             raise DimensioningError(
                 "Planen trenger dagens fordeling: legg den inn som første fordeling i «Alternativer»."
             )
-        years = planning_years(case)
-        first, last = first_year or years[0], last_year or years[-1]
-        if first > last:
-            raise DimensioningError(f"--fra {first} er etter --til {last}.")
-        known = sorted(int(y) for y in case.population["year"].unique())
-        if first < known[0] or last > known[-1]:
-            raise DimensioningError(
-                f"Befolkningen er gitt for {known[0]}-{known[-1]}; velg år innenfor det (fikk {first}-{last})."
-            )
-        result = plan_years(case, list(range(first, last + 1)))
+        chosen = _plan_years_asked(case, planning_years(case), first_year, last_year, chosen_years)
+        with progress_bar(len(chosen), "År") as update:
+            result = plan_years(case, chosen, jobs=jobs, progress=update)
         write_plan_excel(result, case, out_path)
     titles = {
         PLAN: "Plan: senger per plasstype og år (optimal over årene, med utbygging)",
@@ -513,6 +522,33 @@ def plan_command(
     for sentence in plan_sentences(result, int(case.settings.total_beds or 0)):
         click.echo(sentence)
     click.echo(f"Plan skrevet til {out_path}")
+
+
+def _plan_years_asked(
+    case: Case, default: list[int], first_year: int | None, last_year: int | None, chosen: str | None
+) -> list[int]:
+    """The years ``dimension plan`` computes: ``--aar``, or ``--fra``..``--til`` (every year), or the defaults."""
+    known = sorted(int(y) for y in case.population["year"].unique())
+    if chosen:
+        try:
+            years = sorted({int(part) for part in chosen.replace(";", ",").split(",") if part.strip()})
+        except ValueError:
+            message = f"--aar må være årstall skilt med komma, f.eks. 2025,2030,2040 (fikk «{chosen}»)."
+            raise DimensioningError(message) from None
+        if not years:
+            raise DimensioningError("--aar må ha minst ett årstall.")
+    elif first_year or last_year:
+        first, last = first_year or default[0], last_year or default[-1]
+        if first > last:
+            raise DimensioningError(f"--fra {first} er etter --til {last}.")
+        years = list(range(first, last + 1))
+    else:
+        years = default
+    if years[0] < known[0] or years[-1] > known[-1]:
+        raise DimensioningError(
+            f"Befolkningen er gitt for {known[0]}-{known[-1]}; velg år innenfor det (fikk {years[0]}-{years[-1]})."
+        )
+    return years
 
 
 @main.command("check", options_metavar="[VALG]")
@@ -716,8 +752,8 @@ def read_base_tables(path: Path | None) -> dict:
 
 
 @contextlib.contextmanager
-def progress_bar(total: int) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar: scenarios done, rate and time left (quiet when not a terminal)."""
+def progress_bar(total: int, label: str = "Scenarier") -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar: tasks done (scenarios, years), rate and time left (quiet when not a terminal)."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -729,7 +765,7 @@ def progress_bar(total: int) -> Iterator[Callable[[int, int], None]]:
     )
 
     columns = (
-        TextColumn("Scenarier"),
+        TextColumn(label),
         BarColumn(),
         MofNCompleteColumn(),
         TaskProgressColumn(),

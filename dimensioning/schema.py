@@ -532,6 +532,14 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
         ge=MIN_YEAR,
         le=MAX_YEAR,
     ),
+    ParameterSpec(
+        "planaar_hvert",
+        "Planen regner hvert n-te år fra startaar (1 = hvert år); sluttaar er alltid med",
+        "år",
+        whole=True,
+        ge=1,
+        le=50,
+    ),
     ParameterSpec("diskonteringsrente", "Diskonteringsrente i planen for årene framover (0,04 = 4 %)", "andel", le=0.5),
     ParameterSpec(
         "maks_endring_per_lokasjon",

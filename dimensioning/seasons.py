@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import hashlib
 import warnings
 from dataclasses import dataclass
 
@@ -276,6 +277,12 @@ class RealYearCurves:
     bed_types: tuple[str, ...]
     when_full: tuple[str, ...]
 
+    def head(self, max_beds: int) -> RealYearCurves:
+        """The curves at ``0..max_beds`` beds only."""
+        cut = slice(0, max_beds + 1)
+        arrays = (self.turned_away[cut], self.waiting_days[cut], self.waited[cut])
+        return RealYearCurves(*arrays, self.arrivals, self.bed_types, self.when_full)
+
     @property
     def yearly(self) -> np.ndarray:
         """``(C + 1, T)`` patients not served per year."""
@@ -377,12 +384,61 @@ def planned_curves(
     return unmet, unmet / los_days
 
 
+#: Real-year curves computed in this process, by a digest of everything they depend on (see
+#: :func:`real_year_curves`); the years ahead ask for the same year's curves for several cases.
+_CURVES: dict[str, RealYearCurves] = {}
+_CURVES_KEPT = 64
+
+
 def real_year_curves(case: object, max_beds: int) -> RealYearCurves:
-    """The real-year curves :class:`RealYearCurves` for ``0..max_beds`` pooled beds per type."""
-    types = case.bed_type_names
+    """The real-year curves :class:`RealYearCurves` for ``0..max_beds`` pooled beds per type.
+
+    The curve at *c* beds does not depend on how far the table goes, so curves computed before
+    for the same inputs (daily arrivals, loads and open shares, and each type's ``ved_fullt``,
+    length of stay, patience and ``maal_belegg``) and at least as many beds are cut to length
+    instead of computed again. The key is a digest of those inputs, so a changed input is never
+    served from the cache.
+    """
     rates = arrivals_per_day(case)
     loads = case.mol_loads
     shares = type_open_share(case)
+    key = _curve_key(case, rates, loads, shares)
+    known = _CURVES.get(key)
+    if known is not None and known.turned_away.shape[0] > max_beds:
+        return known.head(max_beds)
+    curves = _compute_real_year_curves(case, max_beds, rates, loads, shares)
+    if len(_CURVES) >= _CURVES_KEPT:
+        _CURVES.pop(next(iter(_CURVES)))
+    _CURVES[key] = curves
+    return curves
+
+
+def remember_curves(case: object, curves: RealYearCurves) -> None:
+    """Keep curves computed elsewhere (a worker process) for this case's inputs, as if computed here."""
+    key = _curve_key(case, arrivals_per_day(case), case.mol_loads, type_open_share(case))
+    known = _CURVES.get(key)
+    if known is None or known.turned_away.shape[0] < curves.turned_away.shape[0]:
+        _CURVES.pop(key, None)
+        if len(_CURVES) >= _CURVES_KEPT:
+            _CURVES.pop(next(iter(_CURVES)))
+        _CURVES[key] = curves
+
+
+def _curve_key(case: object, rates: pd.DataFrame, loads: pd.DataFrame, shares: pd.DataFrame) -> str:
+    """A digest of every input of the real-year curves."""
+    types = case.bed_type_names
+    columns = ["when_full", "los_days", "patience_days", "target_occupancy"]
+    digest = hashlib.sha256(repr((tuple(types), case.bed_types[columns].reindex(types).to_numpy().tolist())).encode())
+    for frame in (rates, loads, shares):
+        digest.update(np.ascontiguousarray(frame[types].to_numpy(dtype=float)).tobytes())
+    return digest.hexdigest()
+
+
+def _compute_real_year_curves(
+    case: object, max_beds: int, rates: pd.DataFrame, loads: pd.DataFrame, shares: pd.DataFrame
+) -> RealYearCurves:
+    """Compute :class:`RealYearCurves` (no cache)."""
+    types = case.bed_type_names
     month_of = np.eye(12)[MONTH_OF_DAY]  # (365, 12) one-hot
     share = np.round(shares[types].to_numpy(), 12)  # (365, T)
     load, rate = loads[types].to_numpy(), rates[types].to_numpy()

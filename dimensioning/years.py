@@ -19,7 +19,14 @@ a type used mostly by the oldest grows with them.
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import os
+import signal
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,8 +34,10 @@ import pandas as pd
 from .case import Case
 from .evaluate import Evaluation, evaluate, targets_hold
 from .model import BuildOptions, build_model, model_data, update_params
-from .model.multiyear import CapacityOption, build_plan_model, opened_options
-from .solve import SolveOptions, Termination, allocation_from_model, elastic_solution, run_solver
+from .model.multiyear import CapacityOption, build_plan_model, opened_options, year_weights
+from .model.params import ModelData
+from .seasons import RealYearCurves, remember_curves
+from .solve import SolveOptions, SolveStatus, Termination, allocation_from_model, elastic_solution, run_solver
 
 FIXED_TOTAL = "fast total"
 COVERAGE_RATIO = "dekningsgrad"
@@ -36,13 +45,17 @@ PLAN = "plan"
 
 
 def planning_years(case: Case) -> list[int]:
-    """The years ahead: ``startaar``..``sluttaar``, by default the years of ``Befolkning``."""
+    """The planned years: every ``planaar_hvert``-th from ``startaar`` to ``sluttaar``, and ``sluttaar``.
+
+    Start and end default to the first and last year of ``Befolkning``.
+    """
     if case.population.empty:
         return []
     years = sorted(int(y) for y in case.population["year"].unique())
     start = case.settings.start_year or years[0]
     end = case.settings.end_year or years[-1]
-    return list(range(start, end + 1))
+    chosen = list(range(start, end + 1, max(1, int(case.settings.plan_step_years))))
+    return chosen if chosen[-1] == end else [*chosen, end]
 
 
 def population_by_year(case: Case, years: list[int]) -> pd.DataFrame:
@@ -277,10 +290,50 @@ def plan_case(case: Case, year: int, demand: pd.DataFrame, opened: set[str] | No
     return year_case.replace(sites=sites, settings=settings)
 
 
+#: Most single-year solves the year-by-year method may take (2^options per year); beyond, one MIP.
+MAX_YEAR_BY_YEAR_SOLVES = 400
+
+
 def solve_plan(
+    case: Case,
+    years: list[int],
+    demand: pd.DataFrame,
+    options: SolveOptions | None = None,
+    method: str = "auto",
+    jobs: int | None = None,
+) -> tuple[dict[int, pd.DataFrame] | None, dict[int, set[str]] | None, SolveStatus]:
+    """Solve the multi-year plan: the split per year and the options in service per year (None, None if infeasible).
+
+    Args:
+        case: The case (``Utbygging``, ``Parametre``).
+        years: The planned years, in order.
+        demand: :func:`demand_by_year` for those years.
+        options: Solver settings.
+        method: ``"years"`` (:func:`solve_plan_by_years`, exact when only the options link the
+            years), ``"mip"`` (:func:`solve_plan_mip`, one MIP over all years) or ``"auto"``:
+            year by year unless ``maks_endring_per_lokasjon`` or ``maks_vekst_sykepleiere`` link the
+            years' beds, or the options are so many that one MIP is quicker.
+        jobs: Processes for the year-by-year method (default: one per core).
+    """
+    if method == "auto":
+        method = plan_method(case, years)
+    if method == "years":
+        return solve_plan_by_years(case, years, demand, options, jobs)
+    return solve_plan_mip(case, years, demand, options)
+
+
+def plan_method(case: Case, years: list[int]) -> str:
+    """``"years"`` unless rules link the years' beds or the options are too many (see :func:`solve_plan`)."""
+    settings = case.settings
+    linked = settings.max_site_change is not None or settings.max_nurse_growth is not None
+    count = sum(2 ** sum(o.earliest_year <= y for o in capacity_options(case)) for y in years)
+    return "mip" if linked or count > MAX_YEAR_BY_YEAR_SOLVES else "years"
+
+
+def solve_plan_mip(
     case: Case, years: list[int], demand: pd.DataFrame, options: SolveOptions | None = None
-) -> tuple[dict[int, pd.DataFrame] | None, dict[int, set[str]] | None, object]:
-    """Solve the multi-year MIP: the split per year and the options in service per year (None, None if infeasible)."""
+) -> tuple[dict[int, pd.DataFrame] | None, dict[int, set[str]] | None, SolveStatus]:
+    """The multi-year MIP of :mod:`~.model.multiyear` in one solve (every linking rule)."""
     settings = case.settings
     year_data = {y: model_data(plan_case(case, y, demand)) for y in years}
     m = build_plan_model(
@@ -297,8 +350,143 @@ def solve_plan(
     return allocations, opened_options(m), status
 
 
-def plan_years(case: Case, years: list[int] | None = None, options: SolveOptions | None = None) -> YearsResult:
+def solve_plan_by_years(
+    case: Case, years: list[int], demand: pd.DataFrame, options: SolveOptions | None = None, jobs: int | None = None
+) -> tuple[dict[int, pd.DataFrame] | None, dict[int, set[str]] | None, SolveStatus]:
+    r"""The same plan as :func:`solve_plan_mip`, exactly, by dynamic programming over the options.
+
+    When only the options link the years, the discounted cost separates: year *y*'s best split
+    depends only on the set :math:`S` of options in service, so
+
+    .. math::
+        V_y(S) = \omega_y \bigl(K^*_y(S) + \textstyle\sum_{j \in S} F_j\bigr)
+        + \min_{S' \subseteq S} \Bigl(V_{y-1}(S') + \delta_y \textstyle\sum_{j \in S \setminus S'} I_j\Bigr)
+
+    with :math:`\omega_y` the year's weight (:func:`~.model.multiyear.year_weights`: its discount
+    factor, or the sum over the years until the next planned year) and :math:`K^*_y(S)` the
+    single-year MIP's optimum (tie-break included) with the beds and rooms of :math:`S` added to
+    their sites (:func:`year_option_costs`). Ties go to the set met first (fewer options, workbook
+    order). Proven optimal when every single-year solve is.
+    """
+    started = time.perf_counter()
+    costs = map_years(_option_costs_of, (case, demand, options), [(year,) for year in years], jobs)
+    return schedule_options(case, years, costs, time.perf_counter() - started)
+
+
+#: One single-year solve of the plan: the options in service, the solver's status, the split.
+OptionCost = tuple[frozenset[str], SolveStatus, pd.DataFrame]
+
+
+def year_option_costs(
+    case: Case, year: int, demand: pd.DataFrame, options: SolveOptions | None = None
+) -> list[OptionCost]:
+    """Year *y*'s best split for every set of options available that year (infeasible sets left out).
+
+    One sweep-mode model and one persistent solver for the year: a set of options only changes
+    the sites' beds and rooms. Sets come in order of size, then workbook order.
+    """
+    from pyomo.contrib.solver.solvers.highs import Highs
+
+    plan_options = capacity_options(case)
+    base = model_data(plan_case(case, year, demand))
+    added = {s: sum(o.beds for o in plan_options if o.site == s) for s in base.sites}
+    base = dataclasses.replace(base, option_beds=added)
+    m = build_model(base, BuildOptions(sweep=True))
+    solver = Highs()
+    available = [o for o in plan_options if o.earliest_year <= year]
+    found = []
+    for size in range(len(available) + 1):
+        for chosen in itertools.combinations(available, size):
+            update_params(m, _with_options(base, chosen))
+            status = run_solver(m, options, solver)
+            if status.termination is not Termination.INFEASIBLE:
+                found.append((frozenset(o.name for o in chosen), status, allocation_from_model(m)))
+    return found
+
+
+def _option_costs_of(case: Case, demand: pd.DataFrame, options: SolveOptions | None, year: int) -> list[OptionCost]:
+    """:func:`year_option_costs` with the year last (for :func:`map_years`)."""
+    return year_option_costs(case, year, demand, options)
+
+
+def schedule_options(
+    case: Case, years: list[int], costs: dict[int, list[OptionCost]], runtime_s: float = 0.0
+) -> tuple[dict[int, pd.DataFrame] | None, dict[int, set[str]] | None, SolveStatus]:
+    """The cheapest irreversible schedule of options over the years (the recursion of :func:`solve_plan_by_years`)."""
+    by_name = {o.name: o for o in capacity_options(case)}
+    rate = case.settings.discount_rate
+    weight = year_weights(years, rate)
+    value: dict[frozenset[str], float] = {frozenset(): 0.0}
+    paths: dict[frozenset[str], list[tuple[int, frozenset[str], pd.DataFrame]]] = {frozenset(): []}
+    statuses = [status for year in years for _, status, _ in costs[year]]
+    for year in years:
+        discount = (1.0 + rate) ** -(year - years[0])
+        new_value: dict[frozenset[str], float] = {}
+        new_paths: dict[frozenset[str], list[tuple[int, frozenset[str], pd.DataFrame]]] = {}
+        for names, status, allocation in costs[year]:
+            before = [
+                (v + discount * sum(by_name[j].investment for j in names - s), s)
+                for s, v in value.items()
+                if s <= names
+            ]
+            if not before:
+                continue
+            best_before, previous = min(before, key=lambda pair: pair[0])
+            yearly = status.objective_nok + sum(by_name[j].yearly_cost for j in names)
+            new_value[names] = best_before + weight[year] * yearly
+            new_paths[names] = [*paths[previous], (year, names, allocation)]
+        value, paths = new_value, new_paths
+        if not value:
+            break
+    solver = f"{statuses[0].solver} (år for år)" if statuses else "HiGHS (år for år)"
+    if not value:
+        nan = float("nan")
+        return None, None, SolveStatus(Termination.INFEASIBLE, nan, nan, nan, runtime_s, solver)
+    end = min(value, key=lambda s: value[s])
+    proven = all(s.termination is Termination.OPTIMAL for s in statuses)
+    gap = max((s.gap for s in statuses), default=0.0)
+    termination = Termination.OPTIMAL if proven else Termination.FEASIBLE
+    status = SolveStatus(termination, value[end], value[end], gap, runtime_s, solver)
+    allocations = {year: allocation for year, _, allocation in paths[end]}
+    in_service = {year: set(names) for year, names, _ in paths[end]}
+    return allocations, in_service, status
+
+
+def _investment(by_name: dict[str, CapacityOption], opened: frozenset[str]) -> float:
+    """The one-off investment of the options opened."""
+    return sum(by_name[j].investment for j in opened)
+
+
+def _with_options(data: ModelData, chosen: tuple[CapacityOption, ...]) -> ModelData:
+    """Model data with the beds and rooms of the chosen options added to their sites."""
+    beds, single = dict(data.site_beds), dict(data.single_rooms)
+    bath, screened = dict(data.bath_rooms), dict(data.screened_rooms)
+    for o in chosen:
+        beds[o.site] += o.beds
+        single[o.site] += o.single_rooms
+        bath[o.site] += o.bath_rooms
+        screened[o.site] += o.screened_rooms
+    return dataclasses.replace(data, site_beds=beds, single_rooms=single, bath_rooms=bath, screened_rooms=screened)
+
+
+def plan_years(
+    case: Case,
+    years: list[int] | None = None,
+    options: SolveOptions | None = None,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> YearsResult:
     """Evaluate «fast total», «dekningsgrad» and the multi-year plan in every planning year (module docstring).
+
+    Args:
+        case: The case, with ``Befolkning``, ``Rater`` and today's split as its first alternative.
+        years: The years (default :func:`planning_years`).
+        options: Solver settings.
+        jobs: Worker processes for the years (default: one per core; 1 runs in this process).
+            Each year's work (its best split within the total, the coverage ratio, and, for the
+            plan, its best split for every set of options) is independent; the result does not
+            depend on how the years are shared out.
+        progress: Called with the number of years finished so far and the number of years.
 
     Raises:
         ValueError: Without ``Befolkning``/``Rater`` or without an alternative for today's split.
@@ -315,15 +503,19 @@ def plan_years(case: Case, years: list[int] | None = None, options: SolveOptions
     group = oldest_group(case)
     today_name, today = today_allocation(case)
     old = population[group].to_numpy(dtype=float)
-    evaluations: list[tuple[str, int, Evaluation]] = []
-    for i, year in enumerate(years):
-        year_case = case_for_year(case, year, demand)
-        evaluations.append(
-            (FIXED_TOTAL, year, evaluate(year_case, best_split(year_case, options), FIXED_TOTAL, free_bed=False))
-        )
-        ratio = coverage_ratio_allocation(today, old[i] / old[0] if old[0] > 0 else 1.0)
-        evaluations.append((COVERAGE_RATIO, year, evaluate(year_case, ratio, COVERAGE_RATIO, free_bed=False)))
-    plan_allocations, opened, status = solve_plan(case, years, demand, options)
+    factors = [old[i] / old[0] if old[0] > 0 else 1.0 for i in range(len(years))]
+    method = plan_method(case, years)
+    started = time.perf_counter()
+    tasks = list(zip(years, factors, strict=True))
+    work = map_years(year_work, (case, demand, today, options, method), tasks, jobs, progress)
+    evaluations = [e for year in years for e in work[year][0]]
+    for year in years:
+        remember_curves(plan_case(case, year, demand), work[year][2])
+    if method == "years":
+        costs = {year: work[year][1] for year in years}
+        plan_allocations, opened, status = schedule_options(case, years, costs, time.perf_counter() - started)
+    else:
+        plan_allocations, opened, status = solve_plan_mip(case, years, demand, options)
     openings: dict[str, int] = {}
     note = ""
     if opened is None:
@@ -359,6 +551,79 @@ def plan_years(case: Case, years: list[int] | None = None, options: SolveOptions
         status,
         note,
     )
+
+
+#: What one year's work gives: its «fast total» and «dekningsgrad» evaluations, its option costs
+#: (the year-by-year plan; None for one MIP) and its real-year curves (to keep in the parent).
+YearWork = tuple[list[tuple[str, int, Evaluation]], list[OptionCost] | None, RealYearCurves]
+
+
+def year_work(
+    case: Case,
+    demand: pd.DataFrame,
+    today: pd.DataFrame,
+    options: SolveOptions | None,
+    method: str,
+    year: int,
+    factor: float,
+) -> YearWork:
+    """One year of :func:`plan_years`: the plan's option costs first (their curves cover the most beds)."""
+    costs = year_option_costs(case, year, demand, options) if method == "years" else None
+    curves = plan_case(case, year, demand).real_year_curves
+    year_case = case_for_year(case, year, demand)
+    fixed = evaluate(year_case, best_split(year_case, options), FIXED_TOTAL, free_bed=False)
+    ratio = evaluate(year_case, coverage_ratio_allocation(today, factor), COVERAGE_RATIO, free_bed=False)
+    return [(FIXED_TOTAL, year, fixed), (COVERAGE_RATIO, year, ratio)], costs, curves
+
+
+_WORKER_TASK: tuple[Callable[..., Any], tuple] | None = None
+
+
+def _init_year_worker(function: Callable[..., Any], shared: tuple) -> None:
+    """Pool initializer: the function and its shared arguments; die with the parent, leave Ctrl-C to it."""
+    global _WORKER_TASK  # noqa: PLW0603 - per-process worker state
+    from .sweep import die_with_parent
+
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER_TASK = (function, shared)
+
+
+def _in_worker(year: int, *rest: object) -> tuple[int, Any]:
+    """Pool task: one year with the worker's function and shared arguments."""
+    assert _WORKER_TASK is not None
+    function, shared = _WORKER_TASK
+    return year, function(*shared, year, *rest)
+
+
+def map_years(
+    function: Callable[..., Any],
+    shared: tuple,
+    tasks: list[tuple],
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[int, Any]:
+    """``{year: function(*shared, year, *rest)}`` for every task ``(year, *rest)``, here or in a pool.
+
+    ``function`` must be a module-level function (it is sent to the workers). Results do not
+    depend on how the years are shared out; ``jobs`` defaults to one process per core.
+    """
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+    done: dict[int, Any] = {}
+    if workers == 1:
+        for year, *rest in tasks:
+            done[year] = function(*shared, year, *rest)
+            if progress:
+                progress(len(done), len(tasks))
+        return done
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_year_worker, initargs=(function, shared)) as pool:
+        futures = [pool.submit(_in_worker, *task) for task in tasks]
+        for future in as_completed(futures):
+            year, result = future.result()
+            done[year] = result
+            if progress:
+                progress(len(done), len(tasks))
+    return done
 
 
 def _tables(

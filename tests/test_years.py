@@ -196,6 +196,15 @@ def test_plan_command_on_the_template_and_without_the_sheets(tmp_path):
     outside = runner.invoke(main, ["plan", str(template), "--fra", "2019", "--ut", str(tmp_path / "q.xlsx")])
     assert outside.exit_code == 2
     assert "Befolkningen er gitt for 2025-2040" in outside.output
+    # chosen years: only those rows, and a sentence that says which years were computed
+    chosen = runner.invoke(main, ["plan", str(template), "--aar", "2040,2025,2030", "--ut", str(tmp_path / "c.xlsx")])
+    assert chosen.exit_code == 0, chosen.output
+    rows = list(load_workbook(tmp_path / "c.xlsx")["Plan per år"].iter_rows(values_only=True))
+    assert sorted({r[1] for r in rows[1:] if isinstance(r[1], int)}) == [2025, 2030, 2040]
+    assert "2025, 2030, 2040" in chosen.output
+    bad = runner.invoke(main, ["plan", str(template), "--aar", "2025,tjue", "--ut", str(tmp_path / "d.xlsx")])
+    assert bad.exit_code == 2
+    assert "--aar må være årstall" in bad.output
 
 
 TINY = {
@@ -306,6 +315,70 @@ Ny fløy,B,2026,4,0,3000000
     assert beds_2026["B"] > 4  # the option's beds are used
 
 
+@pytest.mark.parametrize("investment", [0, 3_000_000, 40_000_000])
+def test_year_by_year_plan_equals_the_one_mip(investment):
+    """Two options at two sites over three years: the recursion over sets of options gives the MIP's plan."""
+    from dimensioning.years import solve_plan
+
+    sheets = {
+        **TINY,
+        "Befolkning": """
+aar,aldersgruppe,innbyggere
+2025,80+,1000
+2026,80+,1400
+2027,80+,1900
+""",
+        "Utbygging": f"""
+navn,lokasjon,tidligst_aar,plasser,investering,driftskostnad
+Ny fløy,B,2026,4,{investment},100000
+Påbygg,A,2025,3,{investment // 2},50000
+""",
+        "Parametre": TINY["Parametre"].replace("sluttaar,2026", "sluttaar,2027"),
+    }
+    case = small_case(**sheets)
+    years = [2025, 2026, 2027]
+    demand = demand_by_year(case, years)
+    by_years = solve_plan(case, years, demand, method="years")
+    mip = solve_plan(case, years, demand, method="mip")
+    assert by_years[2].objective_nok == pytest.approx(mip[2].objective_nok, rel=1e-9)
+    assert by_years[1] == mip[1]  # the same options in service every year
+    for year in years:
+        pd.testing.assert_frame_equal(by_years[0][year].reset_index(drop=True), mip[0][year].reset_index(drop=True))
+    assert all(by_years[1][a] <= by_years[1][b] for a, b in ((2025, 2026), (2026, 2027)))  # irreversible
+
+
+def test_plan_years_gives_the_same_tables_in_one_process_and_in_a_pool():
+    """The years are shared out over worker processes; the tables do not depend on it."""
+    from dimensioning.years import plan_years
+
+    today = "alternativ,lokasjon,plasstype,plasser\nI dag,A,Akutt,4\nI dag,B,Vanlig,4\n"
+    case = small_case(**TINY, Alternativer=today)
+    alone, pooled = plan_years(case, jobs=1), plan_years(case, jobs=2)
+    pd.testing.assert_frame_equal(alone.per_type, pooled.per_type)
+    pd.testing.assert_frame_equal(alone.per_year, pooled.per_year)
+    pd.testing.assert_frame_equal(alone.allocations, pooled.allocations)
+    assert alone.openings == pooled.openings
+
+
+def test_real_year_curves_cut_from_longer_ones_equal_computed_ones():
+    """The curve cache serves shorter tables by cutting longer ones: the values must be the same."""
+    from dimensioning import drammen
+    from dimensioning.seasons import _CURVES, real_year_curves
+
+    case = drammen()
+    _CURVES.clear()
+    long = real_year_curves(case, 200)
+    cut = real_year_curves(case, 120)
+    _CURVES.clear()
+    fresh = real_year_curves(case, 120)
+    assert cut.turned_away.shape == fresh.turned_away.shape == (121, 12, len(case.bed_type_names))
+    for name in ("turned_away", "waiting_days", "waited"):
+        np.testing.assert_allclose(getattr(cut, name), getattr(fresh, name), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(long.turned_away[:121], fresh.turned_away, rtol=1e-12, atol=1e-12)
+    changed = case.replace(bed_types=case.bed_types.assign(los_days=case.bed_types["los_days"] * 1.1))
+    assert not np.allclose(real_year_curves(changed, 120).turned_away, fresh.turned_away)  # a new input, no cache hit
+
+
 def test_report_has_the_chapter_on_the_years_ahead(tmp_path):
     """dimension report includes «Behov fram mot 2040» when the workbook has Befolkning and Rater."""
     from pypdf import PdfReader
@@ -327,3 +400,19 @@ def test_report_has_the_chapter_on_the_years_ahead(tmp_path):
     )
     assert skipped.exit_code == 0
     assert not (tmp_path / "r2" / "plan-senger.png").exists()
+
+
+def test_every_fifth_year_and_the_weight_of_the_years_between():
+    """planaar_hvert 5 plans 2025, 2030, ... and the end year; a planned year counts until the next."""
+    from dimensioning.model.multiyear import year_weights
+    from dimensioning.years import planning_years
+
+    step = "navn,verdi,enhet\ntotalt_antall_plasser,10,senger\nstartaar,2025,år\nsluttaar,2042,år\nplanaar_hvert,5,år\n"
+    population = POPULATION.replace("2030,", "2042,")
+    case = small_case(Befolkning=population, Rater=RATES, Alternativer=ALTERNATIVES, Parametre=step)
+    assert planning_years(case) == [2025, 2030, 2035, 2040, 2042]
+    assert year_weights([2025, 2026, 2027], 0.0) == {2025: 1.0, 2026: 1.0, 2027: 1.0}
+    assert year_weights([2025, 2030, 2040], 0.0) == {2025: 5.0, 2030: 10.0, 2040: 1.0}
+    weights = year_weights([2025, 2027], 0.04)
+    assert weights[2025] == pytest.approx(1 + 1 / 1.04)
+    assert weights[2027] == pytest.approx(1.04**-2)

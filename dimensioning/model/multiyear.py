@@ -13,13 +13,16 @@ The blocks are linked by:
   :math:`\sum_{s,g} n_{s,g,y} - \sum_{s,g} n_{s,g,y-1} \le G`.
 
 Objective: the discounted sum of each year's cost (staffing, beds, what patients miss, tie-break)
-plus each option's investment in the year it opens and its fixed yearly cost while in service,
+plus each option's fixed yearly cost while in service and its investment in the year it opens,
 
-.. math:: \min \sum_y \delta_y \Bigl(K_y + \sum_j F_j o_{j,y} + I_j (o_{j,y} - o_{j,y-1})\Bigr),
-    \qquad \delta_y = (1 + r)^{-(y - y_0)}
+.. math:: \min \sum_y \Bigl(\omega_y \bigl(K_y + \sum_j F_j o_{j,y}\bigr)
+    + \delta_y \sum_j I_j (o_{j,y} - o_{j,y-1})\Bigr),
+    \qquad \delta_y = (1 + r)^{-(y - y_0)}, \qquad \omega_y = \sum_{k=y}^{y^+ - 1} \delta_k
 
-(:math:`o_{j,y_0 - 1} = 0`). The years between planned years are not modelled: a plan over chosen
-years treats each as the next one's predecessor.
+(:math:`o_{j,y_0 - 1} = 0`; :math:`y^+` the next planned year, :math:`y + 1` for the last). When every
+year is planned, :math:`\omega_y = \delta_y`. A plan over chosen years (every fifth, say) holds each
+planned year's split until the next planned year, and counts its cost for each of those years
+(:func:`year_weights`).
 """
 
 from __future__ import annotations
@@ -121,22 +124,40 @@ def build_plan_model(
 
         m.res_recruitment = pyo.Constraint(m.Y, rule=recruitment, doc="Nurse FTE growth per year")
     discount = {y: (1.0 + discount_rate) ** -(y - years[0]) for y in years}
+    weight = year_weights(years, discount_rate)
 
-    def option_cost(y: int) -> object:
+    def investment(y: int) -> object:
         opened = {j: m.open[j, y] - (m.open[j, previous[y]] if y in previous else 0) for j in m.O}
-        return sum(by_name[j].yearly_cost * m.open[j, y] + by_name[j].investment * opened[j] for j in m.O)
+        return sum(by_name[j].investment * opened[j] for j in m.O)
 
     m.e_year_cost = pyo.Expression(
         m.Y,
-        rule=lambda m, y: m.year[y].e_staff_cost + m.year[y].e_bed_cost + m.year[y].e_shortfall_cost + option_cost(y),
-        doc="Cost of the year (undiscounted), NOK",
+        rule=lambda m, y: (
+            m.year[y].e_staff_cost
+            + m.year[y].e_bed_cost
+            + m.year[y].e_shortfall_cost
+            + sum(by_name[j].yearly_cost * m.open[j, y] for j in m.O)
+        ),
+        doc="Cost of one year with the planned year's split and options (undiscounted), NOK",
     )
+    m.e_investment = pyo.Expression(m.Y, rule=lambda m, y: investment(y), doc="Investment in the year, NOK")
     m.obj = pyo.Objective(
-        expr=sum(discount[y] * (m.e_year_cost[y] + m.year[y].e_tie_break) for y in years),
+        expr=sum(
+            weight[y] * (m.e_year_cost[y] + m.year[y].e_tie_break) + discount[y] * m.e_investment[y] for y in years
+        ),
         sense=pyo.minimize,
         doc="Discounted cost over the planned years, NOK",
     )
     return m
+
+
+def year_weights(years: list[int], discount_rate: float) -> dict[int, float]:
+    r"""Discount weight of each planned year, :math:`\omega_y`: the discount factors of the years its split holds."""
+    ends = [*years[1:], years[-1] + 1]
+    return {
+        y: sum((1.0 + discount_rate) ** -(k - years[0]) for k in range(y, end))
+        for y, end in zip(years, ends, strict=True)
+    }
 
 
 def opened_options(m: pyo.ConcreteModel) -> dict[int, set[str]]:

@@ -30,15 +30,29 @@ def plan_sentences(result: YearsResult, total_beds: int) -> list[str]:
     first, last = years[0], years[-1]
     lines = []
     broken = {t: y for t, y in result.first_break.items() if y is not None}
+    every_year = years == list(range(first, last + 1))
     if broken:
         year = min(broken.values())
         types = ", ".join(t for t, y in broken.items() if y == year)
-        lines.append(
-            f"Med {number(total_beds)} plasser holder kravene til og med {year - 1}; fra {year} "
-            f"holder de ikke lenger for {types}, selv med den beste fordelingen."
-        )
-    else:
+        if every_year:
+            lines.append(
+                f"Med {number(total_beds)} plasser holder kravene til og med {year - 1}; fra {year} "
+                f"holder de ikke lenger for {types}, selv med den beste fordelingen."
+            )
+        else:
+            held = [y for y in years if y < year]
+            since = f"holder kravene i {held[-1]}, men i {year}" if held else f"holder kravene ikke i {year}"
+            lines.append(
+                f"Med {number(total_beds)} plasser {since} holder de ikke lenger for {types}, selv med den "
+                f"beste fordelingen (regnet for årene {', '.join(str(y) for y in years)})."
+            )
+    elif every_year:
         lines.append(f"Med {number(total_beds)} plasser holder kravene hvert år fram til {last}.")
+    else:
+        lines.append(
+            f"Med {number(total_beds)} plasser holder kravene i alle årene som er regnet "
+            f"({', '.join(str(y) for y in years)})."
+        )
     fixed_first, fixed_last = per_year.loc[(FIXED_TOTAL, first)], per_year.loc[(FIXED_TOTAL, last)]
     if result.per_year["ukp_days_per_year"].max() <= 0:
         lines.append(
