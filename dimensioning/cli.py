@@ -456,6 +456,14 @@ def _simulate(
     metavar="ÅR,ÅR,...",
     help="Bare disse årene, f.eks. 2025,2030,2035,2040 (hvert års fordeling gjelder til neste år i lista).",
 )
+@option(
+    "--scenarier",
+    "scenarios_path",
+    metavar="FIL.xlsx",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Scenariofil (som for dimension sweep): planen for hvert scenario, f.eks. befolkningsvekst "
+    "(vekstfaktor), diskonteringsrente eller Utbygging:navn:tidligst_aar.",
+)
 @out_option("file", "Excel-filen som skrives (standard: reports/<case>-plan.xlsx).")
 @jobs_option
 @dimensioning_option
@@ -465,6 +473,7 @@ def plan_command(
     first_year: int | None,
     last_year: int | None,
     chosen_years: str | None,
+    scenarios_path: Path | None,
     out_path: Path | None,
     jobs: int | None,
     dimensjonering: str,
@@ -479,6 +488,9 @@ def plan_command(
     from .report.plan_report import plan_sentences, write_plan_excel
     from .years import FIXED_TOTAL, PLAN, plan_years, planning_years
 
+    if scenarios_path is not None:
+        _plan_scenarios(input_path, scenarios_path, out_path, jobs)
+        return
     out_path = out_path or DEFAULT_REPORT_DIR / f"{(input_path or drammen_path()).stem}-plan.xlsx"
     with guarded([input_path or drammen_path()], [out_path], ".xlsx"):
         case = _load(input_path, dimensjonering)
@@ -522,6 +534,40 @@ def plan_command(
     for sentence in plan_sentences(result, int(case.settings.total_beds or 0)):
         click.echo(sentence)
     click.echo(f"Plan skrevet til {out_path}")
+
+
+def _plan_scenarios(input_path: Path | None, scenarios_path: Path, out_path: Path | None, jobs: int | None) -> None:
+    """``dimension plan --scenarier``: the plan for every scenario, one row each."""
+    from .report.plan_report import write_plan_sweep_excel
+    from .years import plan_sweep
+
+    out_path = out_path or DEFAULT_REPORT_DIR / f"{scenarios_path.stem}-planscenarier.xlsx"
+    with guarded([scenarios_path, input_path or drammen_path()], [out_path], ".xlsx"):
+        base = read_base_tables(input_path)
+        scenarios = read_scenarios(scenarios_path, base, years=True)
+        with progress_bar(len(scenarios)) as update:
+            table = plan_sweep(base, scenarios, jobs=jobs, progress=update)
+        write_plan_sweep_excel(table, out_path)
+    summary = _table(
+        "Planen per scenario",
+        ("Scenario", "Dagens total holder ikke fra", "Planen åpner", "Senger siste år", "UKP-døgn siste år", "Status"),
+    )
+    for row in table.itertuples():
+        ok = row.status == "ok"
+        summary.add_row(
+            row.scenario,
+            str(int(row.first_break_year))
+            if ok and row.first_break_year == row.first_break_year and row.first_break_year is not None
+            else "–",
+            (row.openings or "ingen") if ok else "–",
+            number(row.plan_beds_last) if ok else "–",
+            number(row.plan_ukp_days_last) if ok else "–",
+            row.status,
+        )
+    Console(width=150).print(summary)
+    for row in table[table["status"] != "ok"].itertuples():
+        click.echo(f"{row.scenario}: {row.reason}")
+    click.echo(f"Planscenarier skrevet til {out_path}")
 
 
 def _plan_years_asked(

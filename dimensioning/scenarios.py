@@ -6,6 +6,12 @@ Syntax of an override column header (sheet ``Scenarier``, or ``parameter`` in ``
     Ark:*:kolonne                 set the column in every row, e.g.  Plasstyper:*:pleiefaktor
     Ark:nøkkel:kolonne (faktor)   multiply the cell, e.g.  Plasstyper:*:innleggelser_per_aar (faktor)
     Foringer:lokasjon/plasstype:min    a row of a two-key sheet
+    Rater:*/80+:innleggelser_per_1000 (faktor)   ``*`` in one key matches every row
+    Befolkning:*:innbyggere (vekstfaktor)   scale the growth from the first year, per age group
+
+The sheets of the years ahead (``Befolkning``, ``Rater``, ``Utbygging``; and ``Parametre`` rows
+such as ``diskonteringsrente``) only change the multi-year plan, so they are allowed in scenario
+files for ``dimension plan --scenarier`` and refused, with that pointer, by ``dimension sweep``.
 
 ``nøkkel`` is the row's name in the sheet's first column (``lokasjon``, ``plasstype``,
 ``fagkategori``, ``navn``). Short names (aliases) exist for the common questions, see
@@ -30,27 +36,40 @@ import numpy as np
 
 from .errors import InputError, ValidationIssue, shown
 from .io_excel import RawTables, read_workbook
-from .schema import SHEET_BY_NAME, columns_of
+from .schema import PARAMETERS, SHEET_BY_NAME, columns_of
 
 SCENARIO_SHEET = "Scenarier"
 GRID_SHEET = "Rutenett"
 NAME_COLUMN = "scenario"
 GRID_NAME_PREFIX = "Rutenett "
 FACTOR_SUFFIX = "(faktor)"
+GROWTH_SUFFIX = "(vekstfaktor)"
 
 ALIASES: dict[str, str] = {
     "vekst_etterspørsel": "Plasstyper:*:innleggelser_per_aar (faktor)",
     "pleiefaktor": "Plasstyper:*:pleiefaktor",
     "totalt_antall_plasser": "Parametre:totalt_antall_plasser:verdi",
     "liggetid (faktor)": "Plasstyper:*:liggetid_dager (faktor)",
+    "befolkningsvekst": "Befolkning:*:innbyggere (vekstfaktor)",
+    "diskonteringsrente": "Parametre:diskonteringsrente:verdi",
 }
-EDITABLE_SHEETS = ("Lokasjoner", "Plasstyper", "Bemanning", "Foringer", "Parametre")
+YEARS_SHEETS = ("Befolkning", "Rater", "Utbygging")
+YEARS_PARAMETERS = (
+    "startaar",
+    "sluttaar",
+    "planaar_hvert",
+    "fast_total_til_aar",
+    "diskonteringsrente",
+    "maks_endring_per_lokasjon",
+    "maks_vekst_sykepleiere",
+)
+EDITABLE_SHEETS = ("Lokasjoner", "Plasstyper", "Bemanning", "Foringer", "Parametre", *YEARS_SHEETS)
 MAX_SCENARIOS = 20_000  # a sweep larger than this is a typo (a step of 0.0001) more often than a plan
 
 
 @dataclass(frozen=True)
 class Override:
-    """One addressed input value.
+    r"""One addressed input value.
 
     Attributes:
         header: The column header as written by the user (alias or full syntax).
@@ -58,6 +77,8 @@ class Override:
         key: Row key (``*`` = every row; ``a/b`` for two-key sheets).
         column: Column header in that sheet.
         factor: Multiply the cell instead of setting it.
+        growth: Multiply the change since the first year of the row's group (``Befolkning``:
+            a growth alternative, :math:`P'(y) = P(y_0) + f\,(P(y) - P(y_0))` per age group).
     """
 
     header: str
@@ -65,6 +86,7 @@ class Override:
     key: str
     column: str
     factor: bool
+    growth: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,11 +109,20 @@ class Scenario:
         return {override.header: value for override, value in self.values}
 
 
-def parse_override(header: str, base: RawTables) -> Override | str:
-    """Parse a column header into an :class:`Override`, or return a bokmål error message."""
+def parse_override(header: str, base: RawTables, years: bool = False) -> Override | str:
+    """Parse a column header into an :class:`Override`, or return a bokmål error message.
+
+    Args:
+        header: The column header.
+        base: The base workbook's raw tables.
+        years: Scenarios of the multi-year plan (the sheets of the years ahead are allowed).
+    """
     text = ALIASES.get(header.strip(), header.strip())
-    factor = text.endswith(FACTOR_SUFFIX)
-    if factor:
+    growth = text.endswith(GROWTH_SUFFIX)
+    if growth:
+        text = text[: -len(GROWTH_SUFFIX)].strip()
+    factor = text.endswith(FACTOR_SUFFIX) or growth
+    if text.endswith(FACTOR_SUFFIX):
         text = text[: -len(FACTOR_SUFFIX)].strip()
     parts = text.split(":")
     if len(parts) != 3:
@@ -100,23 +131,28 @@ def parse_override(header: str, base: RawTables) -> Override | str:
     sheet, key, column = (p.strip() for p in parts)
     if sheet not in EDITABLE_SHEETS:
         return f"arket «{sheet}» kan ikke endres i et scenario (kan: {', '.join(EDITABLE_SHEETS)})"
+    if not years and (sheet in YEARS_SHEETS or growth or (sheet == "Parametre" and key in YEARS_PARAMETERS)):
+        return f"«{header.strip()}» gjelder årene framover: kjør scenariofilen med «dimension plan --scenarier»"
+    if growth and (sheet, column) != ("Befolkning", "innbyggere"):
+        return f"{GROWTH_SUFFIX} gjelder bare Befolkning:*:innbyggere"
     spec = SHEET_BY_NAME[sheet]
     headers = dict(columns_of(spec.row_model)).values()
     key_headers = [dict(columns_of(spec.row_model))[k] for k in spec.keys]
     if column not in headers or column in key_headers or column == "kilde":
         return f"arket «{sheet}» har ingen kolonne «{column}» som kan endres"
-    if key != "*" and not _matching_rows(base.get(sheet, []), key_headers, key):
+    known_parameter = sheet == "Parametre" and key in {spec.name for spec in PARAMETERS} and not factor
+    if key != "*" and not _matching_rows(base.get(sheet, []), key_headers, key) and not known_parameter:
         return f"fant ingen rad «{key}» i arket «{sheet}»"
-    return Override(header=header.strip(), sheet=sheet, key=key, column=column, factor=factor)
+    return Override(header=header.strip(), sheet=sheet, key=key, column=column, factor=factor, growth=growth)
 
 
 def _matching_rows(rows: list, key_headers: list[str], key: str) -> list[int]:
-    """Indices of raw rows whose key cells equal ``key`` (``a/b`` for two keys)."""
+    """Indices of raw rows whose key cells equal ``key`` (``a/b`` for two keys; ``*`` matches any)."""
     wanted = [k.strip() for k in key.split("/")] if len(key_headers) > 1 else [key.strip()]
     found = []
     for index, (_excel_row, cells) in enumerate(rows):
         values = [" ".join(str(cells.get(h, "")).split()) for h in key_headers]
-        if values == wanted:
+        if len(values) == len(wanted) and all(w in ("*", v) for w, v in zip(wanted, values, strict=True)):
             found.append(index)
     return found
 
@@ -133,15 +169,34 @@ def apply(base: RawTables, scenario: Scenario) -> RawTables:
             if override.key == "*"
             else _matching_rows(rows, key_headers, override.key)
         )
+        first = _first_year_values(rows) if override.growth else {}
+        if not indices and override.sheet == "Parametre" and override.key != "*":  # a parameter left at its default
+            rows.append((max((r for r, _ in rows), default=1) + 1, {key_headers[0]: override.key}))
+            indices = [len(rows) - 1]
         for index in indices:
             cells = rows[index][1]
-            if override.factor:
+            if override.growth:
+                old, start = _number(cells.get(override.column)), first.get(str(cells.get("aldersgruppe")))
+                if old is not None and start is not None:
+                    cells[override.column] = start + float(value) * (old - start)
+            elif override.factor:
                 old = _number(cells.get(override.column))
                 cells[override.column] = None if old is None else old * float(value)
             else:
                 cells[override.column] = value
         tables[override.sheet] = rows
     return tables
+
+
+def _first_year_values(rows: list) -> dict[str, float]:
+    """``Befolkning``: inhabitants in the first year of each age group (the base of a growth factor)."""
+    first: dict[str, tuple[float, float]] = {}
+    for excel_row, cells in rows:
+        year, value = _number(cells.get("aar")), _number(cells.get("innbyggere"))
+        group = str(cells.get("aldersgruppe"))
+        if excel_row > 1 and year is not None and value is not None and (group not in first or year < first[group][0]):
+            first[group] = (year, value)
+    return {group: value for group, (_, value) in first.items()}
 
 
 def _number(value: Any) -> float | None:
@@ -158,8 +213,11 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def read_scenarios(path: str | Path, base: RawTables) -> list[Scenario]:
+def read_scenarios(path: str | Path, base: RawTables, years: bool = False) -> list[Scenario]:
     """Read ``Scenarier`` and ``Rutenett`` from a scenario workbook; every problem is reported at once.
+
+    ``years``: scenarios of the multi-year plan (``dimension plan --scenarier``), which may change
+    the sheets of the years ahead.
 
     Raises:
         InputError: Naming the sheet, row and column of each bad reference or value.
@@ -170,8 +228,8 @@ def read_scenarios(path: str | Path, base: RawTables) -> list[Scenario]:
         message = f"arbeidsboken må ha arket «{SCENARIO_SHEET}» eller «{GRID_SHEET}»"
         raise InputError(str(path), [ValidationIssue(SCENARIO_SHEET, None, None, message)])
     checker = _ValueChecker(base)
-    scenarios = _explicit(tables.get(SCENARIO_SHEET, []), base, issues, checker)
-    scenarios += _grid(tables.get(GRID_SHEET, []), base, issues, checker)
+    scenarios = _explicit(tables.get(SCENARIO_SHEET, []), base, issues, checker, years)
+    scenarios += _grid(tables.get(GRID_SHEET, []), base, issues, checker, years)
     if len(scenarios) > MAX_SCENARIOS:
         message = f"{len(scenarios)} scenarier er flere enn de {MAX_SCENARIOS} som kan kjøres i én sweep: del den opp"
         issues.append(ValidationIssue(SCENARIO_SHEET, None, None, message))
@@ -214,7 +272,9 @@ class _ValueChecker:
         return self.seen[key]
 
 
-def _explicit(rows: list, base: RawTables, issues: list[ValidationIssue], checker: _ValueChecker) -> list[Scenario]:
+def _explicit(
+    rows: list, base: RawTables, issues: list[ValidationIssue], checker: _ValueChecker, years: bool = False
+) -> list[Scenario]:
     """Scenarios from the ``Scenarier`` sheet: a name column and override columns."""
     if not rows:
         return []
@@ -226,7 +286,7 @@ def _explicit(rows: list, base: RawTables, issues: list[ValidationIssue], checke
     for header in headers:
         if header == NAME_COLUMN:
             continue
-        parsed = parse_override(header, base)
+        parsed = parse_override(header, base, years)
         if isinstance(parsed, str):
             issues.append(ValidationIssue(SCENARIO_SHEET, 1, header, parsed))
         else:
@@ -257,14 +317,16 @@ def _explicit(rows: list, base: RawTables, issues: list[ValidationIssue], checke
     return scenarios
 
 
-def _grid(rows: list, base: RawTables, issues: list[ValidationIssue], checker: _ValueChecker) -> list[Scenario]:
+def _grid(
+    rows: list, base: RawTables, issues: list[ValidationIssue], checker: _ValueChecker, years: bool = False
+) -> list[Scenario]:
     """Scenarios from ``Rutenett``: the product of every row's values, in row order (size checked first)."""
     axes: list[tuple[Override, list[float]]] = []
     for excel_row, cells in rows:
         if excel_row == 1:
             continue
         header = cells.get("parameter")
-        parsed = parse_override(str(header or ""), base)
+        parsed = parse_override(str(header or ""), base, years)
         if isinstance(parsed, str):
             issues.append(ValidationIssue(GRID_SHEET, excel_row, "parameter", parsed))
             continue

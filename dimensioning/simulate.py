@@ -28,6 +28,8 @@ with the type's mean and ``liggetid_cv``. Replications use independent streams f
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import heapq
 import os
 from collections import deque
@@ -91,6 +93,7 @@ class _Spec:
     patience_cv: float | None
     days: int
     warmup_days: int
+    record_stays: bool = False  # return every stay (:func:`simulate_stays`)
 
 
 def _patience_days(case: Case) -> np.ndarray:
@@ -189,6 +192,7 @@ def _replicate(spec: _Spec, seed: np.random.SeedSequence) -> dict[str, np.ndarra
     waits: list[list[float]] = [[] for _ in range(n_types)]
     lent = np.zeros(n_types)  # own beds used by other types' patients
     stays_site, stays_type, stays_start, stays_end = [], [], [], []
+    stays_patient, stays_arrived = [], []  # the patient's own type, and when it arrived
     lendable = [u for u in range(n_types) if not spec.reserved[u]]
     queued_types = [t for t in range(n_types) if spec.kind[t] != WHEN_FULL_CODE["avvises"]]
     queues: dict[int, deque] = {t: deque() for t in queued_types}
@@ -223,6 +227,8 @@ def _replicate(spec: _Spec, seed: np.random.SeedSequence) -> dict[str, np.ndarra
         stays_type.append(bed_type)
         stays_start.append(start)
         stays_end.append(start + stay)
+        stays_patient.append(t)
+        stays_arrived.append(arrived)
 
     def record_wait(t: int, arrived: float, wait: float, gave_up: bool) -> None:
         if arrived < warm:
@@ -311,6 +317,14 @@ def _replicate(spec: _Spec, seed: np.random.SeedSequence) -> dict[str, np.ndarra
     available = np.zeros((12, n_sites, n_types))
     np.add.at(available, months[day_of_year[warm:]], open_days)
     percentile = np.array([np.percentile(w, WAIT_PERCENTILE) if w else np.nan for w in waits])
+    if spec.record_stays:
+        return {
+            "patient_type": np.array(stays_patient, dtype=int),
+            "site": np.array(stays_site, dtype=int),
+            "start": np.array(stays_start),
+            "end": np.array(stays_end),
+            "arrived": np.array(stays_arrived),
+        }
     return {
         "arrivals": arrivals,
         "turned_away": turned_away,
@@ -601,3 +615,49 @@ def compare_reservation(
         result = simulate(case, allocation, replace(options, lift_reservation=lifted))
         frames.append(result.per_type.assign(variant=label))
     return pd.concat(frames, ignore_index=True)[["variant", *frames[0].columns.drop("variant")]]
+
+
+def simulate_stays(
+    case: Case,
+    allocation: pd.DataFrame,
+    years: float = 2.0,
+    seed: int = 2024,
+    first_day: datetime.date = datetime.date(2023, 1, 1),
+    warmup_years: float = 1.0,
+) -> pd.DataFrame:
+    """A synthetic stay record, as a municipality's care records system would export it.
+
+    One simulated run of ``years`` after a warm-up (every type on its own beds, as the loss model
+    assumes; seasons and holiday closures as in the case). Patients turned away, or who gave up
+    waiting, are not in it, as in a real record; stays still in at the end have no ``utskrevet``.
+    Dates are whole days from ``first_day``; ``meldt_utskrivningsklar`` is the arrival day of the
+    types that wait (``venter``), when the hospital would have reported the patient ready.
+
+    Returns:
+        ``pasient`` (a running pseudonymous number), ``plasstype``, ``lokasjon``, ``innskrevet``,
+        ``utskrevet``, ``meldt_utskrivningsklar`` (dates; NaT where there is none).
+    """
+    options = SimulationOptions(years=years, replications=1, seed=seed, warmup_years=warmup_years, overflow=False)
+    spec = dataclasses.replace(_spec(case, allocation, options), record_stays=True)
+    run = _replicate(spec, np.random.SeedSequence(seed))
+    keep = run["start"] >= spec.warmup_days
+    start, end, arrived = (run[k][keep] - spec.warmup_days for k in ("start", "end", "arrived"))
+    kinds = spec.kind[run["patient_type"][keep]]
+    origin = pd.Timestamp(first_day)
+    last = spec.days - spec.warmup_days
+
+    def dates(days: np.ndarray) -> pd.Series:
+        return origin + pd.to_timedelta(np.floor(days), unit="D")
+
+    order = np.argsort(start, kind="stable")
+    frame = pd.DataFrame(
+        {
+            "plasstype": np.array(case.bed_type_names, dtype=object)[run["patient_type"][keep]],
+            "lokasjon": np.array(case.site_names, dtype=object)[run["site"][keep]],
+            "innskrevet": dates(start),
+            "utskrevet": dates(end).where(end < last),
+            "meldt_utskrivningsklar": dates(arrived).where(kinds == WHEN_FULL_CODE["venter"]),
+        }
+    ).iloc[order]
+    frame.insert(0, "pasient", [f"P{i:06d}" for i in range(1, len(frame) + 1)])
+    return frame.reset_index(drop=True)

@@ -519,10 +519,15 @@ def plan_years(
     openings: dict[str, int] = {}
     note = ""
     if opened is None:
+        stuck = next((y for y in years if method == "years" and not work[y][1]), None)
+        when = (
+            f"i {stuck} kan kravene ikke oppfylles, selv med alle utbyggingene som kan være i drift da"
+            if stuck is not None
+            else "kravene kan ikke oppfylles hvert år med lokalene og utbyggingene i «Utbygging»"
+        )
         note = (
-            "Planen har ingen løsning: kravene kan ikke oppfylles hvert år med lokalene og utbyggingene i "
-            "«Utbygging». Gi flere eller tidligere utbygginger, eller se hvilke krav som mangler senger med "
-            "«dimension solve» for det året."
+            f"Planen har ingen løsning: {when}. Gi flere eller tidligere utbygginger, eller se hvilke krav som "
+            "mangler senger med «dimension solve» for det året."
         )
     else:
         for year in years:
@@ -677,3 +682,69 @@ def _tables(
         pd.DataFrame(per_year),
         pd.concat(allocations, ignore_index=True)[columns],
     )
+
+
+def plan_sweep(
+    base: dict,
+    scenarios: list,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """The multi-year plan for every scenario of a scenario workbook (``dimension plan --scenarier``).
+
+    Each scenario's overrides (:mod:`~.scenarios`, with the sheets of the years ahead: a growth
+    alternative, another discount rate, an option's earliest year) are applied to the base
+    workbook's raw cells and validated as ``dimension plan`` would; a scenario that fails
+    validation or has no plan is a row with its reason, and the others go on.
+
+    Returns:
+        One row per scenario: ``scenario, changes, status, reason, first_break_year,
+        first_break_types, openings, plan_beds_last, plan_ukp_days_last, fixed_ukp_days_last,
+        fixed_turned_away_last, ratio_beds_last, plan_cost_nok, plan_meets_targets, last_year``.
+    """
+    from .case import case_from_tables
+    from .errors import InputError
+    from .scenarios import apply
+
+    rows = []
+    for number, scenario in enumerate(scenarios, start=1):
+        changes = "; ".join(f"{header} = {value}" for header, value in scenario.changes.items())
+        row: dict[str, Any] = {"scenario": scenario.name, "changes": changes, "status": "ok", "reason": ""}
+        try:
+            case = case_from_tables(apply(base, scenario), name=scenario.name, source=scenario.name)
+            result = plan_years(case, jobs=jobs)
+        except InputError as error:
+            row.update(status="ugyldig inndata", reason="; ".join(str(i) for i in error.issues))
+        except ValueError as error:
+            row.update(status="ugyldig inndata", reason=str(error))
+        else:
+            row.update(plan_summary(result))
+            if result.plan_note:
+                row.update(status="ingen plan", reason=result.plan_note)
+        rows.append(row)
+        if progress:
+            progress(number, len(scenarios))
+    return pd.DataFrame(rows)
+
+
+def plan_summary(result: YearsResult) -> dict[str, Any]:
+    """The key figures of one plan: when today's total breaks, what opens when, and the last year."""
+    per_year = result.per_year.set_index(["strategy", "year"])
+    last = int(result.per_year["year"].max())
+    broken = {t: y for t, y in result.first_break.items() if y is not None}
+    first = min(broken.values()) if broken else None
+    has_plan = (PLAN, last) in per_year.index
+    plan = per_year.loc[(PLAN, last)] if has_plan else None
+    return {
+        "first_break_year": first,
+        "first_break_types": ", ".join(t for t, y in broken.items() if y == first),
+        "openings": "; ".join(f"{o} {y}" for o, y in sorted(result.openings.items(), key=lambda p: p[1])),
+        "plan_beds_last": int(plan["beds"]) if has_plan else None,
+        "plan_ukp_days_last": float(plan["ukp_days_per_year"]) if has_plan else None,
+        "fixed_ukp_days_last": float(per_year.loc[(FIXED_TOTAL, last), "ukp_days_per_year"]),
+        "fixed_turned_away_last": float(per_year.loc[(FIXED_TOTAL, last), "turned_away_per_year"]),
+        "ratio_beds_last": int(per_year.loc[(COVERAGE_RATIO, last), "beds"]),
+        "plan_cost_nok": float(result.plan_status.objective_nok) if has_plan else None,
+        "plan_meets_targets": bool(per_year.loc[PLAN, "meets_targets"].all()) if has_plan else None,
+        "last_year": last,
+    }

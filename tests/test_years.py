@@ -416,3 +416,62 @@ def test_every_fifth_year_and_the_weight_of_the_years_between():
     weights = year_weights([2025, 2027], 0.04)
     assert weights[2025] == pytest.approx(1 + 1 / 1.04)
     assert weights[2027] == pytest.approx(1.04**-2)
+
+
+def test_plan_scenarios_change_growth_discount_rate_and_options(tmp_path):
+    """dimension plan --scenarier: growth, discount rate and rates move the plan; dimension sweep refuses them."""
+    from openpyxl import Workbook
+
+    from dimensioning.case import read_case_tables
+    from dimensioning.scenarios import apply, read_scenarios
+
+    runner = CliRunner()
+    template = tmp_path / "mal.xlsx"
+    assert runner.invoke(main, ["template", str(template)]).exit_code == 0
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Scenarier"
+    sheet.append(["scenario", "befolkningsvekst", "diskonteringsrente", "Rater:*/80+:innleggelser_per_1000 (faktor)"])
+    sheet.append(["Som i dag", None, None, None])
+    sheet.append(["Ingen vekst", 0, None, None])
+    sheet.append(["Dobbel vekst", 2, 0.02, 1.0])
+    sheet.append(["Feil", None, 2, None])
+    scenarios_path = tmp_path / "plan-scenarier.xlsx"
+    workbook.save(scenarios_path)
+    # the growth factor scales the change since the first year, per age group
+    base = read_case_tables(template)
+    refused = runner.invoke(
+        main, ["plan", str(template), "--scenarier", str(scenarios_path), "--ut", str(tmp_path / "r.xlsx")]
+    )
+    assert refused.exit_code == 2  # diskonteringsrente 2 (200 %) is named by sheet, row and column
+    assert "ark «Scenarier», rad 5, kolonne «diskonteringsrente»" in refused.output
+    sheet.delete_rows(5)
+    workbook.save(scenarios_path)
+    scenarios = read_scenarios(scenarios_path, base, years=True)
+    none, double = scenarios[1], scenarios[2]
+    rows = {r: c for r, c in apply(base, none)["Befolkning"] if r > 1}
+    firsts = {}
+    for r, cells in sorted(apply(base, double)["Befolkning"]):
+        if r == 1:
+            continue
+        group = cells["aldersgruppe"]
+        original = next(c for rr, c in base["Befolkning"] if rr == r)
+        firsts.setdefault(group, original["innbyggere"])
+        assert cells["innbyggere"] == pytest.approx(firsts[group] + 2 * (original["innbyggere"] - firsts[group]))
+        assert rows[r]["innbyggere"] == pytest.approx(firsts[group])  # no growth: every year as the first
+    out = tmp_path / "plan-resultat.xlsx"
+    result = runner.invoke(main, ["plan", str(template), "--scenarier", str(scenarios_path), "--ut", str(out)])
+    assert result.exit_code == 0, result.output
+    table = list(load_workbook(out)["Planscenarier"].iter_rows(values_only=True))
+    header, body = table[0], {r[0]: dict(zip(table[0], r, strict=True)) for r in table[1:] if r[0]}
+    assert header[:3] == ("Scenario", "Endringer", "Status")
+    assert set(body) == {"Som i dag", "Ingen vekst", "Dobbel vekst"}
+    beds = {name: row["Plan: senger siste år"] for name, row in body.items()}
+    assert beds["Ingen vekst"] <= beds["Som i dag"] <= beds["Dobbel vekst"]
+    assert beds["Ingen vekst"] < beds["Dobbel vekst"]
+    # dimension sweep refuses the sheets of the years ahead, with the pointer to plan --scenarier
+    swept = runner.invoke(
+        main, ["sweep", str(scenarios_path), "--grunnlag", str(template), "--ut", str(tmp_path / "s.xlsx")]
+    )
+    assert swept.exit_code == 2
+    assert "dimension plan --scenarier" in swept.output

@@ -226,3 +226,32 @@ def write_plan_excel(result: YearsResult, case: object, path: str | Path) -> Pat
     for title, frame, columns in echo:
         _write_table(workbook.create_sheet(title), pd.DataFrame(frame), [Col(f, h) for f, h in columns])
     return save_workbook(workbook, path)
+
+
+def write_plan_sweep_excel(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``Planscenarier``: one row per scenario of ``dimension plan --scenarier``."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Planscenarier"
+    _write_table(
+        sheet,
+        table,
+        [
+            Col("scenario", "Scenario"),
+            Col("changes", "Endringer"),
+            Col("status", "Status"),
+            Col("first_break_year", "Dagens total holder ikke fra", "0"),
+            Col("first_break_types", "Plasstyper som bommer først"),
+            Col("openings", "Planen åpner (år)"),
+            Col("last_year", "Siste år", "0"),
+            Col("plan_beds_last", "Plan: senger siste år", "0"),
+            Col("plan_ukp_days_last", "Plan: UKP-døgn siste år", DAYS),
+            Col("fixed_ukp_days_last", "Dagens total: UKP-døgn siste år", DAYS),
+            Col("fixed_turned_away_last", "Dagens total: ikke fått plass siste år", FTE),
+            Col("ratio_beds_last", "Dekningsgrad: senger siste år", "0"),
+            Col("plan_cost_nok", "Plan: nåverdi av kostnadene (kr)", NOK),
+            Col("plan_meets_targets", "Plan holder alle kravene"),
+            Col("reason", "Årsak"),
+        ],
+    )
+    return save_workbook(workbook, path)
