@@ -1,0 +1,242 @@
+"""Stay records in: read and validate a municipality's export of short-term stays (pseudonymised).
+
+One row per stay: ``pasient`` (a pseudonymous id), ``plasstype``, ``lokasjon``, ``innskrevet``,
+``utskrevet`` (empty: still in) and optionally ``meldt_utskrivningsklar`` (the day the hospital
+reported the patient ready). ``.xlsx`` (sheet ``Opphold``, or the first sheet) or ``.csv`` (``;``,
+``,`` or tab separated, UTF-8 or Windows-1252, as Norwegian Excel saves it).
+
+Validation is done once, here, and every problem names sheet, row and column. A ``pasient`` value
+that looks like a Norwegian national identity number (11 digits with valid check digits) makes the
+whole file refused, and no message ever repeats a patient's id. Nothing patient-level leaves this
+module except the validated frame, which only :mod:`~.calibrate` reads (and aggregates).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InputError, ValidationIssue, shown
+from .io_excel import check_input_file, read_workbook_checked
+
+STAYS_SHEET = "Opphold"
+REQUIRED = ("pasient", "plasstype", "lokasjon", "innskrevet", "utskrevet")
+OPTIONAL = ("meldt_utskrivningsklar",)
+DATE_COLUMNS = ("innskrevet", "utskrevet", "meldt_utskrivningsklar")
+MAX_STAYS = 2_000_000
+EARLIEST = datetime.date(1990, 1, 1)
+LATEST = datetime.date(2100, 12, 31)
+HOW_TO_PSEUDONYMISE = (
+    "Filen ser ut til å inneholde fødselsnumre i kolonnen «pasient», og blir ikke lest. Verktøyet skal "
+    "bare ha pseudonyme data: bytt hvert fødselsnummer med et løpenummer (samme pasient får samme "
+    "nummer, f.eks. med Excel-funksjonen SAMMENLIGNE mot en liste over unike fødselsnumre som blir "
+    "igjen hos kommunen), eller eksporter uten fødselsnummer fra fagsystemet. Verken meldingen eller "
+    "noen utdata gjengir verdien."
+)
+_WEIGHTS_1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
+_WEIGHTS_2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+
+
+def looks_like_national_id(value: object) -> bool:
+    """True for 11 digits whose two check digits are valid (fødselsnummer and D-nummer alike).
+
+    The check digits are the modulus-11 control digits of the Norwegian identity number
+    (Skatteetaten): ``k1 = 11 - (Σ w1·d mod 11)``, ``k2 = 11 - (Σ w2·d mod 11)``, 11 read as 0 and
+    10 as invalid. About one random 11-digit number in 120 passes by chance.
+    """
+    text = str(value).strip().replace(" ", "")
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    if len(text) == 10 and text.isdigit():  # Excel drops a leading zero of a number
+        text = "0" + text
+    if len(text) != 11 or not text.isdigit():
+        return False
+    digits = [int(c) for c in text]
+
+    def control(weights: tuple[int, ...], values: list[int]) -> int | None:
+        rest = 11 - sum(w * d for w, d in zip(weights, values, strict=True)) % 11
+        return 0 if rest == 11 else (None if rest == 10 else rest)
+
+    first = control(_WEIGHTS_1, digits[:9])
+    second = control(_WEIGHTS_2, digits[:10])
+    return first == digits[9] and second == digits[10]
+
+
+@dataclass(frozen=True)
+class Stays:
+    """Validated stays (patient-level: never written anywhere).
+
+    Attributes:
+        frame: ``patient, bed_type, site, admitted, discharged, ready`` (dates as
+            ``datetime64``; ``discharged`` NaT while still in, ``ready`` NaT when not given).
+        source: The file read.
+    """
+
+    frame: pd.DataFrame
+    source: str
+
+    @property
+    def first_day(self) -> pd.Timestamp:
+        """The first admission in the record."""
+        return self.frame["admitted"].min()
+
+    @property
+    def last_day(self) -> pd.Timestamp:
+        """The latest date in the record (admission, discharge or ready)."""
+        return max(self.frame[c].max() for c in ("admitted", "discharged", "ready") if self.frame[c].notna().any())
+
+
+def read_stays(path: str | Path, bed_types: list[str], sites: list[str]) -> Stays:
+    """Read and validate a stay record.
+
+    Args:
+        path: ``.xlsx`` or ``.csv``.
+        bed_types: The case's bed types (a stay of another type is an error that names it).
+        sites: The case's sites.
+
+    Raises:
+        InputError: Every problem at once, each naming sheet, row and column, in bokmål.
+    """
+    path = Path(path)
+    check_input_file(path, (".xlsx", ".xlsm", ".csv", ".txt"))
+    sheet, rows = _read_rows(path)
+    issues: list[ValidationIssue] = []
+    header = rows[0][1] if rows else {}
+    columns = list(header)
+    missing = [c for c in REQUIRED if c not in columns]
+    for column in missing:
+        issues.append(ValidationIssue(sheet, 1, column, f"kolonnen mangler (trenger {', '.join(REQUIRED)})"))
+    if missing:
+        raise InputError(str(path), issues)
+    body = [(r, cells) for r, cells in rows[1:] if any(v not in (None, "") for v in cells.values())]
+    if not body:
+        raise InputError(str(path), [ValidationIssue(sheet, None, None, "fant ingen opphold")])
+    if len(body) > MAX_STAYS:
+        message = f"{len(body)} opphold er flere enn de {MAX_STAYS} verktøyet leser; del opp perioden"
+        raise InputError(str(path), [ValidationIssue(sheet, None, None, message)])
+    ids = [r for r, cells in body if looks_like_national_id(cells.get("pasient"))]
+    if ids:
+        rows_text = ", ".join(str(r) for r in ids[:5]) + (" …" if len(ids) > 5 else "")
+        message = f"{HOW_TO_PSEUDONYMISE} (rad {rows_text})"
+        raise InputError(str(path), [ValidationIssue(sheet, None, "pasient", message)])
+    known_types, known_sites = set(bed_types), set(sites)
+    records = []
+    for excel_row, cells in body:
+        record = {"row": excel_row}
+        patient = cells.get("pasient")
+        if patient in (None, ""):
+            issues.append(ValidationIssue(sheet, excel_row, "pasient", "mangler (et pseudonymt løpenummer)"))
+        record["patient"] = str(patient)
+        for column, known, field, label in (
+            ("plasstype", known_types, "bed_type", "plasstypene i caset"),
+            ("lokasjon", known_sites, "site", "lokasjonene i caset"),
+        ):
+            value = " ".join(str(cells.get(column) or "").split())
+            if not value:
+                issues.append(ValidationIssue(sheet, excel_row, column, "mangler"))
+            elif value not in known:
+                names = ", ".join(sorted(known))
+                issues.append(ValidationIssue(sheet, excel_row, column, f"«{value}» er ikke blant {label} ({names})"))
+            record[field] = value
+        for column in DATE_COLUMNS:
+            value = cells.get(column)
+            parsed, problem = parse_date(value)
+            if problem:
+                issues.append(ValidationIssue(sheet, excel_row, column, problem))
+            elif parsed is None and column == "innskrevet":
+                issues.append(ValidationIssue(sheet, excel_row, column, "mangler dato"))
+            record[column] = parsed
+        admitted, discharged = record["innskrevet"], record["utskrevet"]
+        if admitted and discharged and discharged < admitted:
+            message = f"utskrevet {discharged:%d.%m.%Y} er før innskrevet {admitted:%d.%m.%Y}"
+            issues.append(ValidationIssue(sheet, excel_row, "utskrevet", message))
+        ready = record["meldt_utskrivningsklar"]
+        if admitted and ready and (admitted - ready).days > 365:
+            message = f"meldt utskrivningsklar {ready:%d.%m.%Y} er mer enn et år før innskrevet"
+            issues.append(ValidationIssue(sheet, excel_row, "meldt_utskrivningsklar", message))
+        records.append(record)
+    if issues:
+        raise InputError(str(path), issues)
+    frame = pd.DataFrame(records)
+    out = pd.DataFrame(
+        {
+            "patient": frame["patient"],
+            "bed_type": frame["bed_type"],
+            "site": frame["site"],
+            "admitted": pd.to_datetime(frame["innskrevet"]),
+            "discharged": pd.to_datetime(frame["utskrevet"]),
+            "ready": pd.to_datetime(frame["meldt_utskrivningsklar"]),
+        }
+    )
+    return Stays(out, str(path))
+
+
+def parse_date(value: object) -> tuple[datetime.date | None, str | None]:
+    """A cell as a date: an Excel date, ``dd.mm.yyyy`` (or ``dd.mm.yy``, ``yyyy-mm-dd``) text; else a message."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    if isinstance(value, datetime.datetime):
+        day = value.date()
+    elif isinstance(value, datetime.date):
+        day = value
+    else:
+        text = str(value).strip().split(" ")[0]
+        day = None
+        for pattern in ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                day = datetime.datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a calendar date
+                break
+            except ValueError:
+                continue
+        if day is None:
+            return None, f"«{shown(value)}» er ikke en dato (skriv dd.mm.åååå, f.eks. 03.01.2024)"
+    if not EARLIEST <= day <= LATEST:
+        return None, f"datoen {day:%d.%m.%Y} er utenfor {EARLIEST:%Y}-{LATEST:%Y}"
+    return day, None
+
+
+def _read_rows(path: Path) -> tuple[str, list[tuple[int, dict]]]:
+    """Raw rows ``(excel_row, {header: value})`` of the stay sheet or CSV file (row 1: the header)."""
+    if path.suffix.lower() in (".csv", ".txt"):
+        return path.name, _read_csv(path)
+    tables, issues = read_workbook_checked(path)
+    if issues:
+        raise InputError(str(path), issues)
+    if not tables:
+        raise InputError(str(path), [ValidationIssue("-", None, None, "arbeidsboken har ingen ark med data")])
+    sheet = next((name for name in tables if name.strip().lower() == STAYS_SHEET.lower()), next(iter(tables)))
+    rows = tables[sheet]
+    return sheet, [(r, {_header(h): v for h, v in cells.items()}) for r, cells in rows]
+
+
+def _read_csv(path: Path) -> list[tuple[int, dict]]:
+    """CSV rows keyed by the first line, with the delimiter and encoding a Norwegian Excel uses."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=";,\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    lines = list(reader)
+    if not lines:
+        return []
+    header = [_header(h) for h in lines[0]]
+    rows = [(1, {h: h for h in header})]
+    for number, line in enumerate(lines[1:], start=2):
+        rows.append((number, {h: (v if v.strip() else None) for h, v in zip(header, line, strict=False)}))
+    return rows
+
+
+def _header(text: object) -> str:
+    """A header as a column name: lower case, spaces and hyphens as underscores."""
+    return "_".join(str(text or "").strip().lower().replace("-", " ").split())
