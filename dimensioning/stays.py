@@ -141,7 +141,8 @@ def read_stays(path: str | Path, bed_types: list[str], sites: list[str]) -> Stay
                 issues.append(ValidationIssue(sheet, excel_row, column, "mangler"))
             elif value not in known:
                 names = ", ".join(sorted(known))
-                issues.append(ValidationIssue(sheet, excel_row, column, f"«{value}» er ikke blant {label} ({names})"))
+                message = f"«{safe_shown(value)}» er ikke blant {label} ({names})"
+                issues.append(ValidationIssue(sheet, excel_row, column, message))
             record[field] = value
         for column in DATE_COLUMNS:
             value = cells.get(column)
@@ -194,10 +195,15 @@ def parse_date(value: object) -> tuple[datetime.date | None, str | None]:
             except ValueError:
                 continue
         if day is None:
-            return None, f"«{shown(value)}» er ikke en dato (skriv dd.mm.åååå, f.eks. 03.01.2024)"
+            return None, f"«{safe_shown(value)}» er ikke en dato (skriv dd.mm.åååå, f.eks. 03.01.2024)"
     if not EARLIEST <= day <= LATEST:
         return None, f"datoen {day:%d.%m.%Y} er utenfor {EARLIEST:%Y}-{LATEST:%Y}"
     return day, None
+
+
+def safe_shown(value: object) -> str:
+    """A cell for a message, except a value that looks like a national identity number (never repeated)."""
+    return "11 sifre som ligner et fødselsnummer" if looks_like_national_id(value) else shown(value)
 
 
 def _read_rows(path: Path) -> tuple[str, list[tuple[int, dict]]]:

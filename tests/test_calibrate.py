@@ -1,0 +1,250 @@
+"""Calibration from stay records: recovery of known parameters, bad files, privacy, outputs."""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from openpyxl import Workbook, load_workbook
+
+from dimensioning.calibrate import SMOOTHING, calibrate, calibrated_case
+from dimensioning.cli import main
+from dimensioning.errors import InputError
+from dimensioning.schema import MONTHS
+from dimensioning.seasons import MONTH_OF_DAY, demand_index
+from dimensioning.simulate import simulate_stays
+from dimensioning.stays import looks_like_national_id, read_stays
+
+from .conftest import small_case
+
+KNOWN = {
+    "Lokasjoner": """
+lokasjon,plasser
+A,20
+B,20
+""",
+    "Plasstyper": """
+plasstype,innleggelser_per_aar,liggetid_dager,liggetid_cv,maks_avvisning,pleiefaktor,kostnad_per_avvist
+Akutt,600,4,0.7,0.2,1.1,40000
+Vanlig,150,20,1.0,0.5,0.8,20000
+""",
+    "Sesong": """
+plasstype,jan,feb,mar,apr,mai,jun,jul,aug,sep,okt,nov,des
+Akutt,1.3,1.3,1,1,1,1,1,1,0.75,0.75,1,1.3
+""",
+    "Alternativer": """
+alternativ,lokasjon,plasstype,plasser
+I dag,A,Akutt,8
+I dag,B,Vanlig,16
+""",
+    "Parametre": """
+navn,verdi,enhet
+totalt_antall_plasser,24,senger
+""",
+}
+
+
+def _record(case, seed: int) -> pd.DataFrame:
+    allocation = case.alternatives.groupby(["site", "bed_type"], sort=False)["beds"].sum().reset_index()
+    return simulate_stays(case, allocation, years=2.0, seed=seed)
+
+
+def _write(frame: pd.DataFrame, path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Opphold"
+    sheet.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        sheet.append([None if (v is pd.NaT or (isinstance(v, float) and np.isnan(v))) else _plain(v) for v in row])
+    workbook.save(path)
+
+
+def _plain(value):
+    return value.date() if isinstance(value, pd.Timestamp) else value
+
+
+def test_calibration_recovers_known_demand_stay_and_season(tmp_path):
+    """Simulated records with known parameters: offered arrivals (10-15 % turned away), stay, CV and season.
+
+    Six seeds; each 95 % interval must hold the truth in at least four of them, and nine in ten
+    of all checks must hold (a biased estimate, like the plain count of a loss type, holds in none).
+    """
+    case = small_case(**KNOWN)
+    daily = demand_index(case.season, ["Akutt"])["Akutt"].to_numpy()
+    true = np.array([daily[m == MONTH_OF_DAY].mean() for m in range(12)])
+    true_smoothed = np.convolve(np.tile(true, 3), SMOOTHING, "same")[12:24]  # what the smoothed index estimates
+    inside: dict[str, list[bool]] = {}
+    for seed in range(1, 7):
+        path = tmp_path / f"opphold-{seed}.xlsx"
+        _write(_record(case, seed), path)
+        result = calibrate(read_stays(path, case.bed_type_names, case.site_names), case)
+        e = result.estimates.set_index("bed_type")
+        akutt = e.loc["Akutt"]
+        assert 0.08 < akutt["blocking_then"] < 0.2  # the correction matters: carried is well below offered
+        assert akutt["open_stays"] + e.loc["Vanlig", "open_stays"] > 0  # stays still in at the cut-off
+        inside.setdefault("carried Akutt (should miss)", []).append(
+            akutt["carried_per_year_low"] <= 600 <= akutt["carried_per_year_high"]
+        )
+        for t, arrivals, los, cv in (("Akutt", 600, 4.0, 0.7), ("Vanlig", 150, 20.0, 1.0)):
+            row = e.loc[t]
+            inside.setdefault(f"offered {t}", []).append(
+                row["offered_per_year_low"] <= arrivals <= row["offered_per_year_high"]
+            )
+            inside.setdefault(f"los {t}", []).append(row["los_days_low"] <= los <= row["los_days_high"])
+            inside.setdefault(f"cv {t}", []).append(row["los_cv_low"] <= cv <= row["los_cv_high"])
+        season = result.seasonal[result.seasonal["bed_type"] == "Akutt"]
+        months = (season["index_low"].to_numpy() <= true_smoothed) & (true_smoothed <= season["index_high"].to_numpy())
+        inside.setdefault("season Akutt", []).extend(months.tolist())
+        assert season["index"].iloc[0] > 1.1 > 0.9 > season["index"].iloc[8]  # January high, September low
+    biased = inside.pop("carried Akutt (should miss)")
+    assert sum(biased) <= 1  # without the correction the truth is outside
+    for name, flags in inside.items():
+        assert np.mean(flags) >= 4 / 6, (name, flags)
+    every = [flag for flags in inside.values() for flag in flags]
+    assert np.mean(every) >= 0.9, inside
+
+
+def test_calibrated_case_carries_the_estimates_and_their_source(tmp_path):
+    case = small_case(**KNOWN)
+    path = tmp_path / "opphold.xlsx"
+    _write(_record(case, 5), path)
+    result = calibrate(read_stays(path, case.bed_type_names, case.site_names), case)
+    new = calibrated_case(case, result)
+    e = result.estimates.set_index("bed_type")
+    assert new.bed_types.at["Akutt", "arrivals_per_year"] == pytest.approx(e.at["Akutt", "offered_per_year"], abs=0.1)
+    assert new.bed_types.at["Vanlig", "los_cv"] == pytest.approx(e.at["Vanlig", "los_cv"], abs=0.01)
+    assert new.bed_types.at["Akutt", "source"].startswith(f"Beregnet fra {int(e.at['Akutt', 'stays'])} opphold")
+    assert list(new.season.loc["Vanlig", list(MONTHS)]) == pytest.approx(
+        list(result.seasonal[result.seasonal["bed_type"] == "Vanlig"]["index"]), abs=1e-3
+    )
+    assert case.bed_types.at["Akutt", "arrivals_per_year"] == 600  # the case given is not changed
+
+
+def test_national_identity_numbers_are_recognised():
+    assert looks_like_national_id("15076500565")  # the published example number
+    assert looks_like_national_id(15076500565)
+    assert not looks_like_national_id("15076500566")  # wrong check digit
+    assert not looks_like_national_id("P000001")
+    assert not looks_like_national_id("1507650056")
+
+
+def test_a_file_with_national_identity_numbers_is_refused_without_repeating_them(tmp_path):
+    case = small_case(**KNOWN)
+    frame = _record(case, 1).head(50).copy()
+    frame.loc[7, "pasient"] = "15076500565"
+    path = tmp_path / "opphold.xlsx"
+    _write(frame, path)
+    with pytest.raises(InputError) as caught:
+        read_stays(path, case.bed_type_names, case.site_names)
+    message = str(caught.value)
+    assert "fødselsnumre" in message
+    assert "rad 9" in message  # the row is named (header is row 1)
+    assert "15076500565" not in message
+    out = tmp_path / "ny.xlsx"
+    result = CliRunner().invoke(main, ["kalibrer", str(path), "--ut", str(out)])
+    assert result.exit_code == 2
+    assert "15076500565" not in result.output
+    assert not out.exists()
+
+
+def test_bad_stay_files_get_cell_level_errors(tmp_path):
+    case = small_case(**KNOWN)
+    text = (
+        "pasient;plasstype;lokasjon;innskrevet;utskrevet\n"
+        "1;Akutt;A;03.01.2024;05.01.2024\n"
+        "2;Ukjent;A;03.01.2024;05.01.2024\n"
+        "3;Akutt;C;03.01.2024;\n"
+        "4;Akutt;A;31.02.2024;05.03.2024\n"
+        "5;Vanlig;B;10.01.2024;05.01.2024\n"
+        "6;Vanlig;B;;05.01.2024\n"
+    )
+    path = tmp_path / "opphold.csv"
+    path.write_bytes(text.encode("cp1252"))
+    with pytest.raises(InputError) as caught:
+        read_stays(path, case.bed_type_names, case.site_names)
+    issues = {(i.row, i.column): i.message_nb for i in caught.value.issues}
+    assert "«Ukjent» er ikke blant plasstypene" in issues[(3, "plasstype")]
+    assert "«C» er ikke blant lokasjonene" in issues[(4, "lokasjon")]
+    assert "ikke en dato" in issues[(5, "innskrevet")]
+    assert "før innskrevet" in issues[(6, "utskrevet")]
+    assert "mangler dato" in issues[(7, "innskrevet")]
+    assert all(i.sheet == "opphold.csv" for i in caught.value.issues)
+    missing = tmp_path / "mangler.csv"
+    missing.write_text("pasient,plasstype,innskrevet,utskrevet\n1,Akutt,03.01.2024,\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_stays(missing, case.bed_type_names, case.site_names)
+    assert [(i.row, i.column) for i in caught.value.issues] == [(1, "lokasjon")]
+    good = tmp_path / "god.csv"
+    good.write_text(
+        "Pasient,Plasstype,Lokasjon,Innskrevet,Utskrevet\n1,Akutt,A,2024-01-03,05.01.2024\n2,Akutt,A,04.01.24,\n",
+        encoding="utf-8",
+    )
+    stays = read_stays(good, case.bed_type_names, case.site_names)
+    assert list(stays.frame["admitted"].dt.date) == [datetime.date(2024, 1, 3), datetime.date(2024, 1, 4)]
+    assert stays.frame["discharged"].isna().tolist() == [False, True]
+
+
+def test_kalibrer_on_the_bundled_record_writes_no_ids_and_keeps_the_recommendation(tmp_path):
+    """The synthetic Drammen record: outputs hold no patient id, and the calibrated case solves alike.
+
+    Two years of stays leave sampling noise: rehabilitation's estimate (95 % interval 197-244 around
+    a true 200) moves one bed from dementia to rehabilitation; every true value is inside its interval.
+    """
+    from dimensioning import drammen, load_case, solve
+    from dimensioning.examples import synthetic_stays_path
+
+    out = tmp_path / "ny.xlsx"
+    result = CliRunner().invoke(main, ["kalibrer", "--ut", str(out)])
+    assert result.exit_code == 0, result.output
+    record = load_workbook(synthetic_stays_path())["Opphold"]
+    ids = {str(row[0]) for row in record.iter_rows(min_row=2, max_col=1, values_only=True)}
+    assert len(ids) > 5000
+    written = sorted(tmp_path.iterdir())
+    assert {p.suffix for p in written} == {".xlsx", ".png"}
+    for path in written:
+        if path.suffix == ".xlsx":
+            cells = {str(c) for sheet in load_workbook(path) for row in sheet.iter_rows(values_only=True) for c in row}
+            assert not cells & ids, path
+        else:
+            assert b"P000" not in path.read_bytes()
+    estimates = {
+        r[0]: r for r in load_workbook(tmp_path / "ny-beregning.xlsx")["Estimater"].iter_rows(values_only=True)
+    }
+    truth = drammen().bed_types
+    for t in ("KAD", "Lindrende", "Rehabilitering", "Demens", "Forsterket (USK)"):
+        row = estimates[t]
+        assert row[6] <= truth.at[t, "arrivals_per_year"] <= row[7], t  # offered, 95 % interval
+        assert row[10] <= truth.at[t, "los_days"] <= row[11], t
+    default = solve(drammen()).allocation.groupby("bed_type")["beds"].sum()
+    calibrated = solve(load_case(out)).allocation.groupby("bed_type")["beds"].sum()
+    moved = (calibrated - default.reindex(calibrated.index, fill_value=0)).abs()
+    assert moved.max() <= 1
+    assert moved.sum() <= 2
+
+
+def test_malformed_stay_files_give_input_errors_never_tracebacks(tmp_path):  # noqa: PT017
+    """Fuzz: random cells replaced by junk, in xlsx and csv; reading either works or raises InputError."""
+    case = small_case(**KNOWN)
+    base = _record(case, 9).head(40).astype(object)
+    rng = np.random.default_rng(0)
+    junk = ["", " ", "abc", -1, 1e308, "32.13.2024", "2024-02-30", "15076500565", None, "Akutt", "0", "=1/0", "😀"]
+    for trial in range(30):
+        frame = base.copy()
+        for _ in range(int(rng.integers(1, 6))):
+            frame.iat[int(rng.integers(len(frame))), int(rng.integers(frame.shape[1]))] = junk[rng.integers(len(junk))]
+        if trial % 5 == 4:
+            frame = frame.drop(columns=[frame.columns[int(rng.integers(frame.shape[1]))]])
+        path = tmp_path / f"f{trial}.{'csv' if trial % 2 else 'xlsx'}"
+        if trial % 2:
+            frame.to_csv(path, sep=";", index=False, date_format="%d.%m.%Y")
+        else:
+            _write(frame, path)
+        message = ""
+        try:
+            read_stays(path, case.bed_type_names, case.site_names)
+        except InputError as error:
+            message = str(error) or "tom melding"
+        assert "15076500565" not in message
