@@ -31,9 +31,10 @@ Per bed type, each estimate with a 95 % interval and the number of stays behind 
 
 Fit check (:attr:`Calibration.occupancy`): the distribution of the daily count of occupied beds
 (midnight census, after a warm-up of three mean stays, since stays that began before the record
-are missing) against the model's (the truncated Poisson of Erlang's loss model for loss types; a
-birth-death queue with patience for waiting types), and observed against predicted mean
-occupancy and share of days with every bed taken.
+are missing) against the model's (each day the truncated Poisson of Erlang's loss model for loss
+types, or a birth-death queue with patience for waiting types, at the month's fitted load on the
+beds open that day; mixed over the days), and observed against predicted mean occupancy and share
+of days with every open bed taken.
 
 Nothing patient-level leaves this module: every table is per bed type, month or bed count.
 """
@@ -162,8 +163,10 @@ def calibrate(stays: Stays, case: Case, until: pd.Timestamp | None = None) -> Ca
                     "index_high": index[m] * math.exp(Z95 * smoothed_se[m]),
                 }
             )
-        census = _census(own, days, warmup=int(math.ceil(3 * los["los_days"])))
-        occupancy_rows, fit_row = _occupancy_fit(case, t, census, beds_then[t], offered, los["los_days"])
+        census, counted = _census(own, days, warmup=int(math.ceil(3 * los["los_days"])))
+        occupancy_rows, fit_row = _occupancy_fit(
+            case, t, census, counted, beds_then[t], offered, los["los_days"], index
+        )
         occupancy += occupancy_rows
         fit.append(fit_row)
         closed = (own["discharged"] - own["admitted"]).dt.days.dropna().astype(int)
@@ -189,7 +192,7 @@ def _beds_then(case: Case, frame: pd.DataFrame, days: pd.DatetimeIndex) -> dict[
         beds = rows.groupby("bed_type")["beds"].sum()
         if beds.sum() > 0:
             return {t: int(beds.get(t, 0)) for t in case.bed_type_names}
-    return {t: int(_census(frame[frame["bed_type"] == t], days, 0).max(initial=0)) for t in case.bed_type_names}
+    return {t: int(_census(frame[frame["bed_type"] == t], days, 0)[0].max(initial=0)) for t in case.bed_type_names}
 
 
 def _poisson_interval(count: int) -> tuple[float, float]:
@@ -415,8 +418,11 @@ def _waits(own: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def _census(own: pd.DataFrame, days: pd.DatetimeIndex, warmup: int) -> np.ndarray:
-    """Occupied beds at midnight of each day (a stay from day a to day b holds the nights a..b-1), after warm-up."""
+def _census(own: pd.DataFrame, days: pd.DatetimeIndex, warmup: int) -> tuple[np.ndarray, pd.DatetimeIndex]:
+    """Occupied beds at midnight of each day (a stay from day a to day b holds the nights a..b-1), after warm-up.
+
+    Returns the counts and their days.
+    """
     first = days[0]
     n = len(days)
     start = (own["admitted"] - first).dt.days.to_numpy()
@@ -427,23 +433,50 @@ def _census(own: pd.DataFrame, days: pd.DatetimeIndex, warmup: int) -> np.ndarra
     np.add.at(change, np.clip(end, 0, n), -1)
     census = np.cumsum(change)[:n]
     warmup = min(warmup, n // 3)
-    return census[warmup:]
+    return census[warmup:], days[warmup:]
 
 
 def _occupancy_fit(
-    case: Case, t: str, census: np.ndarray, beds: int, offered: float, los: float
+    case: Case,
+    t: str,
+    census: np.ndarray,
+    dates: pd.DatetimeIndex,
+    beds: int,
+    offered: float,
+    los: float,
+    index: np.ndarray,
 ) -> tuple[list[dict], dict]:
-    """Observed daily census distribution against the model's stationary distribution."""
-    load = offered * los / 365.0
-    top = int(max(census.max(initial=0), beds))
+    """Observed daily census distribution against the model's, day by day.
+
+    Each counted day has its own stationary distribution: the fitted offered load of its month
+    (offered × seasonal index × stay) on the beds open that day (the case's closures), the
+    truncated Poisson for a loss type and the birth-death queue with patience for a waiting type;
+    the model's distribution is their mix over the counted days (pointwise stationary). A day is
+    full when every bed open that day is taken.
+    """
     kind = case.bed_types.at[t, "when_full"]
-    if kind == "venter":
-        patience = case.bed_types.at[t, "patience_days"]
-        patience = float(patience) if patience is not None and not pd.isna(patience) else None
-        model = _queue_occupancy(load, beds, los, patience)
-    else:
-        model = _loss_occupancy(load, beds if beds > 0 else top)
-    model = np.pad(model, (0, max(0, top + 1 - model.size)))[: top + 1]
+    patience = case.bed_types.at[t, "patience_days"]
+    patience = float(patience) if kind == "venter" and patience is not None and not pd.isna(patience) else None
+    shares = type_open_share(case)
+    share = shares[t].to_numpy() if t in shares else np.ones(DAYS)
+    day_of_year = np.minimum(dates.day_of_year.to_numpy() - 1, DAYS - 1)
+    nominal = beds if beds > 0 else int(census.max(initial=1))
+    open_beds = np.maximum(1, np.floor(share[day_of_year] * nominal + 1e-9).astype(int))
+    months = dates.month.to_numpy() - 1
+    top = int(max(census.max(initial=0), nominal))
+    model = np.zeros(top + 1)
+    full = 0.0
+    pairs, weights = np.unique(np.stack([months, open_beds]), axis=1, return_counts=True)
+    for (month, servers), weight in zip(pairs.T, weights, strict=True):
+        load = offered * index[month] * los / 365.25
+        if kind == "venter":
+            dist = _queue_occupancy(load, int(servers), los, patience)
+        else:
+            dist = _loss_occupancy(load, int(servers))
+        model[: dist.size] += weight * dist[: top + 1]
+        full += weight * dist[-1]
+    model /= max(weights.sum(), 1)
+    full /= max(weights.sum(), 1)
     observed = np.bincount(census.astype(int), minlength=top + 1)[: top + 1] / max(census.size, 1)
     rows = [
         {"bed_type": t, "beds_occupied": n, "observed_share": float(observed[n]), "model_share": float(model[n])}
@@ -456,8 +489,8 @@ def _occupancy_fit(
         "census_days": int(census.size),
         "observed_mean_occupied": float(census.mean()) if census.size else float("nan"),
         "model_mean_occupied": float(counts @ model),
-        "observed_share_full": float(np.mean(census >= beds)) if beds > 0 and census.size else float("nan"),
-        "model_share_full": float(model[beds:].sum()) if beds > 0 else float("nan"),
+        "observed_share_full": float(np.mean(census >= open_beds)) if census.size else float("nan"),
+        "model_share_full": float(full),
     }
     return rows, fit
 

@@ -99,6 +99,14 @@ def test_calibration_recovers_known_demand_stay_and_season(tmp_path):
         months = (season["index_low"].to_numpy() <= true_smoothed) & (true_smoothed <= season["index_high"].to_numpy())
         inside.setdefault("season Akutt", []).extend(months.tolist())
         assert season["index"].iloc[0] > 1.1 > 0.9 > season["index"].iloc[8]  # January high, September low
+        # the fit check: the model's daily occupancy distribution is close to the observed one
+        # (Akutt's 4-day stays give many independent days; Vanlig's 20-day stays few, so only its mean)
+        rows = result.occupancy[result.occupancy["bed_type"] == "Akutt"]
+        assert 0.5 * (rows["observed_share"] - rows["model_share"]).abs().sum() < 0.1
+        fit = result.fit.set_index("bed_type")
+        for t in ("Akutt", "Vanlig"):
+            assert fit.at[t, "model_mean_occupied"] == pytest.approx(fit.at[t, "observed_mean_occupied"], rel=0.12)
+        assert fit.at["Akutt", "model_share_full"] == pytest.approx(fit.at["Akutt", "observed_share_full"], abs=0.05)
     biased = inside.pop("carried Akutt (should miss)")
     assert sum(biased) <= 1  # without the correction the truth is outside
     for name, flags in inside.items():
@@ -218,6 +226,9 @@ def test_kalibrer_on_the_bundled_record_writes_no_ids_and_keeps_the_recommendati
         row = estimates[t]
         assert row[6] <= truth.at[t, "arrivals_per_year"] <= row[7], t  # offered, 95 % interval
         assert row[10] <= truth.at[t, "los_days"] <= row[11], t
+    fit = {r[0]: r for r in load_workbook(tmp_path / "ny-beregning.xlsx")["Tilpasning"].iter_rows(values_only=True)}
+    for t in ("KAD", "Lindrende", "Rehabilitering", "Demens", "Forsterket (USK)"):
+        assert fit[t][4] == pytest.approx(fit[t][3], rel=0.05), t  # mean occupied: model against observed
     default = solve(drammen()).allocation.groupby("bed_type")["beds"].sum()
     calibrated = solve(load_case(out)).allocation.groupby("bed_type")["beds"].sum()
     moved = (calibrated - default.reindex(calibrated.index, fill_value=0)).abs()
