@@ -19,6 +19,9 @@ from typing import Any
 # Ctrl-C while pandas and Pyomo load is caught by the entry point instead of printing a traceback.
 _EXPORTS = {
     "solve": ".api",
+    "Calibration": ".calibrate",
+    "calibrate": ".calibrate",
+    "calibrated_case": ".calibrate",
     "Case": ".case",
     "Settings": ".case",
     "load_case": ".case",
@@ -35,6 +38,9 @@ _EXPORTS = {
     "write_pdf": ".report",
     "Result": ".results",
     "SolveOptions": ".solve",
+    "read_stays": ".stays",
+    "YearsResult": ".years",
+    "plan_years": ".years",
     "SolveStatus": ".solve",
     "Termination": ".solve",
 }
