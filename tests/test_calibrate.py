@@ -259,3 +259,35 @@ def test_malformed_stay_files_give_input_errors_never_tracebacks(tmp_path):  # n
         except InputError as error:
             message = str(error) or "tom melding"
         assert "15076500565" not in message
+
+
+def test_cut_off_date_leaves_later_stays_out_and_opens_those_still_in(tmp_path):
+    """--til-og-med: stays admitted later are left out, stays discharged later count as still in."""
+    case = small_case(**KNOWN)
+    path = tmp_path / "opphold.xlsx"
+    _write(_record(case, 4), path)
+    stays = read_stays(path, case.bed_type_names, case.site_names)
+    whole = calibrate(stays, case)
+    first_year = calibrate(stays, case, pd.Timestamp("2023-12-31"))
+    assert first_year.last_day == pd.Timestamp("2023-12-31")
+    assert first_year.stays < 0.6 * whole.stays
+    frame = stays.frame
+    in_at_cut = (
+        ((frame["admitted"] <= "2023-12-31") & ~(frame["discharged"] <= "2023-12-31")).groupby(frame["bed_type"]).sum()
+    )
+    e = first_year.estimates.set_index("bed_type")
+    assert list(e["open_stays"]) == [int(in_at_cut[t]) for t in e.index]
+    from dimensioning import load_case, write_template
+
+    workbook = write_template(case, tmp_path / "liten.xlsx")
+    out = tmp_path / "ny.xlsx"
+    args = ["kalibrer", str(path), "--case", str(workbook), "--til-og-med", "31.12.2023", "--ut", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "01.01.2023-31.12.2023" in load_case(out).bed_types.at["Akutt", "source"]
+    refused = tmp_path / "x.xlsx"
+    bad_args = ["kalibrer", str(path), "--case", str(workbook), "--til-og-med", "32.12.2023", "--ut", str(refused)]
+    bad = CliRunner().invoke(main, bad_args)
+    assert bad.exit_code == 2
+    assert "--til-og-med" in bad.output
+    assert not refused.exists()
