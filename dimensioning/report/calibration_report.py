@@ -6,6 +6,7 @@ Every table is per bed type, month or bed count: no patient-level row or id is e
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -137,27 +138,33 @@ def _grid(count: int) -> tuple[plt.Figure, list[plt.Axes]]:
     return figure, flat[:count]
 
 
-def calibration_figures(calibration: Calibration) -> dict[str, plt.Figure]:
-    """``belegg`` (occupied beds, observed against the model), ``sesong`` and ``liggetid``."""
-    figures = {}
-    fitted = estimates_frame(calibration).dropna(subset=["offered_per_year"])
-    types = list(fitted["bed_type"])
+def _panels(types: list[str], draw: Callable[[plt.Axes, str], None], title: str) -> plt.Figure:
+    """One panel per bed type drawn by ``draw(ax, type)``, the first panel's legend and a title."""
     figure, axes = _grid(len(types))
     for ax, t in zip(axes, types, strict=True):
+        draw(ax, t)
+        ax.set_title(t, fontsize=9)
+    if axes:
+        axes[0].legend(fontsize=7)
+    figure.suptitle(title, fontsize=11)
+    figure.tight_layout()
+    return figure
+
+
+def calibration_figures(calibration: Calibration) -> dict[str, plt.Figure]:
+    """``belegg`` (occupied beds, observed against the model), ``sesong`` and ``liggetid``."""
+    fitted = estimates_frame(calibration).dropna(subset=["offered_per_year"])
+    types = list(fitted["bed_type"])
+    fits = fitted.set_index("bed_type")
+
+    def occupancy(ax: plt.Axes, t: str) -> None:
         rows = calibration.occupancy[calibration.occupancy["bed_type"] == t]
         ax.bar(rows["beds_occupied"], rows["observed_share"], color="#9ecae1", label="Observert")
         ax.plot(rows["beds_occupied"], rows["model_share"], color="#08519c", marker=".", label="Modell")
-        ax.set_title(t, fontsize=9)
         ax.set_xlabel("Belagte senger ved midnatt", fontsize=8)
         nb_axis(ax, "y", percent=True)
-    if axes:
-        axes[0].legend(fontsize=7)
-    figure.suptitle("Belagte senger: observert mot modellen", fontsize=11)
-    figure.tight_layout()
-    figures["kalibrering-belegg"] = figure
 
-    figure, axes = _grid(len(types))
-    for ax, t in zip(axes, types, strict=True):
+    def season(ax: plt.Axes, t: str) -> None:
         rows = calibration.seasonal[calibration.seasonal["bed_type"] == t]
         per_day = rows["admissions"] / rows["exposure_days"].where(rows["exposure_days"] > 0)
         mean = float(rows["admissions"].sum() / max(rows["exposure_days"].sum(), 1))
@@ -165,34 +172,27 @@ def calibration_figures(calibration: Calibration) -> dict[str, plt.Figure]:
         ax.plot(rows["month"], rows["index"] * mean, color="#006d2c", marker="o", label="Tilpasset indeks")
         ax.fill_between(rows["month"], rows["index_low"] * mean, rows["index_high"] * mean, color="#006d2c", alpha=0.15)
         ax.set_xticks(range(1, 13), [m[0].upper() for m in MONTHS], fontsize=7)
-        ax.set_title(t, fontsize=9)
         nb_axis(ax, "y", decimals=1)
-    if axes:
-        axes[0].legend(fontsize=7)
-    figure.suptitle("Innleggelser per måned og tilpasset sesongindeks", fontsize=11)
-    figure.tight_layout()
-    figures["kalibrering-sesong"] = figure
 
-    figure, axes = _grid(len(types))
-    for ax, t in zip(axes, types, strict=True):
+    def stay(ax: plt.Axes, t: str) -> None:
         rows = calibration.los_histogram[calibration.los_histogram["bed_type"] == t]
-        e = fitted.set_index("bed_type").loc[t]
+        e = fits.loc[t]
         total = rows["stays"].sum()
         top = int(max(rows["days"].max() if total else 1, 3 * e["los_days"]))
         days = np.arange(0, top + 1, dtype=float)
-        pmf = whole_day_pmf(days, e["los_mu"], e["los_sigma"])
         ax.bar(rows["days"], rows["stays"] / max(total, 1), color="#fdd0a2", label="Avsluttede opphold")
-        ax.plot(days, pmf, color="#a63603", label="Tilpasset lognormal")
+        ax.plot(days, whole_day_pmf(days, e["los_mu"], e["los_sigma"]), color="#a63603", label="Tilpasset lognormal")
         ax.set_xlim(-0.5, top + 0.5)
-        ax.set_title(t, fontsize=9)
         ax.set_xlabel("Liggetid (døgn)", fontsize=8)
         nb_axis(ax, "y", percent=True)
-    if axes:
-        axes[0].legend(fontsize=7)
-    figure.suptitle("Liggetid: avsluttede opphold og tilpasset fordeling (med åpne opphold)", fontsize=11)
-    figure.tight_layout()
-    figures["kalibrering-liggetid"] = figure
-    return figures
+
+    return {
+        "kalibrering-belegg": _panels(types, occupancy, "Belagte senger: observert mot modellen"),
+        "kalibrering-sesong": _panels(types, season, "Innleggelser per måned og tilpasset sesongindeks"),
+        "kalibrering-liggetid": _panels(
+            types, stay, "Liggetid: avsluttede opphold og tilpasset fordeling (med åpne opphold)"
+        ),
+    }
 
 
 def write_calibration_figures(calibration: Calibration, folder: str | Path, stem: str) -> dict[str, Path]:
