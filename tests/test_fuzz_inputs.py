@@ -65,10 +65,13 @@ def make_input(folder: Path, edit: Edit | None = None) -> Path:
 
 
 def run_solve(folder: Path, path: Path, *extra: str):
-    """Run the CLI and check what must hold whatever the input: no traceback, input untouched."""
+    """Run the CLI and check what must hold whatever the input: no traceback, input untouched.
+
+    Without the verification by simulation (what is tested here is reading, not the optimum).
+    """
     before = path.read_bytes() if path.is_file() else None
     out = folder / "ut" / "resultat.xlsx"
-    result = CliRunner().invoke(main, ["solve", str(path), "--out", str(out), *extra])
+    result = CliRunner().invoke(main, ["solve", str(path), "--out", str(out), "--ikke-verifiser", *extra])
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     if before is not None:
@@ -475,7 +478,16 @@ def test_full_disk_leaves_nothing_behind(tmp_path):
         resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192))
 
     done = subprocess.run(
-        [sys.executable, "-c", "from dimensioning._entry import run; run()", "solve", str(path), "--out", str(out)],
+        [
+            sys.executable,
+            "-c",
+            "from dimensioning._entry import run; run()",
+            "solve",
+            str(path),
+            "--out",
+            str(out),
+            "--ikke-verifiser",
+        ],
         preexec_fn=limit,
         capture_output=True,
         text=True,

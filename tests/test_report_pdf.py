@@ -117,7 +117,8 @@ def test_cli_report_with_sweep(tmp_path):
     sweep_out = tmp_path / "sweep.xlsx"
     assert runner.invoke(main, ["sweep", str(scenarios), "--out", str(sweep_out), "--jobs", "1"]).exit_code == 0
     out = tmp_path / "rapport"
-    result = runner.invoke(main, ["report", "--sweep", str(sweep_out), "--uten-plan", "--out", str(out)])
+    args = ["report", "--sweep", str(sweep_out), "--uten-plan", "--ikke-verifiser", "--out", str(out)]
+    result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     assert (out / "rapport.pdf").is_file()
     assert (out / "folsomhet-1.png").is_file()
