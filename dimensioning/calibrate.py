@@ -69,7 +69,7 @@ class Calibration:
             (+ ``_low``, ``_high``), ``offered_per_year`` (+ bounds), ``blocking_then``,
             ``los_days`` (+ bounds), ``los_cv`` (+ bounds), ``los_closed_mean_days``, ``trend_per_year``
             (+ bounds), ``waits_observed``, ``mean_wait_days`` (+ bounds), ``share_wait_over_1``,
-            ``share_wait_over_7``, ``note``.
+            ``share_wait_over_7``, ``model_mean_wait_days`` (the model's, for waiting types), ``note``.
         seasonal: ``bed_type, month, admissions, exposure_days, raw_index, index, index_low, index_high``.
         occupancy: ``bed_type, beds_occupied, observed_share, model_share`` (the fit check).
         fit: Per bed type: ``observed_mean_occupied, model_mean_occupied, observed_share_full,
@@ -131,6 +131,7 @@ def calibrate(stays: Stays, case: Case, until: pd.Timestamp | None = None) -> Ca
             **los,
         )
         open_share = shares[t].to_numpy() if t in shares else np.ones(DAYS)
+        kind = case.bed_types.at[t, "when_full"]
         patience = case.bed_types.at[t, "patience_days"]
         patience = None if patience is None or pd.isna(patience) else float(patience)
         offered_month = _offered_by_month(
@@ -147,6 +148,8 @@ def calibrate(stays: Stays, case: Case, until: pd.Timestamp | None = None) -> Ca
         )
         row.update(_trend(own, first, last, index))
         row.update(_waits(own))
+        if kind == "venter" and beds_then[t] > 0:
+            row["model_mean_wait_days"] = _model_mean_wait(case, t, offered, los["los_days"], beds_then[t], patience)
         rows.append(row)
         se = np.where(month_counts > 0, 1.0 / np.sqrt(np.maximum(month_counts, 1)), np.nan)
         smoothed_se = np.sqrt(np.convolve(np.tile(se**2 * raw**2, 3), SMOOTHING**2, "same")[12:24]) / index
@@ -365,6 +368,22 @@ def _give_up_factor(
     if gap(high) < 0:
         return 1.0
     return optimize.brentq(gap, low, high, xtol=1e-10) / low
+
+
+def _model_mean_wait(case: Case, t: str, offered: float, los: float, beds: int, patience: float | None) -> float:
+    """The model's mean wait over all arrivals (days) at the beds then, with the fitted demand and stay.
+
+    The real-year queue of :func:`~.seasons.waiting_curves` (the case's season and closures),
+    to set beside the observed mean wait from ``meldt_utskrivningsklar``.
+    """
+    from .seasons import arrivals_per_day, waiting_curves
+
+    rate = arrivals_per_day(case)[t].to_numpy(dtype=float)
+    scale = offered / max(float(rate.sum()), 1e-12)
+    load = case.mol_loads[t].to_numpy(dtype=float) * scale * los / float(case.bed_types.at[t, "los_days"])
+    share = type_open_share(case)[t].to_numpy(dtype=float)
+    days = waiting_curves(beds, rate * scale, load, share, los, patience)[0][beds].sum()
+    return float(days / offered)
 
 
 def _seasonal_index(per_day: np.ndarray, exposure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

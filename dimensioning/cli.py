@@ -682,6 +682,13 @@ def calibrate_command(
             occupied,
         )
     Console(width=150).print(table)
+    for row in estimates_frame(calibration).itertuples():
+        if row.model_mean_wait_days == row.model_mean_wait_days and row.waits_observed:
+            click.echo(
+                f"Ventetid {row.bed_type}: observert {number(row.mean_wait_days, 1)} døgn "
+                f"({number(row.mean_wait_days_low, 1)}-{number(row.mean_wait_days_high, 1)}) for de innlagte, "
+                f"{percent(row.share_wait_over_7)} over 7 døgn; modellen {number(row.model_mean_wait_days, 1)} døgn."
+            )
     click.echo(f"Ny inndatafil skrevet til {out_path} (oppholdsfilen og {case_path or 'eksempelet'} er ikke endret).")
     click.echo(
         f"Estimater, intervaller og tilpasning: {details}; figurer: {', '.join(p.name for p in figures.values())}"

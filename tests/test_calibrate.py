@@ -229,6 +229,11 @@ def test_kalibrer_on_the_bundled_record_writes_no_ids_and_keeps_the_recommendati
     fit = {r[0]: r for r in load_workbook(tmp_path / "ny-beregning.xlsx")["Tilpasning"].iter_rows(values_only=True)}
     for t in ("KAD", "Lindrende", "Rehabilitering", "Demens", "Forsterket (USK)"):
         assert fit[t][4] == pytest.approx(fit[t][3], rel=0.05), t  # mean occupied: model against observed
+    waits = {r[0]: r for r in load_workbook(tmp_path / "ny-beregning.xlsx")["Estimater"].iter_rows(values_only=True)}
+    header = list(waits["Plasstype"])
+    observed, model = header.index("Snitt ventetid (døgn)"), header.index("Snitt ventetid, modell (døgn)")
+    for t in ("Rehabilitering", "Forsterket (USK)"):  # observed waits against the model's (all who were reported)
+        assert waits[t][model] == pytest.approx(waits[t][observed], rel=0.3), t
     default = solve(drammen()).allocation.groupby("bed_type")["beds"].sum()
     calibrated = solve(load_case(out)).allocation.groupby("bed_type")["beds"].sum()
     moved = (calibrated - default.reindex(calibrated.index, fill_value=0)).abs()

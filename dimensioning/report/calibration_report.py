@@ -34,6 +34,8 @@ NOTES = (
     "Sesong: innleggelser (som etterspørsel) per dag i hver kalendermåned delt på årssnittet, glattet med vektene "
     "1/4, 1/2, 1/4 over nabomånedene og skalert til snitt 1.",
     "Trend: innleggelser i siste halvdel av perioden mot første, justert for sesong, per år.",
+    "Ventetid: observert fra meldt utskrivningsklar til innskrevet, for dem som ble innlagt; modellens snitt "
+    "gjelder alle som ble meldt, også dem som ga opp å vente, og er regnet med de beregnede verdiene.",
     "Tilpasning: fordelingen av belagte senger ved midnatt (etter en innsvingning på tre liggetider) mot modellens "
     "fordeling med de beregnede verdiene.",
 )
@@ -121,6 +123,7 @@ _ESTIMATE_COLUMNS: list[Col] = [
     Col("mean_wait_days", "Snitt ventetid (døgn)", DAYS),
     Col("mean_wait_days_low", "95 % KI fra", "0.00"),
     Col("mean_wait_days_high", "95 % KI til", "0.00"),
+    Col("model_mean_wait_days", "Snitt ventetid, modell (døgn)", DAYS),
     Col("share_wait_over_1", "Andel venter > 1 døgn", SHARE),
     Col("share_wait_over_7", "Andel venter > 7 døgn", SHARE),
     Col("note", "Merknad"),
