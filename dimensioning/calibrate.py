@@ -42,6 +42,7 @@ Nothing patient-level leaves this module: every table is per bed type, month or 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -149,7 +150,9 @@ def calibrate(stays: Stays, case: Case, until: pd.Timestamp | None = None) -> Ca
         row.update(_trend(own, first, last, index))
         row.update(_waits(own))
         if kind == "venter" and beds_then[t] > 0:
-            row["model_mean_wait_days"] = _model_mean_wait(case, t, offered, los["los_days"], beds_then[t], patience)
+            row["model_mean_wait_days"] = _model_mean_wait(
+                case, t, offered, open_share, beds_then[t], los["los_days"], patience
+            )
         rows.append(row)
         se = np.where(month_counts > 0, 1.0 / np.sqrt(np.maximum(month_counts, 1)), np.nan)
         smoothed_se = np.sqrt(np.convolve(np.tile(se**2 * raw**2, 3), SMOOTHING**2, "same")[12:24]) / index
@@ -168,8 +171,10 @@ def calibrate(stays: Stays, case: Case, until: pd.Timestamp | None = None) -> Ca
             )
         census, counted = _census(own, days, warmup=int(math.ceil(3 * los["los_days"])))
         occupancy_rows, fit_row = _occupancy_fit(
-            case, t, census, counted, beds_then[t], offered, los["los_days"], index
+            kind, census, counted, open_share, beds_then[t], offered, los["los_days"], index, patience
         )
+        fit_row = {"bed_type": t, **fit_row}
+        occupancy_rows = [{"bed_type": t, **r} for r in occupancy_rows]
         occupancy += occupancy_rows
         fit.append(fit_row)
         closed = (own["discharged"] - own["admitted"]).dt.days.dropna().astype(int)
@@ -319,7 +324,8 @@ def _offered_by_month(
     if (kind != "avvises" and not gives_up) or beds <= 0:
         return carried
     if gives_up:
-        return carried * _give_up_factor(case, t, carried, exposure, beds, los, patience)
+        yearly = float(np.sum(carried * exposure) / exposure.sum() * 365.25)
+        return carried * _give_up_factor(case, t, yearly, open_share, beds, los, patience)
     offered = carried.copy()
     for m in range(12):
         if carried[m] <= 0:
@@ -337,31 +343,37 @@ def _offered_by_month(
     return offered
 
 
-def _give_up_factor(
-    case: Case, t: str, carried: np.ndarray, exposure: np.ndarray, beds: int, los: float, patience: float
-) -> float:
-    """Offered over carried for a waiting type: the level whose real-year queue carries what was carried.
+def _scaled_queue(
+    case: Case, t: str, share: np.ndarray, los: float, patience: float | None, beds: int
+) -> tuple[float, Callable[[float], tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """The model's real-year queue of a waiting type at ``beds``, with its arrivals scaled by *k*.
 
-    The model's own curve (:func:`~.seasons.waiting_curves`: each day an Erlang A queue at the
-    modified offered load, with the case's season and closures) at the beds then, with the
-    fitted length of stay; the queue carries patients from month to month, so one factor for the
-    year. Returns 1 when even an unbounded demand could not be carried (the record has more than
-    the model's beds can hold).
+    :func:`~.seasons.waiting_curves` on the case's daily arrivals and modified offered loads (its
+    season and closures) times *k*, with the fitted length of stay. Returns the case's arrivals per
+    year (*k* = 1) and the curves as a function of *k*.
     """
     from .seasons import arrivals_per_day, waiting_curves
 
-    rate0 = arrivals_per_day(case)[t].to_numpy(dtype=float)
-    los_case = float(case.bed_types.at[t, "los_days"])
-    load0 = case.mol_loads[t].to_numpy(dtype=float) * los / los_case
-    share = type_open_share(case)[t].to_numpy(dtype=float)
-    target = float(np.sum(carried * exposure) / exposure.sum() * 365.25)
-    total0 = float(rate0.sum())
+    rate = arrivals_per_day(case)[t].to_numpy(dtype=float)
+    load = case.mol_loads[t].to_numpy(dtype=float) * los / float(case.bed_types.at[t, "los_days"])
+    return float(rate.sum()), lambda k: waiting_curves(beds, k * rate, k * load, share, los, patience)
+
+
+def _give_up_factor(
+    case: Case, t: str, carried: float, share: np.ndarray, beds: int, los: float, patience: float
+) -> float:
+    """Offered over carried (per year) for a waiting type: the level whose real-year queue carries what was carried.
+
+    The queue carries patients from month to month, so one factor for the year
+    (:func:`_scaled_queue`). Returns 1 when even an unbounded demand could not be carried (the
+    record has more than the model's beds can hold).
+    """
+    total, curves = _scaled_queue(case, t, share, los, patience, beds)
 
     def gap(k: float) -> float:
-        gave_up = waiting_curves(beds, k * rate0, k * load0, share, los, patience)[1][beds].sum()
-        return k * total0 - float(gave_up) - target
+        return k * total - float(curves(k)[1][beds].sum()) - carried
 
-    low = target / total0
+    low = carried / total
     high = low * 2.0
     while gap(high) < 0 and high < low * 64:
         high *= 2.0
@@ -370,20 +382,15 @@ def _give_up_factor(
     return optimize.brentq(gap, low, high, xtol=1e-10) / low
 
 
-def _model_mean_wait(case: Case, t: str, offered: float, los: float, beds: int, patience: float | None) -> float:
+def _model_mean_wait(
+    case: Case, t: str, offered: float, share: np.ndarray, beds: int, los: float, patience: float | None
+) -> float:
     """The model's mean wait over all arrivals (days) at the beds then, with the fitted demand and stay.
 
-    The real-year queue of :func:`~.seasons.waiting_curves` (the case's season and closures),
-    to set beside the observed mean wait from ``meldt_utskrivningsklar``.
+    To set beside the observed mean wait from ``meldt_utskrivningsklar`` (:func:`_scaled_queue`).
     """
-    from .seasons import arrivals_per_day, waiting_curves
-
-    rate = arrivals_per_day(case)[t].to_numpy(dtype=float)
-    scale = offered / max(float(rate.sum()), 1e-12)
-    load = case.mol_loads[t].to_numpy(dtype=float) * scale * los / float(case.bed_types.at[t, "los_days"])
-    share = type_open_share(case)[t].to_numpy(dtype=float)
-    days = waiting_curves(beds, rate * scale, load, share, los, patience)[0][beds].sum()
-    return float(days / offered)
+    total, curves = _scaled_queue(case, t, share, los, patience, beds)
+    return float(curves(offered / max(total, 1e-12))[0][beds].sum() / offered)
 
 
 def _seasonal_index(per_day: np.ndarray, exposure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -456,14 +463,15 @@ def _census(own: pd.DataFrame, days: pd.DatetimeIndex, warmup: int) -> tuple[np.
 
 
 def _occupancy_fit(
-    case: Case,
-    t: str,
+    kind: str,
     census: np.ndarray,
     dates: pd.DatetimeIndex,
+    share: np.ndarray,
     beds: int,
     offered: float,
     los: float,
     index: np.ndarray,
+    patience: float | None,
 ) -> tuple[list[dict], dict]:
     """Observed daily census distribution against the model's, day by day.
 
@@ -473,11 +481,7 @@ def _occupancy_fit(
     the model's distribution is their mix over the counted days (pointwise stationary). A day is
     full when every bed open that day is taken.
     """
-    kind = case.bed_types.at[t, "when_full"]
-    patience = case.bed_types.at[t, "patience_days"]
-    patience = float(patience) if kind == "venter" and patience is not None and not pd.isna(patience) else None
-    shares = type_open_share(case)
-    share = shares[t].to_numpy() if t in shares else np.ones(DAYS)
+    patience = patience if kind == "venter" else None
     day_of_year = np.minimum(dates.day_of_year.to_numpy() - 1, DAYS - 1)
     nominal = beds if beds > 0 else int(census.max(initial=1))
     open_beds = np.maximum(1, np.floor(share[day_of_year] * nominal + 1e-9).astype(int))
@@ -498,12 +502,11 @@ def _occupancy_fit(
     full /= max(weights.sum(), 1)
     observed = np.bincount(census.astype(int), minlength=top + 1)[: top + 1] / max(census.size, 1)
     rows = [
-        {"bed_type": t, "beds_occupied": n, "observed_share": float(observed[n]), "model_share": float(model[n])}
+        {"beds_occupied": n, "observed_share": float(observed[n]), "model_share": float(model[n])}
         for n in range(top + 1)
     ]
     counts = np.arange(top + 1)
     fit = {
-        "bed_type": t,
         "beds": beds,
         "census_days": int(census.size),
         "observed_mean_occupied": float(census.mean()) if census.size else float("nan"),

@@ -34,7 +34,7 @@ import pandas as pd
 from .case import Case
 from .evaluate import Evaluation, evaluate, targets_hold
 from .model import BuildOptions, build_model, model_data, update_params
-from .model.multiyear import CapacityOption, build_plan_model, opened_options, year_weights
+from .model.multiyear import CapacityOption, build_plan_model, opened_options, option_beds_by_site, year_weights
 from .model.params import ModelData
 from .seasons import RealYearCurves, remember_curves
 from .solve import SolveOptions, SolveStatus, Termination, allocation_from_model, elastic_solution, run_solver
@@ -369,7 +369,7 @@ def solve_plan_by_years(
     order). Proven optimal when every single-year solve is.
     """
     started = time.perf_counter()
-    costs = map_years(_option_costs_of, (case, demand, options), [(year,) for year in years], jobs)
+    costs = map_years(year_option_costs, (case, demand, options), [(year,) for year in years], jobs)
     return schedule_options(case, years, costs, time.perf_counter() - started)
 
 
@@ -377,9 +377,7 @@ def solve_plan_by_years(
 OptionCost = tuple[frozenset[str], SolveStatus, pd.DataFrame]
 
 
-def year_option_costs(
-    case: Case, year: int, demand: pd.DataFrame, options: SolveOptions | None = None
-) -> list[OptionCost]:
+def year_option_costs(case: Case, demand: pd.DataFrame, options: SolveOptions | None, year: int) -> list[OptionCost]:
     """Year *y*'s best split for every set of options available that year (infeasible sets left out).
 
     One sweep-mode model and one persistent solver for the year: a set of options only changes
@@ -389,8 +387,7 @@ def year_option_costs(
 
     plan_options = capacity_options(case)
     base = model_data(plan_case(case, year, demand))
-    added = {s: sum(o.beds for o in plan_options if o.site == s) for s in base.sites}
-    base = dataclasses.replace(base, option_beds=added)
+    base = dataclasses.replace(base, option_beds=option_beds_by_site(plan_options, base.sites))
     m = build_model(base, BuildOptions(sweep=True))
     solver = Highs()
     available = [o for o in plan_options if o.earliest_year <= year]
@@ -402,11 +399,6 @@ def year_option_costs(
             if status.termination is not Termination.INFEASIBLE:
                 found.append((frozenset(o.name for o in chosen), status, allocation_from_model(m)))
     return found
-
-
-def _option_costs_of(case: Case, demand: pd.DataFrame, options: SolveOptions | None, year: int) -> list[OptionCost]:
-    """:func:`year_option_costs` with the year last (for :func:`map_years`)."""
-    return year_option_costs(case, year, demand, options)
 
 
 def schedule_options(
@@ -424,11 +416,7 @@ def schedule_options(
         new_value: dict[frozenset[str], float] = {}
         new_paths: dict[frozenset[str], list[tuple[int, frozenset[str], pd.DataFrame]]] = {}
         for names, status, allocation in costs[year]:
-            before = [
-                (v + discount * sum(by_name[j].investment for j in names - s), s)
-                for s, v in value.items()
-                if s <= names
-            ]
+            before = [(v + discount * _investment(by_name, names - s), s) for s, v in value.items() if s <= names]
             if not before:
                 continue
             best_before, previous = min(before, key=lambda pair: pair[0])
@@ -573,7 +561,7 @@ def year_work(
     factor: float,
 ) -> YearWork:
     """One year of :func:`plan_years`: the plan's option costs first (their curves cover the most beds)."""
-    costs = year_option_costs(case, year, demand, options) if method == "years" else None
+    costs = year_option_costs(case, demand, options, year) if method == "years" else None
     curves = plan_case(case, year, demand).real_year_curves
     year_case = case_for_year(case, year, demand)
     fixed = evaluate(year_case, best_split(year_case, options), FIXED_TOTAL, free_bed=False)

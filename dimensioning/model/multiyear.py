@@ -84,8 +84,7 @@ def build_plan_model(
     for y in years:
         block = m.year[y]
         data = year_data[y]
-        added = {s: sum(o.beds for o in options if o.site == s) for s in data.sites}
-        populate(block, dataclasses.replace(data, option_beds=added), BuildOptions())
+        populate(block, dataclasses.replace(data, option_beds=option_beds_by_site(options, data.sites)), BuildOptions())
         block.obj.deactivate()
         for s in block.S:
             at_site = [o for o in options if o.site == s]
@@ -149,6 +148,11 @@ def build_plan_model(
         doc="Discounted cost over the planned years, NOK",
     )
     return m
+
+
+def option_beds_by_site(options: list[CapacityOption], sites: list[str]) -> dict[str, int]:
+    """Beds the options may add to each site (the bound of the unit link)."""
+    return {s: sum(o.beds for o in options if o.site == s) for s in sites}
 
 
 def year_weights(years: list[int], discount_rate: float) -> dict[int, float]:
