@@ -145,6 +145,9 @@ class Case:
         population: ``year, age_group, inhabitants`` (``Befolkning``; may be empty: no years ahead).
         rates: ``bed_type, age_group, admissions_per_1000, los_change_per_year`` (``Rater``).
         capacity_options: Capacity that may open in the years ahead (``Utbygging``; may be empty).
+        sharing_input: The ``Deling`` sheet as given: ``bed_type, lender, reserve_beds,
+            waiting_may_borrow, source`` (None in a cell: the model chooses); empty when the short
+            form in ``Plasstyper`` applies. :attr:`sharing` is the rule in force.
         peak_dimensioning: Meet the blocking target in every month of the real year instead of on
             the yearly mean (``--dimensjonering topp``).
         load_factors: ``(type, factor)`` pairs that scale a type's modified offered load in the
@@ -169,6 +172,7 @@ class Case:
     population: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     rates: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     capacity_options: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    sharing_input: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     peak_dimensioning: bool = False
     load_factors: tuple[tuple[str, float], ...] = ()
     municipality: str = ""
@@ -293,6 +297,20 @@ class Case:
         away = bt["cost_per_turned_away"].where(bt["when_full"] != "planlagt", 0.0).to_numpy(dtype=float)
         return away, bt["cost_per_waiting_day"].to_numpy(dtype=float)
 
+    @cached_property
+    def sharing(self) -> pd.DataFrame:
+        """Who may use whose free bed: ``bed_type, lender, reserve_beds, waiting_may_borrow, source``.
+
+        One row per (borrower, lender) pair, borrowers then lenders in case order. From the
+        ``Deling`` sheet when it has rows; otherwise the short form in ``Plasstyper``: a type with
+        ``kan_bruke_andre`` may take a free bed of every type that is not ``reservert``, with 0 beds
+        kept back, also while it waits. ``reserve_beds`` is NaN and ``waiting_may_borrow`` None
+        where the model chooses (``velg``).
+        """
+        from .sharing import sharing_rows
+
+        return sharing_rows(self)
+
     @property
     def ukp_types(self) -> list[str]:
         """Types whose patients wait in hospital (``ved_fullt`` venter, ``ventested`` sykehus): UKP."""
@@ -413,6 +431,7 @@ def case_from_tables(
         population=frames["Befolkning"].drop(columns="_row", errors="ignore").reset_index(drop=True),
         rates=frames["Rater"].drop(columns="_row", errors="ignore").reset_index(drop=True),
         capacity_options=frames["Utbygging"].drop(columns="_row", errors="ignore").reset_index(drop=True),
+        sharing_input=frames["Deling"].drop(columns="_row", errors="ignore").reset_index(drop=True),
         municipality=about.get("kommune", ""),
         reference_alternative=about.get("referansealternativ") or None,
         source_note=about.get("kildemerknad", ""),
@@ -689,6 +708,34 @@ def _check_policies(frames: Frames) -> list[ValidationIssue]:
     return issues
 
 
+def _check_sharing(frames: Frames) -> list[ValidationIssue]:
+    """Deling names known types, a type does not borrow from itself, and a reserved type lends nothing."""
+    issues = []
+    types = set(frames["Plasstyper"]["bed_type"])
+    reserved = set(frames["Plasstyper"].loc[frames["Plasstyper"]["reserved"].astype(bool), "bed_type"])
+    for _, row in frames["Deling"].iterrows():
+        excel_row = int(row["_row"])
+        known = True
+        for field, header in (("bed_type", "plasstype"), ("lender", "kan_bruke")):
+            if row[field] not in types:
+                issues.append(
+                    ValidationIssue("Deling", excel_row, header, unknown_name_message(row[field], types, "Plasstyper"))
+                )
+                known = False
+        if not known:
+            continue
+        if row["bed_type"] == row["lender"]:
+            message = f"«{row['bed_type']}» kan ikke låne sine egne senger (velg en annen plasstype)"
+            issues.append(ValidationIssue("Deling", excel_row, "kan_bruke", message))
+        elif row["lender"] in reserved:
+            message = (
+                f"«{row['lender']}» er reservert (reservert = ja i «Plasstyper») og låner ikke ut senger: "
+                "fjern raden eller sett reservert = nei"
+            )
+            issues.append(ValidationIssue("Deling", excel_row, "kan_bruke", message))
+    return issues
+
+
 # Each check runs on the rows that validated. It is skipped only when a sheet it compares against
 # is incomplete (a row there failed), so that a name is never "unknown" because its own row was
 # invalid, while every other problem is still reported in the same run.
@@ -701,6 +748,7 @@ _CROSS_CHECKS: tuple[tuple[tuple[str, ...], Callable[[Frames], list[ValidationIs
     (("Plasstyper", "Parametre"), _check_years_ahead),
     (("Bemanning",), _check_skills),
     ((), _check_policies),
+    (("Plasstyper",), _check_sharing),
 )
 
 
@@ -767,6 +815,7 @@ def case_tables(case: Case) -> dict[str, pd.DataFrame]:
         "Befolkning": case.population,
         "Rater": case.rates,
         "Utbygging": case.capacity_options,
+        "Deling": case.sharing_input,
         "Kapasitet": case.capacity.assign(
             start=[f"{d:02d}.{m:02d}" for d, m in case.capacity["start"]],
             end=[f"{d:02d}.{m:02d}" for d, m in case.capacity["end"]],

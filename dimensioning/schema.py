@@ -468,6 +468,53 @@ class CapacityOptionRow(_Row):
     source: Text = column("kilde", "Kilde", default="")
 
 
+CHOOSE_WORDS = {"velg", "?"}
+
+
+def _choosable(parse: Any) -> Any:
+    """A cell the model may choose: empty or «velg» is None (chosen with the split), else ``parse``."""
+
+    def parse_or_choose(value: Any) -> Any:
+        if value is None or (isinstance(value, str) and value.strip().lower() in CHOOSE_WORDS | {""}):
+            return None
+        return parse(value)
+
+    return parse_or_choose
+
+
+MAX_RESERVED_BEDS = 200
+
+
+class SharingRow(_Row):
+    """Sheet ``Deling`` (optional): who may use whose free bed, one row per (borrower, lender) pair.
+
+    Without the sheet, ``kan_bruke_andre`` and ``reservert`` in ``Plasstyper`` are the short form:
+    a type that may use others' beds may take a free bed of every type that is not reserved, with
+    no beds kept back, also while it waits.
+    """
+
+    bed_type: Name = column("plasstype", "Pasientens plasstype (den som låner en seng)")
+    lender: Name = column("kan_bruke", "Plasstypen hvis ledige senger pasienten kan få når egne senger er fulle")
+    reserve_beds: Annotated[
+        Annotated[int, Field(ge=0, le=MAX_RESERVED_BEDS)] | None, BeforeValidator(_choosable(_parse_whole))
+    ] = column(
+        "reserverte_plasser",
+        "Senger långiveren holder av til egne pasienter: pasienten får en ledig seng bare mens flere enn "
+        "så mange av långiverens åpne senger står ledige (alle lokasjoner sammen). Tom eller «velg» = "
+        "modellen velger",
+        unit="senger",
+        default=None,
+    )
+    waiting_may_borrow: Annotated[bool | None, BeforeValidator(_choosable(_parse_yes_no))] = column(
+        "ventende_kan_laane",
+        "«ja»: pasienter som allerede venter kan få en slik seng når den blir ledig; «nei»: bare pasienter "
+        "som kommer mens egne senger er fulle. Tom eller «velg» = modellen velger",
+        unit="ja/nei/velg",
+        default=None,
+    )
+    source: Text = column("kilde", "Kilde eller vedtak", default="")
+
+
 class AboutRow(_Row):
     """Sheet ``Om`` (optional): what the case is, as key and text."""
 
@@ -594,6 +641,12 @@ SHEETS: tuple[SheetSpec, ...] = (
     ),
     SheetSpec("Sesong", SeasonRow, ("bed_type",), "Etterspørsel per måned (sesong)"),
     SheetSpec("Kapasitet", CapacityRow, ("site", "start"), "Perioder med færre åpne senger (ferier)"),
+    SheetSpec(
+        "Deling",
+        SharingRow,
+        ("bed_type", "lender"),
+        "Hvem kan bruke hvem sine ledige senger (ledig-seng-prinsippet), og hvor mange senger som holdes av",
+    ),
     SheetSpec("Befolkning", PopulationRow, ("year", "age_group"), "Befolkning per år og aldersgruppe (årene framover)"),
     SheetSpec("Rater", RateRow, ("bed_type", "age_group"), "Innleggelser per 1 000 innbyggere per aldersgruppe"),
     SheetSpec("Utbygging", CapacityOptionRow, ("option",), "Utbygging som kan åpne i årene framover", max_rows=200),
@@ -601,7 +654,7 @@ SHEETS: tuple[SheetSpec, ...] = (
 SHEET_BY_NAME = {spec.name: spec for spec in SHEETS}
 NURSE_SKILL = "sykepleier"
 OPTIONAL_SHEETS = frozenset(
-    {"Om", "Foringer", "Alternativer", "Sesong", "Kapasitet", "Befolkning", "Rater", "Utbygging"}
+    {"Om", "Foringer", "Alternativer", "Sesong", "Kapasitet", "Deling", "Befolkning", "Rater", "Utbygging"}
 )
 
 

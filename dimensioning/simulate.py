@@ -1,14 +1,18 @@
 """Discrete-event simulation of an allocation: seasons, holiday closures, overflow, reserved beds.
 
-Engine: a plain event loop on numpy arrays and ``heapq`` (arrivals are drawn up front, vectorised;
-departures live in a heap). It was chosen over simpy and ciw because a loss system with overflow
-needs no process scheduling or queues, so a generator per patient would only add overhead; the
-benchmark (``benchmarks/simulate.py``) reports events per second.
+Engine: an event loop on numpy arrays compiled by numba (:mod:`~dimensioning.simkernel`; arrivals,
+stays and patience are drawn up front, vectorised; departures live in a binary heap). It was chosen
+over simpy and ciw because a loss system with overflow needs no process scheduling, so a generator
+per patient would only add overhead; the benchmark (``benchmarks/simulate.py``) reports events per
+second, compiled and as plain Python.
 
 Rules, as in the municipality's allocation office:
 - a patient first gets a bed of its own type at any site (the site with most free beds of it);
-- if none is free and the type may use others' beds (``kan_bruke_andre``), the patient takes a
-  free bed of another type that is not reserved (``reservert``), the one with most free beds;
+- if none is free, the patient may take a free bed of a type it may borrow from under the plan's
+  sharing rule (:mod:`~dimensioning.sharing`, sheet ``Deling``; the short form is
+  ``kan_bruke_andre`` and ``reservert``): only while more of the lender's open beds are free,
+  over all sites, than the lender keeps back (``reserverte_plasser``), and, for a patient already
+  waiting, only where ``ventende_kan_laane``; the site with most free beds;
 - otherwise, by ``ved_fullt``: ``avvises`` patients are turned away (KAD to hospital);
   ``venter`` patients join their type's first-come-first-served queue (in hospital or at home) and
   are admitted when a bed they may use frees (their own type first, then a free bed they may
@@ -16,8 +20,10 @@ Rules, as in the municipality's allocation office:
   ``gir_opp_etter_dager``, or lognormal with ``patience_cv``; no patience = wait until served);
   ``planlagt`` stays are booked: they arrive on a schedule that follows the season (evenly spaced
   in cumulative demand, one random offset per replication); a booking that finds no bed is
-  postponed until one frees (a queue without patience), and the days it is postponed are the
-  booked days not given;
+  postponed until one frees; a booking postponed past its horizon (``gir_opp_etter_dager``, else
+  :data:`BOOKING_HORIZON_DAYS`) is lost, and its days are the booked days not given (as in the
+  analytic curve, the volume the beds cannot hold), so the share not given is at most 100 % and
+  the backlog of postponed bookings is bounded; the days postponed are counted apart;
 - during holiday closures (``Kapasitet``) only the open share of a site's beds takes new patients;
   patients already in a closing bed stay until discharge.
 
@@ -30,9 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import heapq
 import os
-from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -42,6 +46,8 @@ import pandas as pd
 from . import queueing
 from .case import Case
 from .seasons import DAYS, MONTH_OF_DAY, arrivals_per_day, bed_matrix, beds_open_per_day
+from .sharing import lifted, rule_arrays
+from .simkernel import event_loop, event_loop_compiled
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,8 @@ class SimulationOptions:
         patience_cv: None for exponential patience (Erlang A's assumption); a number for lognormal
             patience with that coefficient of variation (same mean).
         jobs: Worker processes (default: every core).
+        engine: ``compiled`` (numba, the default) or ``python`` (the same loop as plain Python,
+            the reference the compiled one is tested against).
     """
 
     years: float = 10.0
@@ -69,12 +77,17 @@ class SimulationOptions:
     lift_reservation: frozenset[str] = field(default_factory=frozenset)
     patience_cv: float | None = None
     jobs: int | None = None
+    engine: str = "compiled"
 
 
 WHEN_FULL_CODE = {"avvises": 0, "venter": 1, "planlagt": 2}
 WAIT_PERCENTILE = 90
 # waits longer than these (days) are counted, as the committee asks for them
 WAIT_THRESHOLDS = (1.0, 7.0)
+# a booked stay postponed longer than this (days) is lost, unless the type gives gir_opp_etter_dager
+BOOKING_HORIZON_DAYS = 14.0
+# simulated years (all replications) below which the default runs in this process
+IN_PROCESS_YEARS = 400
 
 
 @dataclass(frozen=True)
@@ -86,36 +99,44 @@ class _Spec:
     rates: np.ndarray  # (365, T)
     mu: np.ndarray  # (T,)
     sigma: np.ndarray  # (T,)
-    reserved: np.ndarray  # (T,) bool
-    may_overflow: np.ndarray  # (T,) bool
+    reserve: np.ndarray  # (T, T) int: beds lender u keeps back from borrower t; -1: t may not use u's beds
+    waiting_borrow: np.ndarray  # (T, T) bool: t's waiting patients may take u's free beds
     kind: np.ndarray  # (T,) 0 avvises, 1 venter, 2 planlagt
-    patience: np.ndarray  # (T,) mean patience in days (inf: waits until served)
+    patience: np.ndarray  # (T,) mean patience in days (inf: waits until served; booked: the horizon)
     patience_cv: float | None
     days: int
     warmup_days: int
     record_stays: bool = False  # return every stay (:func:`simulate_stays`)
+    engine: str = "compiled"  # or "python": the same loop, not compiled (the reference)
 
 
 def _patience_days(case: Case) -> np.ndarray:
-    """Mean patience per type (``gir_opp_etter_dager``); inf without one, and for booked stays."""
+    """Mean patience per type (``gir_opp_etter_dager``; inf without one); for booked stays the horizon.
+
+    A booking postponed longer than its horizon is lost (``gir_opp_etter_dager``, else
+    :data:`BOOKING_HORIZON_DAYS`), so the backlog of postponed bookings stays bounded.
+    """
     bt = case.bed_types.reindex(case.bed_type_names)
     patience = bt["patience_days"].astype(float).fillna(np.inf).to_numpy()
-    return np.where(bt["when_full"].to_numpy() == "venter", patience, np.inf)
+    kind = bt["when_full"].to_numpy()
+    horizon = bt["patience_days"].astype(float).fillna(BOOKING_HORIZON_DAYS).to_numpy()
+    return np.where(kind == "venter", patience, np.where(kind == "planlagt", horizon, np.inf))
 
 
-def _spec(case: Case, allocation: pd.DataFrame, options: SimulationOptions) -> _Spec:
-    """Arrays for the simulation of one allocation."""
+def _spec(
+    case: Case, allocation: pd.DataFrame, options: SimulationOptions, sharing: pd.DataFrame | None = None
+) -> _Spec:
+    """Arrays for the simulation of one allocation under a sharing rule (default: the case's own)."""
     types = case.bed_type_names
     beds = bed_matrix(case, allocation)
     mu, sigma = queueing.lognormal_params(
         case.bed_types["los_days"].reindex(types).to_numpy(dtype=float),
         case.bed_types["los_cv"].reindex(types).to_numpy(dtype=float),
     )
-    reserved = case.bed_types["reserved"].reindex(types).to_numpy(dtype=bool).copy()
-    for i, t in enumerate(types):
-        if t in options.lift_reservation:
-            reserved[i] = False
-    may = case.bed_types["may_overflow"].reindex(types).to_numpy(dtype=bool) & options.overflow
+    rule = case.sharing if sharing is None else sharing
+    reserve, waiting_borrow = rule_arrays(types, lifted(case, rule, options.lift_reservation))
+    if not options.overflow:
+        reserve[:] = -1
     warmup = int(round(options.warmup_years * DAYS))
     return _Spec(
         beds=beds,
@@ -123,13 +144,14 @@ def _spec(case: Case, allocation: pd.DataFrame, options: SimulationOptions) -> _
         rates=arrivals_per_day(case).to_numpy(dtype=float),
         mu=mu,
         sigma=sigma,
-        reserved=reserved,
-        may_overflow=may,
+        reserve=reserve,
+        waiting_borrow=waiting_borrow,
         kind=case.bed_types["when_full"].reindex(types).map(WHEN_FULL_CODE).to_numpy(dtype=int),
         patience=_patience_days(case),
         patience_cv=options.patience_cv,
         days=warmup + int(round(options.years * DAYS)),
         warmup_days=warmup,
+        engine=options.engine,
     )
 
 
@@ -161,8 +183,9 @@ def _arrivals(spec: _Spec, rng: np.random.Generator) -> tuple[np.ndarray, np.nda
 def _patience(spec: _Spec, rng: np.random.Generator, types: np.ndarray) -> np.ndarray:
     """Patience per arrival (days): exponential, or lognormal with ``patience_cv``; inf without one."""
     mean = spec.patience[types]
-    finite = np.isfinite(mean)
-    out = np.full(types.size, np.inf)
+    booked = spec.kind[types] == WHEN_FULL_CODE["planlagt"]
+    finite = np.isfinite(mean) & ~booked
+    out = np.where(booked, mean, np.inf)
     if spec.patience_cv is None:
         out[finite] = rng.exponential(mean[finite])
     else:
@@ -172,168 +195,57 @@ def _patience(spec: _Spec, rng: np.random.Generator, types: np.ndarray) -> np.nd
 
 
 def _replicate(spec: _Spec, seed: np.random.SeedSequence) -> dict[str, np.ndarray]:
-    """One replication: counts by month of year and type, bed-days by month, site and type."""
+    """One replication: counts by month of year and type, bed-days by month, site and type.
+
+    The draws are made here with numpy (so both engines see the same patients); the event loop
+    is :func:`~.simkernel.event_loop`, compiled unless ``spec.engine`` is ``"python"``.
+    """
     rng = np.random.default_rng(seed)
     n_sites, n_types = spec.beds.shape
     day_of_year = np.arange(spec.days) % DAYS
     times, arrival_type = _arrivals(spec, rng)
     stays = rng.lognormal(spec.mu[arrival_type], spec.sigma[arrival_type])
     patience = _patience(spec, rng, arrival_type)
-    capacity = np.floor(spec.share[:, :, None] * spec.beds[None, :, :] + 1e-9).astype(int)  # (365, S, T)
-
-    occupied = [[0] * n_types for _ in range(n_sites)]
-    departures: list[tuple[float, int, int]] = []
-    warm = spec.warmup_days
-    months = MONTH_OF_DAY
-    shape = (12, n_types)
-    arrivals, turned_away, overflowed = np.zeros(shape), np.zeros(shape), np.zeros(shape)
-    waiting_days, waited = np.zeros(shape), np.zeros(shape)
-    over = np.zeros((len(WAIT_THRESHOLDS), 12, n_types))
-    waits: list[list[float]] = [[] for _ in range(n_types)]
-    lent = np.zeros(n_types)  # own beds used by other types' patients
-    stays_site, stays_type, stays_start, stays_end = [], [], [], []
-    stays_patient, stays_arrived = [], []  # the patient's own type, and when it arrived
-    lendable = [u for u in range(n_types) if not spec.reserved[u]]
-    queued_types = [t for t in range(n_types) if spec.kind[t] != WHEN_FULL_CODE["avvises"]]
-    queues: dict[int, deque] = {t: deque() for t in queued_types}
-
-    def find_bed(t: int, now: float, borrow: bool = True) -> tuple[int, int]:
-        """The site and bed type a patient of type *t* gets now, or (-1, t) when none is free."""
-        cap = capacity[int(now) % DAYS]
-        best_site, best_free = -1, 0
-        for s in range(n_sites):
-            free = cap[s, t] - occupied[s][t]
-            if free > best_free:
-                best_site, best_free = s, free
-        bed_type = t
-        if best_site < 0 and borrow and spec.may_overflow[t]:
-            for u in lendable:
-                if u == t:
-                    continue
-                for s in range(n_sites):
-                    free = cap[s, u] - occupied[s][u]
-                    if free > best_free:
-                        best_site, best_free, bed_type = s, free, u
-        return best_site, bed_type
-
-    def admit(t: int, site: int, bed_type: int, start: float, stay: float, arrived: float) -> None:
-        """Put a patient of type *t* in a bed and book its departure."""
-        if bed_type != t and arrived >= warm:
-            overflowed[months[int(arrived) % DAYS], t] += 1
-            lent[bed_type] += 1
-        occupied[site][bed_type] += 1
-        heapq.heappush(departures, (start + stay, site, bed_type))
-        stays_site.append(site)
-        stays_type.append(bed_type)
-        stays_start.append(start)
-        stays_end.append(start + stay)
-        stays_patient.append(t)
-        stays_arrived.append(arrived)
-
-    def record_wait(t: int, arrived: float, wait: float, gave_up: bool) -> None:
-        if arrived < warm:
-            return
-        month = months[int(arrived) % DAYS]
-        waiting_days[month, t] += wait
-        waited[month, t] += wait > 0
-        for j, limit in enumerate(WAIT_THRESHOLDS):
-            over[j, month, t] += wait > limit
-        if gave_up:
-            turned_away[month, t] += 1
-        waits[t].append(wait)
-
-    def serve_queues(now: float) -> None:
-        """Admit waiting patients (first come, first served per type) while beds they may use are free.
-
-        Every queue first gets its own type's free beds; only then may patients borrow others'.
-        """
-        for borrow in (False, True):
-            for t in queued_types:
-                queue = queues[t]
-                while queue:
-                    arrived, give_up, stay = queue[0]
-                    if give_up <= now:
-                        queue.popleft()
-                        record_wait(t, arrived, give_up - arrived, True)
-                        continue
-                    site, bed_type = find_bed(t, now, borrow)
-                    if site < 0:
-                        break
-                    queue.popleft()
-                    record_wait(t, arrived, now - arrived, False)
-                    admit(t, site, bed_type, now, stay, arrived)
-
-    day_mark = 0
-    events = zip(times.tolist(), arrival_type.tolist(), stays.tolist(), patience.tolist(), strict=True)
-    for a, t, stay, wait_limit in events:
-        # departures and day starts (more beds may open) up to this arrival, in time order
-        while True:
-            next_departure = departures[0][0] if departures else np.inf
-            busy = any(queues[u] for u in queued_types)
-            next_day = day_mark + 1 if busy else np.inf
-            if min(next_departure, next_day) > a:
-                break
-            if next_departure <= next_day:
-                _, s, u = heapq.heappop(departures)
-                occupied[s][u] -= 1
-                if busy:
-                    serve_queues(next_departure)
-            else:
-                day_mark = next_day
-                serve_queues(day_mark)
-        day_mark = max(day_mark, int(a))
-        if queued_types and any(queues[u] for u in queued_types):
-            serve_queues(a)
-        counted = a >= warm
-        month = months[int(a) % DAYS]
-        if counted:
-            arrivals[month, t] += 1
-        queued = t in queues
-        site, bed_type = (-1, t) if (queued and queues[t]) else find_bed(t, a)
-        if site < 0:
-            if queued:
-                queues[t].append((a, a + wait_limit, stay))
-            elif counted:
-                turned_away[month, t] += 1
-            continue
-        if queued:
-            record_wait(t, a, 0.0, False)
-        admit(t, site, bed_type, a, stay, a)
-    end = float(spec.days)
-    for t in queued_types:  # still waiting at the end: waited until then, or gave up before
-        for arrived, give_up, _stay in queues[t]:
-            record_wait(t, arrived, min(give_up, end) - arrived, give_up <= end)
-    bed_days = _bed_days_by_month(
-        np.array(stays_site, dtype=int),
-        np.array(stays_type, dtype=int),
-        np.array(stays_start),
-        np.array(stays_end),
-        n_sites,
-        n_types,
-        warm,
-        spec.days,
+    capacity = np.floor(spec.share[:, :, None] * spec.beds[None, :, :] + 1e-9).astype(np.int64)  # (365, S, T)
+    loop = event_loop if spec.engine == "python" else event_loop_compiled
+    (counts, over, lent, site, bed_type, start, end, patient, arrived, wait_type, wait_days) = loop(
+        np.ascontiguousarray(times, dtype=float),
+        np.ascontiguousarray(arrival_type, dtype=np.int64),
+        np.ascontiguousarray(stays, dtype=float),
+        np.ascontiguousarray(patience, dtype=float),
+        capacity,
+        np.ascontiguousarray(spec.reserve, dtype=np.int64),
+        np.ascontiguousarray(spec.waiting_borrow, dtype=np.bool_),
+        np.ascontiguousarray(spec.kind, dtype=np.int64),
+        np.ascontiguousarray(MONTH_OF_DAY, dtype=np.int64),
+        int(spec.warmup_days),
+        int(spec.days),
+        np.asarray(WAIT_THRESHOLDS, dtype=float),
     )
+    if spec.record_stays:
+        return {"patient_type": patient, "site": site, "start": start, "end": end, "arrived": arrived}
+    warm = spec.warmup_days
+    bed_days = _bed_days_by_month(site, bed_type, start, end, n_sites, n_types, warm, spec.days)
     open_days = capacity[day_of_year[warm:]]  # (days, S, T)
     available = np.zeros((12, n_sites, n_types))
-    np.add.at(available, months[day_of_year[warm:]], open_days)
-    percentile = np.array([np.percentile(w, WAIT_PERCENTILE) if w else np.nan for w in waits])
-    if spec.record_stays:
-        return {
-            "patient_type": np.array(stays_patient, dtype=int),
-            "site": np.array(stays_site, dtype=int),
-            "start": np.array(stays_start),
-            "end": np.array(stays_end),
-            "arrived": np.array(stays_arrived),
-        }
+    np.add.at(available, MONTH_OF_DAY[day_of_year[warm:]], open_days)
+    percentile = np.array(
+        [
+            np.percentile(wait_days[wait_type == t], WAIT_PERCENTILE) if np.any(wait_type == t) else np.nan
+            for t in range(n_types)
+        ]
+    )
     return {
-        "arrivals": arrivals,
-        "turned_away": turned_away,
-        "overflowed": overflowed,
+        "arrivals": counts[0],
+        "demand_days": counts[1],
+        "turned_away": counts[2],
+        "overflowed": counts[3],
         "lent": lent,
         "bed_days": bed_days,
         "available": available,
-        "waiting_days": waiting_days,
-        "waited": waited,
+        "waiting_days": counts[4],
+        "waited": counts[5],
+        "unmet_days": counts[6],
         "over_limits": over,
         "wait_p90": percentile,
         "events": np.array([2 * times.size]),
@@ -372,14 +284,23 @@ def _bed_days_by_month(
 
 
 def run_replications(
-    case: Case, allocation: pd.DataFrame, options: SimulationOptions | None = None
+    case: Case,
+    allocation: pd.DataFrame,
+    options: SimulationOptions | None = None,
+    sharing: pd.DataFrame | None = None,
 ) -> list[dict[str, np.ndarray]]:
     """All replications of one allocation, in replication order (parallel over processes)."""
     options = options or SimulationOptions()
-    spec = _spec(case, allocation, options)
+    spec = _spec(case, allocation, options, sharing)
     seeds = np.random.SeedSequence(options.seed).spawn(options.replications)
     workers = max(1, min(options.jobs or os.cpu_count() or 1, options.replications))
-    if workers == 1:
+    # the compiled loop runs a simulated year in a few milliseconds: below this much work, starting
+    # worker processes costs more than it saves (the numbers are the same either way)
+    small = (
+        options.engine == "compiled"
+        and options.replications * (options.years + options.warmup_years) <= IN_PROCESS_YEARS
+    )
+    if workers == 1 or (options.jobs is None and small):
         return [_replicate(spec, s) for s in seeds]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(_replicate, [spec] * len(seeds), seeds, chunksize=max(1, len(seeds) // (workers * 4))))
@@ -395,8 +316,9 @@ class SimulationResult:
             overflow_ci, occupancy, occupancy_ci, beds_lent_per_year``, and for the queues
             (``venter``; NaN for others) ``waiting_days_per_year``, ``mean_wait_days`` (over all
             arrivals), ``p_wait``, ``wait_p90_days``, ``share_wait_over_1``,
-            ``share_wait_over_7`` (each with a ``_ci``), and ``unmet_booked_days_per_year``
-            (``planlagt``).
+            ``share_wait_over_7`` (each with a ``_ci``), and for booked stays (``planlagt``)
+            ``unmet_booked_days_per_year`` (bookings lost past their horizon) and
+            ``postponed_booked_days_per_year`` (days bookings were postponed before they were given).
         per_month: ``bed_type, month, blocking, blocking_ci, occupancy, occupancy_ci,
             mean_wait_days, mean_wait_days_ci``.
         per_site: ``site, bed_type, beds, occupancy, occupancy_ci``.
@@ -449,23 +371,35 @@ def _queue_columns(case: Case, stack: dict[str, np.ndarray], options: Simulation
         mean, ci = _mean_ci(samples)
         out[name] = np.where(kind == "venter", mean, np.nan)
         out[f"{name}_ci"] = np.where(kind == "venter", ci, np.nan)
-    unmet, unmet_ci = _mean_ci(stack["waiting_days"].sum(1) / options.years)
+    unmet, unmet_ci = _mean_ci(stack["unmet_days"].sum(1) / options.years)
     out["unmet_booked_days_per_year"] = np.where(kind == "planlagt", unmet, np.nan)
     out["unmet_booked_days_per_year_ci"] = np.where(kind == "planlagt", unmet_ci, np.nan)
+    postponed, postponed_ci = _mean_ci(stack["waiting_days"].sum(1) / options.years)
+    out["postponed_booked_days_per_year"] = np.where(kind == "planlagt", postponed, np.nan)
+    out["postponed_booked_days_per_year_ci"] = np.where(kind == "planlagt", postponed_ci, np.nan)
     return out
 
 
-def simulate(case: Case, allocation: pd.DataFrame, options: SimulationOptions | None = None) -> SimulationResult:
-    """Simulate an allocation and summarise blocking, overflow and occupancy with 95 % CIs."""
+def simulate(
+    case: Case,
+    allocation: pd.DataFrame,
+    options: SimulationOptions | None = None,
+    sharing: pd.DataFrame | None = None,
+) -> SimulationResult:
+    """Simulate an allocation and summarise blocking, overflow and occupancy with 95 % CIs.
+
+    ``sharing`` is the rule of who may use whose free bed (:mod:`~dimensioning.sharing`); None
+    takes the case's own, with open choices at the free-bed principle.
+    """
     options = options or SimulationOptions()
-    reps = run_replications(case, allocation, options)
+    reps = run_replications(case, allocation, options, sharing)
     types, sites = case.bed_type_names, case.site_names
     stack = {k: np.stack([r[k] for r in reps]) for k in reps[0]}
     arrivals, away, over = stack["arrivals"], stack["turned_away"], stack["overflowed"]
-    # booked stays are postponed, not lost: their share not served is the booked days postponed
-    booked_days = arrivals * case.bed_types["los_days"].reindex(types).to_numpy(dtype=float)
+    # booked stays: their share not served is the booked days not given (postponed or lost)
+    booked_days = stack["demand_days"]
     booked = (case.bed_types["when_full"].reindex(types) == "planlagt").to_numpy()
-    away = np.where(booked, stack["waiting_days"], away)
+    away = np.where(booked, stack["unmet_days"], away)
     arrivals_or_days = np.where(booked, booked_days, arrivals)
     blocking, blocking_ci = _mean_ci(_ratio(away.sum(1), arrivals_or_days.sum(1)))
     waits = (case.bed_types["when_full"].reindex(types) == "venter").to_numpy()
@@ -611,8 +545,8 @@ def compare_reservation(
 
     options = options or SimulationOptions()
     frames = []
-    for label, lifted in (("reservert", frozenset()), ("ledig seng", frozenset(lift))):
-        result = simulate(case, allocation, replace(options, lift_reservation=lifted))
+    for label, opened in (("reservert", frozenset()), ("ledig seng", frozenset(lift))):
+        result = simulate(case, allocation, replace(options, lift_reservation=opened))
         frames.append(result.per_type.assign(variant=label))
     return pd.concat(frames, ignore_index=True)[["variant", *frames[0].columns.drop("variant")]]
 

@@ -192,7 +192,7 @@ def test_simulated_queue_reports_waits_and_lognormal_patience():
 
 
 def test_booked_stays_in_the_simulation_wait_for_their_own_beds():
-    """Bookings follow a schedule; a booking without a free bed is postponed, its days counted."""
+    """Bookings follow a schedule; a booking without a free bed is postponed, and lost past its horizon."""
     text = """
 plasstype,innleggelser_per_aar,liggetid_dager,maks_avvisning,pleiefaktor,kostnad_per_avvist,ved_fullt,kostnad_per_ventedogn,liggetid_cv
 Akutt,300,3,0.2,1.1,40000,avvises,,1
@@ -203,8 +203,18 @@ Avlastning,220,10,0.05,0.8,5000,planlagt,2000,0.3
     few = simulate(case, plan(("A", "Akutt", 4), ("B", "Avlastning", 7)), options).per_type.set_index("bed_type")
     many = simulate(case, plan(("A", "Akutt", 4), ("B", "Avlastning", 10)), options).per_type.set_index("bed_type")
     assert few.at["Avlastning", "arrivals_per_year"] == pytest.approx(220, abs=1)  # scheduled: no Poisson noise
-    assert few.at["Avlastning", "unmet_booked_days_per_year"] > many.at["Avlastning", "unmet_booked_days_per_year"]
+    # 7 beds hold 2,555 bed-days for 2,200 booked: bookings are postponed, but given within 14 days
+    assert (
+        few.at["Avlastning", "postponed_booked_days_per_year"] > many.at["Avlastning", "postponed_booked_days_per_year"]
+    )
+    assert few.at["Avlastning", "unmet_booked_days_per_year"] >= many.at["Avlastning", "unmet_booked_days_per_year"]
     assert many.at["Avlastning", "blocking"] < 0.01
+    # 5 beds hold 1,825: bookings postponed past 14 days are lost, about the volume the beds cannot hold
+    short = simulate(case, plan(("A", "Akutt", 4), ("B", "Avlastning", 5)), options).per_type.set_index("bed_type")
+    assert 0.12 < short.at["Avlastning", "blocking"] < 0.3
+    assert short.at["Avlastning", "unmet_booked_days_per_year"] == pytest.approx(
+        short.at["Avlastning", "blocking"] * 2200, rel=0.1
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,174 @@
+"""Who may use whose free bed (sheet ``Deling``): the short form, validation, and the simulation's rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dimensioning.errors import InputError
+from dimensioning.sharing import open_choices, rule_arrays, with_defaults
+from dimensioning.simulate import SimulationOptions, simulate
+
+from .conftest import small_case
+
+SITES = """lokasjon,plasser,enerom_med_bad,enerom_uten_bad,dobbeltrom,skjermede_oppholdsrom,basseng,legekontor
+A,25,25,0,0,1,ja,ja
+B,25,25,0,0,0,nei,ja
+"""
+
+HEADER = (
+    "plasstype,innleggelser_per_aar,liggetid_dager,maks_avvisning,pleiefaktor,min_enhet,kostnad_per_avvist,"
+    "liggetid_cv,reservert,kan_bruke_andre,ved_fullt,ventested,kostnad_per_ventedogn,gir_opp_etter_dager\n"
+)
+# dementia lends its free beds to USK patients who wait in hospital
+TYPES = (
+    HEADER
+    + """Demens,250,24,0.1,0.8,2,20000,1,nei,nei,avvises,,,
+USK,900,17,0.1,0.8,2,0,1,nei,ja,venter,sykehus,5745,30
+"""
+)
+PLAN = pd.DataFrame([("A", "Demens", 20), ("B", "USK", 40)], columns=["site", "bed_type", "beds"])
+
+
+def deling(*rows: str) -> str:
+    return "plasstype,kan_bruke,reserverte_plasser,ventende_kan_laane\n" + "\n".join(rows) + "\n"
+
+
+def test_short_form_expands_to_every_unreserved_lender_with_nothing_kept_back(drammen_case):
+    rule = drammen_case.sharing
+    pairs = list(zip(rule["bed_type"], rule["lender"], strict=True))
+    # Plasstyper: Lindrende, USK and Avlastning may borrow; KAD, Lindrende and Rehabilitering are reserved
+    assert pairs == [
+        ("Lindrende", "Demens"),
+        ("Lindrende", "Forsterket (USK)"),
+        ("Lindrende", "Avlastning"),
+        ("Forsterket (USK)", "Demens"),
+        ("Forsterket (USK)", "Avlastning"),
+        ("Avlastning", "Demens"),
+        ("Avlastning", "Forsterket (USK)"),
+    ]
+    assert (rule["reserve_beds"] == 0).all()
+    assert rule["waiting_may_borrow"].tolist() == [True] * 7
+    assert open_choices(rule).empty
+
+
+def test_deling_sheet_replaces_the_short_form_and_keeps_open_choices():
+    case = small_case(Plasstyper=TYPES, Lokasjoner=SITES, Deling=deling("USK,Demens,velg,", "Demens,USK,3,nei"))
+    rule = case.sharing
+    assert list(zip(rule["bed_type"], rule["lender"], strict=True)) == [("Demens", "USK"), ("USK", "Demens")]
+    assert rule["reserve_beds"].iloc[0] == 3
+    assert rule["waiting_may_borrow"].iloc[0] is False
+    assert np.isnan(rule["reserve_beds"].iloc[1])
+    assert rule["waiting_may_borrow"].iloc[1] is None
+    assert open_choices(rule)["what"].tolist() == ["reserve_beds", "waiting_may_borrow"]
+    reserve, waiting = rule_arrays(case.bed_type_names, rule)
+    # open choices count as the free-bed principle until the model chooses them
+    assert reserve.tolist() == [[-1, 3], [0, -1]]
+    assert waiting.tolist() == [[False, False], [True, False]]
+    assert with_defaults(rule)["waiting_may_borrow"].tolist() == [False, True]
+
+
+def test_bad_deling_rows_are_named_by_row_and_column():
+    reserved = TYPES.replace("Demens,250,24,0.1,0.8,2,20000,1,nei", "Demens,250,24,0.1,0.8,2,20000,1,ja")
+    sheet = deling("USK,Demens,2,ja", "USK,USK,0,ja", "Ukjent,Demens,0,ja", "USK,Demens,-1,ja", "Demens,USK,1,kanskje")
+    with pytest.raises(InputError) as caught:
+        small_case(Plasstyper=reserved, Lokasjoner=SITES, Deling=sheet)
+    text = str(caught.value)
+    assert "Deling" in text
+    messages = {(i.row, i.column): i.message_nb for i in caught.value.issues if i.sheet == "Deling"}
+    assert "reservert" in messages[(2, "kan_bruke")]
+    assert "sine egne senger" in messages[(3, "kan_bruke")]
+    assert "finnes ikke" in messages[(4, "plasstype")]
+    assert (5, "reserverte_plasser") in messages
+    assert (6, "ventende_kan_laane") in messages
+
+
+def _simulate(case, sharing=None, years=20):
+    options = SimulationOptions(years=years, replications=6, jobs=1, seed=11)
+    return simulate(case, PLAN, options, sharing=sharing).per_type.set_index("bed_type")
+
+
+@pytest.fixture(scope="module")
+def shared_case():
+    return small_case(Plasstyper=TYPES, Lokasjoner=SITES, Deling=deling("USK,Demens,velg,velg"))
+
+
+def test_beds_kept_back_protect_the_lender_step_by_step(shared_case):
+    """Trunk reservation: the more dementia beds kept back, the fewer USK stays in them and the fewer turned away."""
+    rule = shared_case.sharing
+    runs = [_simulate(shared_case, rule.assign(reserve_beds=float(r))) for r in (0, 2, 4, 20)]
+    lent = [run.at["Demens", "beds_lent_per_year"] for run in runs]
+    blocked = [run.at["Demens", "blocking"] for run in runs]
+    assert lent[0] > lent[1] > lent[2] > 0
+    assert lent[3] == 0  # keeping back all 20 beds: nobody borrows
+    assert blocked[0] > blocked[1] > blocked[2] > blocked[3]
+    # keeping back every bed is the same year, draw for draw, as nobody borrowing at all
+    options = SimulationOptions(years=20, replications=6, jobs=1, seed=11, overflow=False)
+    alone = simulate(shared_case, PLAN, options).per_type.set_index("bed_type")
+    assert runs[3].at["Demens", "blocking"] == pytest.approx(alone.at["Demens", "blocking"], abs=1e-12)
+    # the short form (USK kan_bruke_andre, dementia not reserved) is the rule with nothing kept back
+    short = _simulate(shared_case.replace(sharing_input=pd.DataFrame()))
+    assert short.at["Demens", "blocking"] == pytest.approx(runs[0].at["Demens", "blocking"], abs=1e-12)
+
+
+def test_waiting_patients_may_be_kept_out_of_lent_beds(shared_case):
+    """ventende_kan_laane = nei: only a USK patient who arrives while USK is full takes a free dementia bed."""
+    rule = shared_case.sharing.assign(reserve_beds=0.0)
+    waiting = _simulate(shared_case, rule.assign(waiting_may_borrow=pd.Series([True], dtype=object)))
+    arriving = _simulate(shared_case, rule.assign(waiting_may_borrow=pd.Series([False], dtype=object)))
+    assert 0 < arriving.at["Demens", "beds_lent_per_year"] < waiting.at["Demens", "beds_lent_per_year"]
+    assert arriving.at["Demens", "blocking"] < waiting.at["Demens", "blocking"]
+    assert arriving.at["USK", "waiting_days_per_year"] > waiting.at["USK", "waiting_days_per_year"]
+
+
+BOOKED = (
+    "plasstype,innleggelser_per_aar,liggetid_dager,maks_avvisning,pleiefaktor,min_enhet,kostnad_per_avvist,"
+    "liggetid_cv,ved_fullt,kostnad_per_ventedogn,maal_belegg\n"
+    "Avlastning,220,10,0.05,0.8,0,0,0.3,planlagt,2000,0.85\n"
+    "Demens,250,24,0.1,0.8,2,20000,1,avvises,,\n"
+)
+
+
+@pytest.mark.parametrize(("beds", "low", "high"), [(0, 1.0, 1.0), (3, 0.4, 0.7), (9, 0.0, 0.05)])
+def test_booked_days_not_given_are_a_share_of_the_booked_days(beds, low, high):
+    """0 beds: every booked day is lost (100 %, not more); too few beds: a bounded share; enough: almost none."""
+    case = small_case(Plasstyper=BOOKED, Lokasjoner=SITES)
+    plan = pd.DataFrame([("A", "Avlastning", beds), ("B", "Demens", 20)], columns=["site", "bed_type", "beds"])
+    result = simulate(case, plan, SimulationOptions(years=10, replications=4, jobs=1)).per_type.set_index("bed_type")
+    share = result.at["Avlastning", "blocking"]
+    assert low - 1e-12 <= share <= high + 1e-12
+    booked_days = result.at["Avlastning", "arrivals_per_year"] * 10
+    assert result.at["Avlastning", "unmet_booked_days_per_year"] <= booked_days + 1e-9
+
+
+def test_compiled_event_loop_equals_the_python_loop_on_the_same_draws():
+    """numba's kernel and the same source as plain Python: equal counts, to the last bit.
+
+    The case exercises every branch: closures (Drammen's holidays), a rule with beds kept back and
+    waiting patients kept out, a queue with patience, a queue without, and booked stays.
+    """
+    from dimensioning import drammen
+
+    case = drammen()
+    rule = case.sharing.assign(reserve_beds=[0.0, 2.0, 1.0, 3.0, 0.0, 2.0, 0.0])
+    rule["waiting_may_borrow"] = pd.Series([True, False, True, False, True, True, False], dtype=object)
+    bt = case.bed_types.copy()
+    bt.loc["Rehabilitering", "patience_days"] = np.nan  # waits until served
+    case = case.replace(bed_types=bt)
+    plan = case.alternatives[case.alternatives["alternative"] == case.alternative_names[-1]]
+    plan = pd.concat(
+        [plan, pd.DataFrame([{"site": "Åskollen bo- og servicesenter", "bed_type": "Avlastning", "beds": 6}])]
+    )
+    runs = {
+        engine: simulate(
+            case, plan, SimulationOptions(years=3, replications=2, jobs=1, seed=5, engine=engine), sharing=rule
+        )
+        for engine in ("python", "compiled")
+    }
+    for frame in ("per_type", "per_month", "per_site"):
+        left, right = getattr(runs["python"], frame), getattr(runs["compiled"], frame)
+        pd.testing.assert_frame_equal(left, right, check_exact=True)
+    per_type = runs["compiled"].per_type.set_index("bed_type")
+    assert per_type.at["Demens", "beds_lent_per_year"] > 0
+    assert per_type.at["Avlastning", "unmet_booked_days_per_year"] >= 0
