@@ -155,6 +155,16 @@ def yearly_cost(case: Case, allocation: pd.DataFrame) -> tuple[float, float]:
     return staffing + beds + shortfall_cost, float(per_type["turned_away_per_year"].sum())
 
 
+def fixed_yearly_cost(case: Case, allocation: pd.DataFrame) -> float:
+    """Yearly NOK of an allocation that does not depend on the patients: care staff and ``kostnad_per_plass``.
+
+    The same figures as :func:`evaluate`'s ``staffing_cost_nok + bed_cost_nok`` (one definition).
+    """
+    full = _complete(case, allocation)
+    staffing = float(_staffing_table(case, full)["cost_nok"].sum())
+    return staffing + float(case.settings.cost_per_bed) * int(full["beds"].sum())
+
+
 def _complete(case: Case, allocation: pd.DataFrame) -> pd.DataFrame:
     """Every (site, type) pair in case order, with beds (0 where the allocation has none)."""
     given = allocation.groupby(["site", "bed_type"], sort=False)["beds"].sum()

@@ -178,6 +178,11 @@ def verification_sentence(verification: object, optimum_name: str) -> str:
     return sentence
 
 
+def simulated_target_message(r: object) -> str:
+    """A target the simulation says is missed, as a rule broken (one row of «Regelbrudd»)."""
+    return f"Krav til avvisning ({r.bed_type}, simulert): {_missed_part(r)}"
+
+
 def _missed_part(r: object) -> str:
     """One type's simulated miss: its share not served, or its mean wait when that is what misses."""
     wait_target = getattr(r, "max_mean_wait_days", float("nan"))

@@ -54,7 +54,8 @@ def event_loop(  # noqa: C901 - one loop, kept whole so that numba compiles it a
     Returns:
         ``counts`` ``(8, 12, T)``: arrivals, demand days, turned away (or gave up, or booking
         lost), overflowed, waiting days, waited, unmet booked days, and nothing (reserved);
-        ``over`` ``(K, 12, T)``; ``lent`` ``(T,)``; the stays ``site, bed_type, start, end,
+        ``over`` ``(K, 12, T)``; ``lent`` ``(T,)``; ``bed_days`` ``(12, S, T)`` (occupied
+        bed-days after the warm-up, by month of year, site and bed type); the stays ``site, bed_type, start, end,
         patient_type, arrived`` (each ``(M,)``); and the counted waits ``wait_type, wait_days``.
     """
     n = times.size
@@ -64,6 +65,7 @@ def event_loop(  # noqa: C901 - one loop, kept whole so that numba compiles it a
     counts = np.zeros((8, 12, n_types))
     over = np.zeros((thresholds.size, 12, n_types))
     lent = np.zeros(n_types)
+    bed_days = np.zeros((12, n_sites, n_types))
     # departures: a binary heap ordered by (time, site, bed type)
     heap_time = np.empty(n + 1)
     heap_site = np.empty(n + 1, dtype=np.int64)
@@ -170,6 +172,12 @@ def event_loop(  # noqa: C901 - one loop, kept whole so that numba compiles it a
             lent[bed_type] += 1
         occupied[site, bed_type] += 1
         push(start + stay, site, bed_type)
+        # the stay's bed-days after the warm-up and before the end, day by day
+        first, last = max(start, float(warm)), min(start + stay, float(days))
+        day = int(first)
+        while day < last:
+            bed_days[months[day % DAYS], site, bed_type] += min(last, day + 1.0) - max(first, float(day))
+            day += 1
         k = state[1]
         stay_site[k], stay_type[k], stay_start[k], stay_end[k] = site, bed_type, start, start + stay
         stay_patient[k], stay_arrived[k] = t, arrived
@@ -254,6 +262,7 @@ def event_loop(  # noqa: C901 - one loop, kept whole so that numba compiles it a
         counts,
         over,
         lent,
+        bed_days,
         stay_site[:m],
         stay_type[:m],
         stay_start[:m],
@@ -265,4 +274,5 @@ def event_loop(  # noqa: C901 - one loop, kept whole so that numba compiles it a
     )
 
 
-event_loop_compiled = numba.njit(cache=True)(event_loop)
+# nogil: replications run in threads (no process start-up, no copies of the arrays)
+event_loop_compiled = numba.njit(cache=True, nogil=True)(event_loop)

@@ -37,7 +37,9 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import os
-from concurrent.futures import ProcessPoolExecutor
+import threading
+from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -194,25 +196,66 @@ def _patience(spec: _Spec, rng: np.random.Generator, types: np.ndarray) -> np.nd
     return out
 
 
-def _replicate(spec: _Spec, seed: np.random.SeedSequence) -> dict[str, np.ndarray]:
-    """One replication: counts by month of year and type, bed-days by month, site and type.
+def _draws(spec: _Spec, seed: np.random.SeedSequence) -> tuple[np.ndarray, ...]:
+    """One replication's patients: arrival times and types, stays and patience (numpy, seeded).
 
-    The draws are made here with numpy (so both engines see the same patients); the event loop
-    is :func:`~.simkernel.event_loop`, compiled unless ``spec.engine`` is ``"python"``.
+    They depend on the demand and the seed only, not on the beds or the sharing rule, so every
+    plan simulated with the same seed meets the same patients (common random numbers), and a
+    search that simulates many plans draws them once (:data:`_DRAW_CACHE`).
     """
+    key = (
+        spec.rates.tobytes(),
+        spec.mu.tobytes(),
+        spec.sigma.tobytes(),
+        spec.kind.tobytes(),
+        spec.patience.tobytes(),
+        spec.patience_cv,
+        spec.days,
+        seed.entropy,
+        tuple(seed.spawn_key),
+    )
+    with _DRAW_LOCK:
+        if key in _DRAW_CACHE:
+            _DRAW_CACHE.move_to_end(key)
+            return _DRAW_CACHE[key]
     rng = np.random.default_rng(seed)
-    n_sites, n_types = spec.beds.shape
-    day_of_year = np.arange(spec.days) % DAYS
     times, arrival_type = _arrivals(spec, rng)
     stays = rng.lognormal(spec.mu[arrival_type], spec.sigma[arrival_type])
     patience = _patience(spec, rng, arrival_type)
+    draws = tuple(
+        np.ascontiguousarray(a, dtype=d)
+        for a, d in ((times, float), (arrival_type, np.int64), (stays, float), (patience, float))
+    )
+    for a in draws:
+        a.setflags(write=False)
+    with _DRAW_LOCK:
+        _DRAW_CACHE[key] = draws
+        while len(_DRAW_CACHE) > DRAW_CACHE_SIZE:
+            _DRAW_CACHE.popitem(last=False)
+    return draws
+
+
+# the draws of the last replications simulated (a search meets the same patients again and again)
+DRAW_CACHE_SIZE = 64
+_DRAW_CACHE: OrderedDict[tuple, tuple[np.ndarray, ...]] = OrderedDict()
+_DRAW_LOCK = threading.Lock()
+
+
+def _replicate(spec: _Spec, seed: np.random.SeedSequence) -> dict[str, np.ndarray]:
+    """One replication: counts by month of year and type, bed-days by month, site and type.
+
+    The draws are made with numpy (:func:`_draws`, so both engines see the same patients); the
+    event loop is :func:`~.simkernel.event_loop`, compiled unless ``spec.engine`` is ``"python"``.
+    """
+    n_sites, n_types = spec.beds.shape
+    times, arrival_type, stays, patience = _draws(spec, seed)
     capacity = np.floor(spec.share[:, :, None] * spec.beds[None, :, :] + 1e-9).astype(np.int64)  # (365, S, T)
     loop = event_loop if spec.engine == "python" else event_loop_compiled
-    (counts, over, lent, site, bed_type, start, end, patient, arrived, wait_type, wait_days) = loop(
-        np.ascontiguousarray(times, dtype=float),
-        np.ascontiguousarray(arrival_type, dtype=np.int64),
-        np.ascontiguousarray(stays, dtype=float),
-        np.ascontiguousarray(patience, dtype=float),
+    (counts, over, lent, bed_days, site, bed_type, start, end, patient, arrived, wait_type, wait_days) = loop(
+        times,
+        arrival_type,
+        stays,
+        patience,
         capacity,
         np.ascontiguousarray(spec.reserve, dtype=np.int64),
         np.ascontiguousarray(spec.waiting_borrow, dtype=np.bool_),
@@ -224,11 +267,14 @@ def _replicate(spec: _Spec, seed: np.random.SeedSequence) -> dict[str, np.ndarra
     )
     if spec.record_stays:
         return {"patient_type": patient, "site": site, "start": start, "end": end, "arrived": arrived}
-    warm = spec.warmup_days
-    bed_days = _bed_days_by_month(site, bed_type, start, end, n_sites, n_types, warm, spec.days)
-    open_days = capacity[day_of_year[warm:]]  # (days, S, T)
-    available = np.zeros((12, n_sites, n_types))
-    np.add.at(available, MONTH_OF_DAY[day_of_year[warm:]], open_days)
+    # open bed-days by month: each day of year weighted by how often it is simulated after the warm-up
+    weight = np.zeros((12, DAYS))
+    np.add.at(
+        weight,
+        (MONTH_OF_DAY, np.arange(DAYS)),
+        np.bincount(np.arange(spec.warmup_days, spec.days) % DAYS, minlength=DAYS),
+    )
+    available = (weight @ capacity.reshape(DAYS, -1)).reshape(12, n_sites, n_types)
     percentile = np.array(
         [
             np.percentile(wait_days[wait_type == t], WAIT_PERCENTILE) if np.any(wait_type == t) else np.nan
@@ -252,37 +298,6 @@ def _replicate(spec: _Spec, seed: np.random.SeedSequence) -> dict[str, np.ndarra
     }
 
 
-def _bed_days_by_month(
-    site: np.ndarray,
-    bed_type: np.ndarray,
-    start: np.ndarray,
-    end: np.ndarray,
-    n_sites: int,
-    n_types: int,
-    warm: int,
-    days: int,
-) -> np.ndarray:
-    """Occupied bed-days per month of year, site and bed type, after the warm-up, up to the end."""
-    grid = np.arange(warm, days + 1, dtype=float)
-    out = np.zeros((12, n_sites, n_types))
-    month = MONTH_OF_DAY[np.arange(warm, days) % DAYS]
-    for s in range(n_sites):
-        for u in range(n_types):
-            mask = (site == s) & (bed_type == u)
-            if not mask.any():
-                continue
-            a = np.sort(start[mask])
-            e = np.sort(np.minimum(end[mask], days))
-            # F(x) = sum_i clip(x - a_i, 0, e_i - a_i): bed-days occupied before time x
-            ca = np.concatenate([[0.0], np.cumsum(a)])
-            ce = np.concatenate([[0.0], np.cumsum(e)])
-            na = np.searchsorted(a, grid, side="right")
-            ne = np.searchsorted(e, grid, side="right")
-            cumulative = (grid * na - ca[na]) - (grid * ne - ce[ne])
-            np.add.at(out[:, s, u], month, np.diff(cumulative))
-    return out
-
-
 def run_replications(
     case: Case,
     allocation: pd.DataFrame,
@@ -300,8 +315,11 @@ def run_replications(
         options.engine == "compiled"
         and options.replications * (options.years + options.warmup_years) <= IN_PROCESS_YEARS
     )
-    if workers == 1 or (options.jobs is None and small):
+    if workers == 1:
         return [_replicate(spec, s) for s in seeds]
+    if options.jobs is None and small:  # the compiled loop releases the GIL: threads share the work
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(_replicate, [spec] * len(seeds), seeds))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(_replicate, [spec] * len(seeds), seeds, chunksize=max(1, len(seeds) // (workers * 4))))
 

@@ -24,7 +24,7 @@ from .case import Case
 from .errors import InfeasibleError, Interrupted, SolverError
 from .labels import FAMILY_LABELS, number, percent, with_unit
 from .model import BuildOptions, build_model
-from .model.build import locate
+from .model.build import add_pooled_upper_bounds, locate
 from .model.constraints import RELAXABLE_FAMILIES
 
 LOGGER = logging.getLogger(__name__)
@@ -199,6 +199,41 @@ def allocation_from_model(m: pyo.ConcreteModel) -> pd.DataFrame:
     """Beds per (site, bed type) of a solved model, as a tidy table sorted in model order."""
     rows = [{"site": s, "bed_type": t, "beds": round(pyo.value(m.x[s, t]))} for s in m.S for t in m.T]
     return pd.DataFrame(rows, columns=["site", "bed_type", "beds"])
+
+
+class Placer:
+    """Places given pooled beds per type at the sites at least cost, within every rule but the targets.
+
+    One model (built once, in sweep mode without derived bounds) and one persistent HiGHS serve
+    every call, so a call costs one small MIP. The targets are the caller's business: the
+    simulation-based search (:mod:`~dimensioning.search`) decides how many beds each type gets.
+    """
+
+    def __init__(self, case: Case, options: SolveOptions | None = None, new_premises: bool = False) -> None:
+        """One placement model; with ``new_premises`` the total and the buildings' rules are left out.
+
+        That is where beds beyond the total go: the plan that holds needs more beds than the case
+        allows, and perhaps more than its premises hold (:data:`BUILDING_FAMILIES`).
+        """
+        self.model = build_model(case, BuildOptions(sweep=True, derived_bounds=False))
+        add_pooled_upper_bounds(self.model)
+        if new_premises:
+            for family in ("total_beds", *BUILDING_FAMILIES):
+                if hasattr(self.model, f"res_{family}"):
+                    getattr(self.model, f"res_{family}").deactivate()
+        self.solver = Highs()
+        self.options = options
+        self.types = list(case.bed_type_names)
+
+    def place(self, pooled: dict[str, int]) -> pd.DataFrame | None:
+        """``site, bed_type, beds`` with exactly ``pooled[t]`` beds of each type, or None if no placement is valid."""
+        m = self.model
+        counts = {t: int(pooled.get(t, 0)) for t in self.types}
+        m.p_min_beds.store_values(counts)
+        m.p_pooled_max.store_values(counts)
+        if run_solver(m, self.options, self.solver).termination is Termination.INFEASIBLE:
+            return None
+        return allocation_from_model(m)
 
 
 def explain_infeasibility(case: Case, options: SolveOptions | None = None) -> pd.DataFrame:

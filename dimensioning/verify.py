@@ -12,9 +12,15 @@ staffing algorithm of Feldman, Mandelbaum, Massey and Whitt (2008):
    current beds equals the simulated one, :math:`\bar B_t(c_t;\, k_t m_t) = \hat B_t`, and keep
    the largest factor seen (factors only grow, so the loop ends);
 4. solve again with the loads :math:`k_t m_t` (targets and costs both move), and repeat until the
-   simulated plan meets every target or no plan within the rules is left.
+   simulated plan meets every target or no plan within the rules is left;
+5. search around the loop's best plan with the simulation as the judge (:mod:`~dimensioning.search`):
+   the sharing rule's open choices (``Deling``, ``velg``) and one-bed moves between types, until
+   the simulated plan holds at least cost, or, when nothing within the total holds, the smallest
+   total that holds in simulation.
 
-Every plan is judged on the case as given; the factors only steer the search.
+A lender whose beds are kept back by an open choice is left to step 5: its blocking in simulation
+comes from the borrowers, which a higher load on its own curve cannot describe. Every plan is
+judged on the case as given; the factors only steer the search.
 """
 
 from __future__ import annotations
@@ -26,12 +32,14 @@ import pandas as pd
 
 from . import queueing
 from .case import Case
-from .evaluate import targets_hold
+from .evaluate import fixed_yearly_cost, targets_hold
 from .labels import OPTIMUM
 from .model import BuildOptions, build_model, model_data, update_params
+from .search import Search, SearchOptions
 from .seasons import arrivals_per_day, bed_matrix, mol_loads
+from .sharing import open_choices, with_defaults
 from .simulate import SimulationOptions, simulate
-from .solve import SolveOptions, Termination, allocation_from_model, run_solver
+from .solve import Placer, SolveOptions, Termination, allocation_from_model, run_solver
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,7 @@ class VerifyOptions:
     seed: int = 2024
     max_iterations: int = 8
     jobs: int | None = None
+    search: SearchOptions | None = None
 
     def simulation(self) -> SimulationOptions:
         """The simulation options of one verification run."""
@@ -73,22 +82,33 @@ class Verification:
         holds: The recommended plan meets every target in the simulated real year; when not, the
             loop stopped because no plan within the rules was left (or at the iteration limit).
         options: The options used.
+        rule: The sharing rule of the recommendation (``Deling``: every open choice chosen).
+        steps: The search's accepted steps (:class:`~.search.SearchRecord`).
+        larger: When no plan within the total holds: the smallest total that holds in simulation,
+            as ``(allocation, rule)``; None otherwise, or when no such plan was found.
     """
 
     iterations: pd.DataFrame
     simulated: pd.DataFrame
     holds: bool
     options: VerifyOptions
+    rule: pd.DataFrame | None = None
+    steps: pd.DataFrame | None = None
+    larger: tuple[pd.DataFrame, pd.DataFrame] | None = None
 
 
-def simulated_table(case: Case, allocation: pd.DataFrame, name: str, options: VerifyOptions) -> pd.DataFrame:
+def simulated_table(
+    case: Case, allocation: pd.DataFrame, name: str, options: VerifyOptions, sharing: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Simulated yearly and worst-month blocking per type of one plan, and whether each target holds.
 
     A target holds when the simulated share is at most the target plus the half-width of its 95 %
     interval (the simulation cannot tell it from the target); for a waiting type with
-    ``maks_ventetid_dager`` the simulated mean wait must hold the same way.
+    ``maks_ventetid_dager`` the simulated mean wait must hold the same way. ``sharing`` is the
+    plan's rule of who may use whose free bed (None: the case's, open choices at the free-bed
+    principle).
     """
-    sim = simulate(case, allocation, options.simulation())
+    sim = simulate(case, allocation, options.simulation(), sharing=sharing)
     per_type = sim.per_type.set_index("bed_type").reindex(case.bed_type_names)
     worst = sim.per_month.groupby("bed_type", sort=False)["blocking"].max().reindex(case.bed_type_names)
     target = case.bed_types["max_blocking"].reindex(case.bed_type_names).to_numpy(dtype=float)
@@ -104,6 +124,11 @@ def simulated_table(case: Case, allocation: pd.DataFrame, name: str, options: Ve
             "blocking_sim": blocking,
             "blocking_ci": ci,
             "worst_month_sim": worst.to_numpy(dtype=float),
+            "turned_away_sim": np.where(
+                case.bed_types["when_full"].reindex(case.bed_type_names).to_numpy() == "planlagt",
+                np.nan,
+                blocking * per_type["arrivals_per_year"].to_numpy(dtype=float),
+            ),
             "borrowed_sim": per_type["overflow_share"].to_numpy(dtype=float),
             "lent_per_year": per_type["beds_lent_per_year"].to_numpy(dtype=float),
             "waiting_days_sim": per_type["waiting_days_per_year"].to_numpy(dtype=float),
@@ -156,18 +181,19 @@ def tightened(case: Case, factors: dict[str, float]) -> Case:
 def verified_plan(
     case: Case, plan: pd.DataFrame, options: SolveOptions | None, verify: VerifyOptions
 ) -> tuple[pd.DataFrame, Verification]:
-    """The loop of this module: simulate, tighten the types that miss, solve again.
+    """The loop of this module: simulate, tighten the types that miss, solve again; then search.
 
-    Returns the plan to recommend (the first that holds in simulation; if none does, the one
-    with the fewest types missing, then the smallest total excess) and the record of the loop.
-    Every plan is judged on the case as given; the load factors only steer the model.
+    Returns the plan to recommend (the search's: the cheapest it found that holds in simulation;
+    if none does, the one that misses least) and the record, whose ``rule`` is the plan's sharing
+    rule. Every plan is judged on the case as given; the load factors only steer the model.
     """
+    rule = with_defaults(case.sharing)
+    chosen_lenders = set(open_choices(case.sharing)["lender"])
     factors: dict[str, float] = {}
     rows, tried = [], []
     model = None  # built once; later tightenings only change its parameters (as in a sweep)
-    holds = False
     for iteration in range(verify.max_iterations + 1):
-        simulated = simulated_table(case, plan, OPTIMUM, verify)
+        simulated = simulated_table(case, plan, OPTIMUM, verify, sharing=rule)
         beds = plan.groupby("bed_type", sort=False)["beds"].sum().reindex(case.bed_type_names).to_numpy()
         rows.append(
             simulated.assign(
@@ -177,12 +203,11 @@ def verified_plan(
         tried.append((plan, simulated))
         missing = simulated[~simulated["holds"]]
         if missing.empty:
-            holds = True
             break
-        # the loop steers loss types (the effective load factor is an Erlang B inverse); a type
-        # that waits or books and misses is reported as it is
+        # the loop steers loss types (the effective load factor is an Erlang B inverse) whose beds
+        # no open choice keeps back; the search takes the rest
         loss = case.bed_types["when_full"].reindex(missing["bed_type"]).to_numpy() == "avvises"
-        missing = missing[loss]
+        missing = missing[loss & ~missing["bed_type"].isin(chosen_lenders).to_numpy()]
         if iteration == verify.max_iterations or missing.empty:
             break
         for row in missing.itertuples():
@@ -197,10 +222,40 @@ def verified_plan(
             break  # no plan within the rules meets the tightened targets
         plan = allocation_from_model(model)
     # the plan that holds (the last one tried), or else the least bad one the loop saw
-    plan, simulated = min(tried, key=lambda pair: _shortfall(pair[1]))
+    plan, _ = min(tried, key=lambda pair: _shortfall(pair[1]))
+    record = _search(case, plan, rule, options, verify)
+    state = record.state
+    simulated = simulated_table(case, state.allocation, OPTIMUM, verify, sharing=state.rule)
     columns = ["iteration", "bed_type", "beds", "max_blocking", "blocking_sim", "blocking_ci", "load_factor", "holds"]
     iterations = pd.concat(rows, ignore_index=True)[columns]
-    return plan, Verification(iterations, simulated, holds, verify)
+    larger = None if record.larger is None else (record.larger.allocation, record.larger.rule)
+    verification = Verification(
+        iterations, simulated, bool(simulated["holds"].all()), verify, state.rule, record.steps, larger
+    )
+    return state.allocation, verification
+
+
+def _search(
+    case: Case, plan: pd.DataFrame, rule: pd.DataFrame, options: SolveOptions | None, verify: VerifyOptions
+) -> object:
+    """Step 5 of the module: the search around ``plan`` with this module's simulation as the judge."""
+    placer = Placer(case, options)
+    growth: list[Placer] = []
+
+    def place_more(pooled: dict[str, int]) -> pd.DataFrame | None:
+        if not growth:
+            growth.append(Placer(case, options, new_premises=True))
+        return growth[0].place(pooled)
+
+    search = Search(
+        case,
+        judge=lambda allocation, r: simulated_table(case, allocation, OPTIMUM, verify, sharing=r),
+        place=placer.place,
+        fixed_cost=lambda allocation: fixed_yearly_cost(case, allocation),
+        options=verify.search,
+        place_more=place_more,
+    )
+    return search.run(plan, rule)
 
 
 def _shortfall(simulated: pd.DataFrame) -> tuple[int, float]:

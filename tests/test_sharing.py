@@ -36,7 +36,7 @@ def deling(*rows: str) -> str:
 
 
 def test_short_form_expands_to_every_unreserved_lender_with_nothing_kept_back(drammen_case):
-    rule = drammen_case.sharing
+    rule = drammen_case.replace(sharing_input=pd.DataFrame()).sharing
     pairs = list(zip(rule["bed_type"], rule["lender"], strict=True))
     # Plasstyper: Lindrende, USK and Avlastning may borrow; KAD, Lindrende and Rehabilitering are reserved
     assert pairs == [
@@ -151,7 +151,7 @@ def test_compiled_event_loop_equals_the_python_loop_on_the_same_draws():
     from dimensioning import drammen
 
     case = drammen()
-    rule = case.sharing.assign(reserve_beds=[0.0, 2.0, 1.0, 3.0, 0.0, 2.0, 0.0])
+    rule = case.replace(sharing_input=pd.DataFrame()).sharing.assign(reserve_beds=[0.0, 2.0, 1.0, 3.0, 0.0, 2.0, 0.0])
     rule["waiting_may_borrow"] = pd.Series([True, False, True, False, True, True, False], dtype=object)
     bt = case.bed_types.copy()
     bt.loc["Rehabilitering", "patience_days"] = np.nan  # waits until served
@@ -172,3 +172,71 @@ def test_compiled_event_loop_equals_the_python_loop_on_the_same_draws():
     per_type = runs["compiled"].per_type.set_index("bed_type")
     assert per_type.at["Demens", "beds_lent_per_year"] > 0
     assert per_type.at["Avlastning", "unmet_booked_days_per_year"] >= 0
+
+
+# --- the search: the split and the rule chosen together, judged by the simulation ---------------
+
+SEARCH_SITES = """lokasjon,plasser,enerom_med_bad,enerom_uten_bad,dobbeltrom,skjermede_oppholdsrom,basseng,legekontor
+A,13,13,0,0,1,ja,ja
+B,11,11,0,0,0,nei,ja
+"""
+SEARCH_TYPES = (
+    HEADER
+    + """Demens,120,20,0.1,0.8,2,20000,1,nei,nei,avvises,,,
+USK,260,12,0.1,0.8,2,0,1,nei,ja,venter,sykehus,5745,20
+Akutt,200,3,0.1,1.1,2,15000,1,ja,nei,avvises,,,
+"""
+)
+
+
+@pytest.fixture(scope="module")
+def search_case():
+    return small_case(
+        Plasstyper=SEARCH_TYPES,
+        Lokasjoner=SEARCH_SITES,
+        Deling=deling("USK,Demens,velg,ja"),
+        Parametre="navn,verdi\ntotalt_antall_plasser,24\n",
+    )
+
+
+def _search(case, years=3, replications=4):
+    from dimensioning.evaluate import fixed_yearly_cost
+    from dimensioning.labels import OPTIMUM
+    from dimensioning.search import Search
+    from dimensioning.solve import Placer
+    from dimensioning.verify import VerifyOptions, simulated_table
+
+    verify = VerifyOptions(years=years, replications=replications, jobs=1, seed=3)
+    return Search(
+        case,
+        judge=lambda allocation, rule: simulated_table(case, allocation, OPTIMUM, verify, sharing=rule),
+        place=Placer(case).place,
+        fixed_cost=lambda allocation: fixed_yearly_cost(case, allocation),
+    )
+
+
+def test_search_finds_the_cheapest_plan_that_holds_as_brute_force_does(search_case):
+    """Every split of the 24 beds × every number of dementia beds kept back, judged on the same patients."""
+    from dimensioning import solve
+    from dimensioning.sharing import with_defaults
+
+    search = _search(search_case)
+    start = solve(search_case).allocation
+    found = search.run(start).state
+    rule = with_defaults(search_case.sharing)
+    best = None
+    for dementia in range(0, 25):
+        for usk in range(0, 25 - dementia):
+            pooled = {"Demens": dementia, "USK": usk, "Akutt": 24 - dementia - usk}
+            allocation = search.place(pooled)
+            if allocation is None:
+                continue
+            for kept in range(0, dementia + 1):
+                state = search.state(allocation, rule.assign(reserve_beds=float(kept)), "")
+                if state.holds and (best is None or state.cost_nok < best.cost_nok - 1e-6):
+                    best = state
+    assert best is not None
+    assert found.holds
+    assert found.cost_nok == pytest.approx(best.cost_nok, rel=1e-9)
+    assert found.pooled() == best.pooled()
+    assert found.rule["reserve_beds"].iloc[0] == best.rule["reserve_beds"].iloc[0]

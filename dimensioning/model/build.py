@@ -82,6 +82,21 @@ def add_capacity_hooks(m: pyo.Block) -> None:
         m.add_component(name, pyo.Expression(m.S, initialize=0.0, doc=doc))
 
 
+def add_pooled_upper_bounds(m: pyo.ConcreteModel) -> None:
+    r"""Placement of given pooled beds: :math:`c_t \le \bar c_t`, with :math:`\bar c_t` a mutable parameter.
+
+    Together with the blocking-target family, whose :math:`c^{min}_t` is then set to the same
+    :math:`\bar c_t`, this fixes the beds of every type and leaves the model to place them at the
+    sites (rooms, facilities, units, staffing): the simulation-based search of
+    :mod:`~dimensioning.search` chooses the pooled beds, the model places them. Added once to a
+    model built with ``BuildOptions(sweep=True, derived_bounds=False)``.
+    """
+    m.p_pooled_max = pyo.Param(m.T, initialize=0, within=pyo.NonNegativeIntegers, mutable=True, doc="Beds per type")
+    m.res_pooled_max = pyo.Constraint(
+        m.T, rule=lambda m, t: m.beds_of_type[t] <= m.p_pooled_max[t], doc="Pooled beds at most the given count"
+    )
+
+
 def locate(keys: tuple[str, ...] | list[str], sites: set[str], types: set[str]) -> dict[str, str]:
     """Name the site and the bed type among a constraint's index keys ('' where there is none)."""
     return {
