@@ -9,7 +9,7 @@ import pandas as pd
 
 from .case import Case
 from .errors import SolverError
-from .evaluate import Evaluation, evaluate
+from .evaluate import Evaluation, evaluate, of_record
 from .explain import marginal_values, moves
 from .labels import BEST_WITHIN, OPTIMUM, simulated_target_message
 from .model import build_model
@@ -74,7 +74,10 @@ def solve(case: Case, options: SolveOptions | None = None, verify: VerifyOptions
             simulated_table(case, e.allocation, e.name, verify) for e in evaluations[1:]
         ]
         verification = replace(verification, simulated=pd.concat(simulated, ignore_index=True))
-        evaluations = [with_simulated_targets(e, verification.simulated) for e in evaluations]
+        evaluations = [
+            of_record(case, with_simulated_targets(e, verification.simulated), verification.simulated)
+            for e in evaluations
+        ]
     status = _with_runtime(status, time.perf_counter() - started)
     result = Result.from_evaluations(case, status, evaluations, smallest_total_beds(case, options))
     return _with_explanation(replace(result, verification=verification))

@@ -27,7 +27,16 @@ from .errors import DimensioningError, InfeasibleError, Interrupted, count_words
 from .examples import EXAMPLES, drammen, drammen_path, example, template_case
 from .io_excel import check_output_path, protect_inputs
 from .io_template import write_sweep_template, write_template
-from .labels import holds_sentence, number, percent, ukp_figures, ukp_sentence
+from .labels import (
+    holds_sentence,
+    larger_plan_sentence,
+    number,
+    percent,
+    record_source,
+    sharing_sentences,
+    ukp_figures,
+    ukp_sentence,
+)
 from .report import write_excel
 from .results import Result
 from .scenarios import read_scenarios
@@ -113,8 +122,9 @@ verify_option = option(
     default=True,
     show_default=True,
     help=(
-        "Simuler anbefalingen og alternativene med kommunens egne regler (sesong, ferier, ledig-seng-"
-        "prinsippet). Bommer en plasstype på kravet, strammes kravet inn og modellen løses på nytt."
+        "Søk fram en fordeling og en delingsregel som holder kravene i simuleringen med kommunens egne "
+        "regler (sesong, ferier, ledig-seng-prinsippet). Med --ikke-verifiser anbefales modellens plan "
+        "uten søk; tallene er de samme simulerte tallene, og planen kalles ukontrollert."
     ),
 )
 
@@ -147,7 +157,8 @@ def _solve_with_status(case: Case, verify: bool = False, seed: int = 2024) -> Re
     if verify:
         text += " og kontrollerer med simulering"
     with Console(stderr=True).status(f"{text} …"):
-        return solve(case, verify=VerifyOptions(seed=seed) if verify else None)
+        # the simulation is the evaluation of record either way; --ikke-verifiser only skips the search
+        return solve(case, verify=VerifyOptions(seed=seed, improve=verify))
 
 
 @click.group(
@@ -950,30 +961,22 @@ def _print_summary(result: Result) -> None:
     beds = result.comparison.pivot_table(
         index="bed_type", columns="alternative", values="beds", aggfunc="sum", sort=False
     )
-    if result.verification is not None:
-        blocking = result.verification.simulated.set_index(["alternative", "bed_type"])["blocking_sim"]
-        legend = (
-            "Senger per plasstype (andel som ikke får plass i parentes: avvist, gir opp å vente "
-            "eller bookede døgn ikke gitt; "
-            "simulert med vintertopp, ferier og ledig-seng-prinsippet)."
-        )
-    else:
-        blocking = result.queueing.set_index(["alternative", "bed_type"])["blocking_shared"]
-        legend = (
-            "Senger per plasstype (andel som ikke får plass i parentes: avvist, gir opp å vente "
-            "eller bookede døgn ikke gitt; "
-            "beregnet med vintertopp, ferier og ledig-seng-prinsippet)."
-        )
+    source = record_source(result)
+    blocking = result.queueing.set_index(["alternative", "bed_type"])["share_not_served"]
+    rules = "vintertopp, ferier og delingsregelen" if source == "simulert" else "vintertopp og ferier, uten deling"
+    legend = (
+        "Senger per plasstype (andel som ikke får plass i parentes: avvist, gir opp å vente "
+        f"eller bookede døgn ikke gitt; {source} med {rules})."
+    )
     for bed_type in result.case.bed_type_names:
         cells = [f"{int(beds.at[bed_type, n])} ({percent(blocking[n, bed_type], 0)})" for n in names]
         table.add_row(bed_type, *cells)
     costs = result.costs.set_index("alternative")
     table.add_section()
     table.add_row("Kostnad (mill. kr/år)", *[number(costs.at[n, "total_cost_nok"] / 1e6, 1) for n in names])
-    table.add_row("Avviste per år (beregnet)", *[number(costs.at[n, "turned_away_per_year"]) for n in names])
+    table.add_row(f"Avviste per år ({source})", *[number(costs.at[n, "turned_away_per_year"]) for n in names])
     ukp = {n: ukp_figures(result, n) for n in names}
     if all(ukp.values()):
-        source = next(iter(ukp.values()))["source"]
         table.add_row(f"UKP-døgn per år ({source})", *[number(ukp[n]["days"]) for n in names])
         table.add_row(
             f"Kostnad UKP-døgn (mill. kr/år, {source})", *[number(ukp[n]["cost_nok"] / 1e6, 1) for n in names]
@@ -984,7 +987,7 @@ def _print_summary(result: Result) -> None:
         )
     if (costs["unmet_booked_days_per_year"] > 0).any() or (result.case.bed_types["when_full"] == "planlagt").any():
         table.add_row(
-            "Bookede døgn som ikke kan gis (beregnet)",
+            f"Bookede døgn som ikke kan gis ({source})",
             *[number(costs.at[n, "unmet_booked_days_per_year"]) for n in names],
         )
     table.add_row("Regelbrudd", *[str(int(costs.at[n, "broken_rules"])) for n in names])
@@ -997,10 +1000,15 @@ def _print_summary(result: Result) -> None:
     if not result.has_optimum:
         return
     console.print(holds_sentence(result))
-    if result.smallest_total_beds is not None:
+    for sentence in sharing_sentences(result):
+        console.print(sentence)
+    larger = larger_plan_sentence(result)
+    if larger:
+        console.print(larger)
+    if result.smallest_total_beds is not None and result.verification is None:
         console.print(
-            f"Minste antall plasser som oppfyller alle kravene (beregnet): {result.smallest_total_beds} "
-            f"(optimum: {result.optimum_total_beds})."
+            f"Minste antall plasser som oppfyller alle kravene (beregnet, ikke kontrollert med simulering): "
+            f"{result.smallest_total_beds} (optimum: {result.optimum_total_beds})."
         )
     console.print(f"Løst på {number(result.status.runtime_s, 2)} s med {result.status.solver}.")
 

@@ -5,6 +5,7 @@ Pure pandas and queueing math; the rule check asks the model (one definition of 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,31 +89,7 @@ def evaluate(
         violation_message(r.family, r.site, r.bed_type, r.sense, r.value, r.bound, r.detail)
         for r in violations.itertuples()
     ]
-    staffing_cost = float(staffing["cost_nok"].sum())
-    bed_cost = float(case.settings.cost_per_bed) * int(full["beds"].sum())
-    turned_away_cost = float(per_type["turned_away_cost_nok"].sum())
-    waiting_cost = float(per_type["waiting_cost_nok"].sum())
-    hospital = per_type[per_type["bed_type"].isin(case.ukp_types)]
-    costs = pd.DataFrame(
-        [
-            {
-                "beds": int(full["beds"].sum()),
-                "staff_fte": float(staffing["fte"].sum()),
-                "staffing_cost_nok": staffing_cost,
-                "bed_cost_nok": bed_cost,
-                "turned_away_per_year": float(per_type["turned_away_per_year"].sum()),
-                "turned_away_cost_nok": turned_away_cost,
-                "waiting_days_per_year": float(per_type["waiting_days_per_year"].sum()),
-                "ukp_days_per_year": float(hospital["waiting_days_per_year"].sum()),
-                "ukp_cost_nok": float(hospital["waiting_cost_nok"].sum()),
-                "ukp_mean_wait_days": _mean_wait(hospital),
-                "unmet_booked_days_per_year": float(per_type["unmet_booked_days_per_year"].sum()),
-                "waiting_cost_nok": waiting_cost,
-                "total_cost_nok": staffing_cost + bed_cost + turned_away_cost + waiting_cost,
-                "broken_rules": len(violations),
-            }
-        ]
-    )
+    costs = _cost_row(case, per_type, staffing, full, violations)
     return Evaluation(name, full, per_type, staffing, costs, violations)
 
 
@@ -211,6 +188,123 @@ def _queueing_table(case: Case, full: pd.DataFrame, free_bed: bool = True) -> pd
             "wait_place": np.where(types["when_full"] == "venter", types["wait_place"], ""),
             **{column: away[column].to_numpy() for column in away.columns},
         }
+    ).pipe(_computed_record, case, year["blocking_year_worst_month"].to_numpy())
+
+
+SHORTFALL_COLUMNS = (
+    "turned_away_per_year",
+    "waiting_days_per_year",
+    "unmet_booked_days_per_year",
+    "mean_wait_days",
+    "p_wait",
+    "mean_wait_if_waiting_days",
+    "turned_away_cost_nok",
+    "waiting_cost_nok",
+)
+"""What patients miss, per type: figures of record, kept as ``<name>_computed`` from the model's curves."""
+
+
+def _computed_record(frame: pd.DataFrame, case: Case, worst_month: np.ndarray) -> pd.DataFrame:
+    """The figures of record while nothing is simulated: the model's own curves (``record_source`` beregnet).
+
+    ``share_not_served`` is the share of patients (booked stays: booked days) not served on the
+    real-year curve the MIP prices, so the share, the counts and the costs are one evaluation.
+    """
+    out = frame.copy()
+    for column in SHORTFALL_COLUMNS:
+        out[f"{column}_computed"] = out[column]
+    booked = out["when_full"].to_numpy() == "planlagt"
+    demand = np.where(
+        booked,
+        out["arrivals_per_year"].to_numpy(dtype=float) * case.bed_types["los_days"].reindex(out["bed_type"]).to_numpy(),
+        out["arrivals_per_year"].to_numpy(dtype=float),
+    )
+    missed = np.where(booked, out["unmet_booked_days_per_year"], out["turned_away_per_year"]).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(demand > 0, missed / demand, 0.0)
+    out["share_not_served"] = share
+    out["share_not_served_ci"] = 0.0
+    out["share_worst_month"] = worst_month
+    out["mean_wait_ci"] = np.where(out["when_full"] == "venter", 0.0, np.nan)
+    out["lent_per_year"] = np.nan
+    out["target_holds"] = targets_hold(case, share, out["mean_wait_days"].to_numpy(dtype=float))
+    out["record_source"] = "beregnet"
+    return out
+
+
+def of_record(case: Case, evaluation: Evaluation, simulated: pd.DataFrame) -> Evaluation:
+    """The evaluation with what patients miss taken from the simulation: the evaluation of record.
+
+    ``simulated`` is the plan's rows of :func:`~.verify.simulated_table` (the case's own rules:
+    seasons, holiday closures with whole beds, the sharing rule, queues and bookings). Share not
+    served, patients turned away or giving up, days waited (UKP days), booked days not given,
+    mean wait and their costs, and so the total cost, all come from it; the model's own figures
+    stay beside them as ``<name>_computed`` (a reference, labelled as such in the reports).
+    """
+    rows = simulated[simulated["alternative"] == evaluation.name].set_index("bed_type")
+    queue = evaluation.queueing.copy()
+    rows = rows.reindex(queue["bed_type"])
+    kind = queue["when_full"].to_numpy()
+    waits, booked = kind == "venter", kind == "planlagt"
+    share = rows["blocking_sim"].to_numpy(dtype=float)
+    arrivals = queue["arrivals_per_year"].to_numpy(dtype=float)
+    away = np.where(booked, share * arrivals, rows["turned_away_sim"].to_numpy(dtype=float))
+    days = np.where(waits, rows["waiting_days_sim"].to_numpy(dtype=float), 0.0)
+    unmet = np.where(booked, rows["unmet_booked_days_sim"].to_numpy(dtype=float), 0.0)
+    p_wait = np.where(waits, rows["p_wait_sim"].to_numpy(dtype=float), np.nan)
+    mean_wait = np.where(waits, rows["mean_wait_sim"].to_numpy(dtype=float), np.nan)
+    away_price, wait_price = case.shortfall_prices
+    order = [case.bed_type_names.index(t) for t in queue["bed_type"]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if_waiting = np.where(waits & (p_wait > 0), mean_wait / p_wait, np.where(waits, 0.0, np.nan))
+    queue["turned_away_per_year"] = np.nan_to_num(away)
+    queue["waiting_days_per_year"] = np.nan_to_num(days)
+    queue["unmet_booked_days_per_year"] = np.nan_to_num(unmet)
+    queue["mean_wait_days"] = mean_wait
+    queue["p_wait"] = p_wait
+    queue["mean_wait_if_waiting_days"] = if_waiting
+    queue["turned_away_cost_nok"] = queue["turned_away_per_year"] * away_price[order]
+    missed_days = queue["waiting_days_per_year"] + queue["unmet_booked_days_per_year"]
+    queue["waiting_cost_nok"] = missed_days * wait_price[order]
+    queue["share_not_served"] = share
+    queue["share_not_served_ci"] = rows["blocking_ci"].to_numpy(dtype=float)
+    queue["share_worst_month"] = rows["worst_month_sim"].to_numpy(dtype=float)
+    queue["mean_wait_ci"] = np.where(waits, rows["mean_wait_ci"].to_numpy(dtype=float), np.nan)
+    queue["lent_per_year"] = rows["lent_per_year"].to_numpy(dtype=float)
+    queue["target_holds"] = rows["holds"].to_numpy(dtype=bool)
+    queue["record_source"] = "simulert"
+    costs = _cost_row(case, queue, evaluation.staffing, evaluation.allocation, evaluation.violations)
+    return dataclasses.replace(evaluation, queueing=queue, costs=costs)
+
+
+def _cost_row(
+    case: Case, per_type: pd.DataFrame, staffing: pd.DataFrame, full: pd.DataFrame, violations: pd.DataFrame
+) -> pd.DataFrame:
+    """One row of totals: staffing, beds and what patients miss, as the per-type table says."""
+    staffing_cost = float(staffing["cost_nok"].sum())
+    bed_cost = float(case.settings.cost_per_bed) * int(full["beds"].sum())
+    turned_away_cost = float(per_type["turned_away_cost_nok"].sum())
+    waiting_cost = float(per_type["waiting_cost_nok"].sum())
+    hospital = per_type[per_type["bed_type"].isin(case.ukp_types)]
+    return pd.DataFrame(
+        [
+            {
+                "beds": int(full["beds"].sum()),
+                "staff_fte": float(staffing["fte"].sum()),
+                "staffing_cost_nok": staffing_cost,
+                "bed_cost_nok": bed_cost,
+                "turned_away_per_year": float(per_type["turned_away_per_year"].sum()),
+                "turned_away_cost_nok": turned_away_cost,
+                "waiting_days_per_year": float(per_type["waiting_days_per_year"].sum()),
+                "ukp_days_per_year": float(hospital["waiting_days_per_year"].sum()),
+                "ukp_cost_nok": float(hospital["waiting_cost_nok"].sum()),
+                "ukp_mean_wait_days": _mean_wait(hospital),
+                "unmet_booked_days_per_year": float(per_type["unmet_booked_days_per_year"].sum()),
+                "waiting_cost_nok": waiting_cost,
+                "total_cost_nok": staffing_cost + bed_cost + turned_away_cost + waiting_cost,
+                "broken_rules": len(violations),
+            }
+        ]
     )
 
 

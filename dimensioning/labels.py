@@ -114,26 +114,39 @@ def dearer_or_cheaper(difference_nok: float) -> str:
 
 
 def real_year_sentence(queueing_rows: object) -> str:
-    """Whether the blocking targets hold in the real year (seasons and closures), type by type.
+    """Whether the targets hold on the model's own curves (nothing simulated), type by type.
 
-    ``queueing_rows`` has ``bed_type, blocking_year, max_blocking`` for one plan, and
-    ``blocking_shared`` (the free-bed principle, analytic) when the evaluation has it, which is then
-    the one judged. Types without a target (``maks_avvisning`` = 1) are left out.
+    ``queueing_rows`` has ``bed_type, share_not_served, max_blocking`` for one plan. Types
+    without a target (``maks_avvisning`` = 1) are left out. Said to be computed and not checked,
+    since the simulation of the case's own rules is the judge.
     """
-    column = "blocking_shared" if "blocking_shared" in queueing_rows.columns else "blocking_year"
     missed = [
-        f"{r.bed_type} {_beyond(getattr(r, column), r.max_blocking)} (krav {percent(r.max_blocking, 0)})"
+        f"{r.bed_type} {_beyond(r.share_not_served, r.max_blocking)} (krav {percent(r.max_blocking, 0)})"
         for r in queueing_rows.itertuples()
-        if r.max_blocking < 1 and getattr(r, column) > r.max_blocking + 1e-9
+        if r.max_blocking < 1 and r.share_not_served > r.max_blocking + 1e-9
     ]
-    rules = "vintertopp, ferier og ledig-seng-prinsippet" if column == "blocking_shared" else "vintertopp og ferier"
     if not missed:
-        return f"Kravene til avvisning holder også i det virkelige året, med {rules} (beregnet)."
-    return f"I det virkelige året, med {rules}, avvises flere enn kravet for " + ", ".join(missed) + " (beregnet)."
+        return (
+            "Kravene til avvisning holder i det virkelige året med vintertopp og ferier (beregnet, ikke "
+            "kontrollert med simulering)."
+        )
+    return (
+        "I det virkelige året med vintertopp og ferier avvises flere enn kravet for "
+        + ", ".join(missed)
+        + " (beregnet, ikke kontrollert med simulering)."
+    )
+
+
+def record_source(result: object) -> str:
+    """Where the figures of record come from: «simulert» or «beregnet» (one word for every page)."""
+    queue = result.queueing
+    if "record_source" in queue.columns and len(queue):
+        return str(queue["record_source"].iloc[0])
+    return "beregnet"
 
 
 def holds_sentence(result: object) -> str:
-    """Whether the recommendation meets every blocking target: by simulation when verified, else analytic.
+    """Whether the recommendation meets every target: by the simulation of record, else computed.
 
     Page 1 and the terminal only say that every target holds when the simulated real year says so.
     """
@@ -152,6 +165,17 @@ def verification_sentence(verification: object, optimum_name: str) -> str:
         "(vintertopp, ferier, ledig-seng-prinsippet)"
     )
     rows = verification.simulated[verification.simulated["alternative"] == optimum_name]
+    if not verification.options.improve:
+        missed = rows[~rows["holds"]]
+        verdict = (
+            "alle kravene til avvisning holder for modellens plan"
+            if missed.empty
+            else "modellens plan bommer på kravet for " + ", ".join(_missed_part(r) for r in missed.itertuples())
+        )
+        return (
+            f"{how}: {verdict}. Planen er ikke kontrollert: den er modellens egen, ikke søkt fram i "
+            "simuleringen (--ikke-verifiser)."
+        )
     loops = int(verification.iterations["iteration"].max())
     tightened = list(dict.fromkeys(verification.iterations.loc[verification.iterations["load_factor"] > 1, "bed_type"]))
     done = (
@@ -167,7 +191,8 @@ def verification_sentence(verification: object, optimum_name: str) -> str:
     sentence = f"{how}: anbefalingen bommer på kravet for {', '.join(parts)}.{done}"
     if not verification.holds:  # the loop found no plan that holds
         sentence += (
-            " Ingen fordeling innenfor reglene og antallet plasser holder alle kravene; dette er den som bommer minst."
+            " Ingen fordeling og delingsregel innenfor reglene og antallet plasser holder alle kravene i "
+            "simuleringen; dette er den som bommer minst."
         )
     for r in missed.itertuples():
         if r.lent_per_year >= 1:
@@ -199,38 +224,27 @@ def _missed_part(r: object) -> str:
 
 
 def ukp_figures(result: object, name: str) -> dict[str, float | str] | None:
-    """UKP days a year, their cost and the mean wait of those who wait, for one plan.
+    """UKP days a year, their cost and the mean wait of those who wait, for one plan, from the record.
 
     Discharge-ready patients (UKP) are the patients of types that wait in hospital (``ved_fullt``
-    venter, ``ventested`` sykehus). Simulated (with the free-bed principle) when the result is
-    verified, else computed on the model's curves. None when no type waits in hospital.
+    venter, ``ventested`` sykehus). The figures are the evaluation of record's (simulated when the
+    result is, else computed on the model's curves), the same as in ``costs``. None when no type
+    waits in hospital.
     """
-    bt = result.case.bed_types
     hospital = result.case.ukp_types
     if not hospital:
         return None
     queue = result.queueing.set_index(["alternative", "bed_type"])
-    arrivals = [float(queue.at[(name, t), "arrivals_per_year"]) for t in hospital]
-    price = [float(bt.at[t, "cost_per_waiting_day"]) for t in hospital]
-    verification = getattr(result, "verification", None)
-    simulated = None
-    if verification is not None:
-        simulated = verification.simulated.set_index(["alternative", "bed_type"])
-    if simulated is not None and all((name, t) in simulated.index for t in hospital):
-        days = [float(simulated.at[(name, t), "waiting_days_sim"]) for t in hospital]
-        waited = [float(simulated.at[(name, t), "p_wait_sim"]) * a for t, a in zip(hospital, arrivals, strict=True)]
-        source = "simulert"
-    else:
-        days = [float(queue.at[(name, t), "waiting_days_per_year"]) for t in hospital]
-        waited = [float(queue.at[(name, t), "p_wait"]) * a for t, a in zip(hospital, arrivals, strict=True)]
-        source = "beregnet"
-    total_waited = sum(waited)
+    days = [float(queue.at[(name, t), "waiting_days_per_year"]) for t in hospital]
+    cost = [float(queue.at[(name, t), "waiting_cost_nok"]) for t in hospital]
+    waited = [float(queue.at[(name, t), "p_wait"]) * float(queue.at[(name, t), "arrivals_per_year"]) for t in hospital]
+    total_waited = sum(w for w in waited if w == w)
     return {
         "days": sum(days),
-        "cost_nok": sum(d * p for d, p in zip(days, price, strict=True)),
+        "cost_nok": sum(cost),
         "wait_if_waiting": sum(days) / total_waited if total_waited > 0 else 0.0,
         "waited": total_waited,
-        "source": source,
+        "source": record_source(result),
     }
 
 
@@ -266,3 +280,53 @@ def _beyond(share: float, target: float) -> str:
         if number(100 * share, decimals) != number(100 * target, decimals):
             return percent(share, decimals)
     return percent(share, 3)
+
+
+def sharing_rule_sentence(borrower: str, lender: str, reserve: int, waiting: bool) -> str:
+    """One row of a sharing rule in words a ward manager can apply.
+
+    «Forsterket (USK)-pasienter kan legges i ledig Demens-seng bare når minst 4 Demens-senger står
+    ledige; pasienter som allerede venter, venter på egen seng.»
+    """
+    if reserve <= 0:
+        text = f"{borrower}-pasienter kan legges i ledig {lender}-seng når egne senger er fulle"
+    else:
+        text = (
+            f"{borrower}-pasienter kan legges i ledig {lender}-seng bare når minst "
+            f"{plural(reserve + 1, f'{lender}-seng', f'{lender}-senger')} står ledige"
+        )
+    if not waiting:
+        text += f"; {borrower}-pasienter som allerede venter, venter på egen seng"
+    return text + "."
+
+
+def sharing_sentences(result: object) -> list[str]:
+    """The recommendation's sharing rule in words: the pairs that keep beds back or keep waiting patients out."""
+    verification = getattr(result, "verification", None)
+    rule = getattr(verification, "rule", None)
+    if rule is None or rule.empty:
+        return []
+    rows = [r for r in rule.itertuples() if r.reserve_beds > 0 or not r.waiting_may_borrow]
+    if not rows:
+        return ["Delingsregel: ledig-seng-prinsippet uten senger holdt av (alle som kan låne, får en ledig seng)."]
+    return [
+        "Delingsregel: "
+        + " ".join(
+            sharing_rule_sentence(r.bed_type, r.lender, int(r.reserve_beds), bool(r.waiting_may_borrow)) for r in rows
+        )
+    ]
+
+
+def larger_plan_sentence(result: object) -> str:
+    """When no plan within the total holds: the smallest total that holds in simulation, with its split."""
+    verification = getattr(result, "verification", None)
+    larger = getattr(verification, "larger", None)
+    if verification is None or verification.holds or larger is None:
+        return ""
+    allocation, _rule = larger
+    pooled = allocation.groupby("bed_type", sort=False)["beds"].sum()
+    split = ", ".join(f"{t} {number(b)}" for t, b in pooled.items())
+    return (
+        f"Med {number(int(pooled.sum()))} plasser (simulert, nye eller utvidede lokaler der det trengs) holder "
+        f"alle kravene: {split}."
+    )

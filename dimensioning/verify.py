@@ -35,7 +35,7 @@ from .case import Case
 from .evaluate import fixed_yearly_cost, targets_hold
 from .labels import OPTIMUM
 from .model import BuildOptions, build_model, model_data, update_params
-from .search import Search, SearchOptions
+from .search import Search, SearchOptions, SearchRecord
 from .seasons import arrivals_per_day, bed_matrix, mol_loads
 from .sharing import open_choices, with_defaults
 from .simulate import SimulationOptions, simulate
@@ -52,6 +52,10 @@ class VerifyOptions:
         seed: Master seed; the same seed gives the same loop and the same numbers.
         max_iterations: Most re-solves.
         jobs: Worker processes for the simulation (default: every core).
+        search: How far the search may go (:class:`~.search.SearchOptions`).
+        improve: Tighten, re-solve and search until the simulated plan holds (the default); off,
+            the model's plan is only simulated (``--ikke-verifiser``: the same evaluation of record,
+            the plan called unverified).
     """
 
     years: float = 5.0
@@ -60,6 +64,7 @@ class VerifyOptions:
     max_iterations: int = 8
     jobs: int | None = None
     search: SearchOptions | None = None
+    improve: bool = True
 
     def simulation(self) -> SimulationOptions:
         """The simulation options of one verification run."""
@@ -86,6 +91,10 @@ class Verification:
         steps: The search's accepted steps (:class:`~.search.SearchRecord`).
         larger: When no plan within the total holds: the smallest total that holds in simulation,
             as ``(allocation, rule)``; None otherwise, or when no such plan was found.
+        rule_effects: What keeping beds back costs and saves: for each chosen
+            ``reserverte_plasser``, the recommendation simulated with that pair at 0, 2, 4, 6 … beds
+            (the rest as chosen): ``lender, bed_type, reserve_beds, lender_share, borrower_share,
+            ukp_days_per_year, total_cost_nok, chosen``.
     """
 
     iterations: pd.DataFrame
@@ -95,6 +104,7 @@ class Verification:
     rule: pd.DataFrame | None = None
     steps: pd.DataFrame | None = None
     larger: tuple[pd.DataFrame, pd.DataFrame] | None = None
+    rule_effects: pd.DataFrame | None = None
 
 
 def simulated_table(
@@ -178,6 +188,18 @@ def tightened(case: Case, factors: dict[str, float]) -> Case:
     return case.replace(load_factors=pairs)
 
 
+ITERATION_COLUMNS = [
+    "iteration",
+    "bed_type",
+    "beds",
+    "max_blocking",
+    "blocking_sim",
+    "blocking_ci",
+    "load_factor",
+    "holds",
+]
+
+
 def verified_plan(
     case: Case, plan: pd.DataFrame, options: SolveOptions | None, verify: VerifyOptions
 ) -> tuple[pd.DataFrame, Verification]:
@@ -188,6 +210,11 @@ def verified_plan(
     rule. Every plan is judged on the case as given; the load factors only steer the model.
     """
     rule = with_defaults(case.sharing)
+    if not verify.improve:
+        simulated = simulated_table(case, plan, OPTIMUM, verify, sharing=rule)
+        beds = plan.groupby("bed_type", sort=False)["beds"].sum().reindex(case.bed_type_names).to_numpy()
+        iterations = simulated.assign(iteration=0, beds=beds, load_factor=1.0)[ITERATION_COLUMNS]
+        return plan, Verification(iterations, simulated, bool(simulated["holds"].all()), verify, rule)
     chosen_lenders = set(open_choices(case.sharing)["lender"])
     factors: dict[str, float] = {}
     rows, tried = [], []
@@ -223,21 +250,71 @@ def verified_plan(
         plan = allocation_from_model(model)
     # the plan that holds (the last one tried), or else the least bad one the loop saw
     plan, _ = min(tried, key=lambda pair: _shortfall(pair[1]))
-    record = _search(case, plan, rule, options, verify)
+    record, search = _search(case, plan, rule, options, verify)
     state = record.state
     simulated = simulated_table(case, state.allocation, OPTIMUM, verify, sharing=state.rule)
-    columns = ["iteration", "bed_type", "beds", "max_blocking", "blocking_sim", "blocking_ci", "load_factor", "holds"]
-    iterations = pd.concat(rows, ignore_index=True)[columns]
+    iterations = pd.concat(rows, ignore_index=True)[ITERATION_COLUMNS]
     larger = None if record.larger is None else (record.larger.allocation, record.larger.rule)
     verification = Verification(
-        iterations, simulated, bool(simulated["holds"].all()), verify, state.rule, record.steps, larger
+        iterations,
+        simulated,
+        bool(simulated["holds"].all()),
+        verify,
+        state.rule,
+        record.steps,
+        larger,
+        _rule_effects(case, search, state),
     )
     return state.allocation, verification
 
 
+RESERVE_LEVELS = (0, 2, 4, 6, 8)
+
+
+def _rule_effects(case: Case, search: Search, state: object) -> pd.DataFrame:
+    """The recommendation with each chosen number of beds kept back set to 0, 2, 4, 6, 8 (the rest as chosen)."""
+    rows = []
+    chosen = open_choices(case.sharing)
+    pooled = state.pooled()
+    for c in chosen[chosen["what"] == "reserve_beds"].itertuples():
+        mask = (state.rule["bed_type"] == c.bed_type) & (state.rule["lender"] == c.lender)
+        now = int(state.rule.loc[mask, "reserve_beds"].iloc[0])
+        for level in sorted({*RESERVE_LEVELS, now}):
+            if level > pooled.get(c.lender, 0):
+                continue
+            rule = state.rule.copy()
+            rule.loc[mask, "reserve_beds"] = float(level)
+            judged = search.state(state.allocation, rule, "")
+            table = judged.table.set_index("bed_type")
+            ukp = sum(float(np.nan_to_num(table.at[t, "waiting_days_sim"])) for t in case.ukp_types)
+            rows.append(
+                {
+                    "lender": c.lender,
+                    "bed_type": c.bed_type,
+                    "reserve_beds": level,
+                    "lender_share": float(table.at[c.lender, "blocking_sim"]),
+                    "borrower_share": float(table.at[c.bed_type, "blocking_sim"]),
+                    "ukp_days_per_year": ukp,
+                    "total_cost_nok": judged.cost_nok,
+                    "chosen": level == now,
+                }
+            )
+    columns = [
+        "lender",
+        "bed_type",
+        "reserve_beds",
+        "lender_share",
+        "borrower_share",
+        "ukp_days_per_year",
+        "total_cost_nok",
+        "chosen",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
 def _search(
     case: Case, plan: pd.DataFrame, rule: pd.DataFrame, options: SolveOptions | None, verify: VerifyOptions
-) -> object:
+) -> tuple[SearchRecord, Search]:
     """Step 5 of the module: the search around ``plan`` with this module's simulation as the judge."""
     placer = Placer(case, options)
     growth: list[Placer] = []
@@ -255,7 +332,7 @@ def _search(
         options=verify.search,
         place_more=place_more,
     )
-    return search.run(plan, rule)
+    return search.run(plan, rule), search
 
 
 def _shortfall(simulated: pd.DataFrame) -> tuple[int, float]:

@@ -84,27 +84,25 @@ def test_marginal_values_of_a_small_case_against_a_direct_evaluation():
 
 
 def test_reports_say_which_targets_the_real_year_misses(drammen_result):
+    """Without a simulation the model's own curves are the record, and every sentence says so."""
     from dimensioning.labels import real_year_sentence
     from dimensioning.report.pdf import key_sentences
 
-    queue = drammen_result.queueing.drop(columns="blocking_shared")
+    queue = drammen_result.queueing
     rows = queue[queue["alternative"] == drammen_result.optimum_name]
     # the model dimensions on the real year, so its optimum meets every target there
-    assert real_year_sentence(rows).startswith("Kravene til avvisning holder også i det virkelige året")
-    # but not under the free-bed principle (USK patients in dementia beds), and page 1 says so
-    shared = drammen_result.queueing[drammen_result.queueing["alternative"] == drammen_result.optimum_name]
-    sentence = real_year_sentence(shared)
-    assert sentence.startswith("I det virkelige året, med vintertopp, ferier og ledig-seng-prinsippet, avvises")
-    assert "Demens 30,8 % (krav 10 %)" in sentence
+    sentence = real_year_sentence(rows)
+    assert sentence.startswith("Kravene til avvisning holder i det virkelige året")
+    assert sentence.endswith("(beregnet, ikke kontrollert med simulering).")
     assert sentence in key_sentences(drammen_result)
     director = queue[queue["alternative"] == "Kommunedirektøren (2024)"]
     sentence = real_year_sentence(director)
-    missed = director[(director["max_blocking"] < 1) & (director["blocking_year"] > director["max_blocking"])]
-    # the director gives respite no beds: all its booked stays go ungiven (planlagt)
+    missed = director[(director["max_blocking"] < 1) & (director["share_not_served"] > director["max_blocking"])]
+    # the director gives respite no beds: all its booked days go ungiven (planlagt)
     assert set(missed["bed_type"]) == {"KAD", "Lindrende", "Rehabilitering", "Avlastning"}
-    assert director.set_index("bed_type").at["Avlastning", "blocking_year"] == pytest.approx(1.0)
+    assert director.set_index("bed_type").at["Avlastning", "share_not_served"] == pytest.approx(1.0)
     for bed_type in missed["bed_type"]:
         assert bed_type in sentence
     assert "Lindrende 10,7 % (krav 10 %)" in sentence
-    near = director.assign(blocking_year=director["max_blocking"] + 0.0003)
+    near = director.assign(share_not_served=director["max_blocking"] + 0.0003)
     assert "Lindrende 10,03 % (krav 10 %)" in real_year_sentence(near)  # never «10,0 % (krav 10 %)»

@@ -26,17 +26,19 @@ def test_sheets_and_frozen_norwegian_headers(report):
         "Diagrammer",
         "Hvorfor",
         "Fordeling",
+        "Deling",
+        "Delingsregel",
         "Sammenligning",
-        "Køteori",
         "Kontroll",
+        "Referanse",
         "Bemanning",
         "Regelbrudd",
         "Forutsetninger",
     ]
     assert workbook["Sammendrag"]["A1"].value == "Alternativ"
-    assert workbook["Køteori"]["G1"].value == "Andel avvist B(c, a)"
-    assert workbook["Køteori"].freeze_panes == "A2"
-    assert workbook["Køteori"]["G2"].number_format == "0.0%"
+    assert workbook["Referanse"]["G1"].value == "Referanse: andel avvist B(c, a) uten sesong"
+    assert workbook["Referanse"].freeze_panes == "A2"
+    assert workbook["Referanse"]["G2"].number_format == "0.0%"
 
 
 def test_summary_values_equal_the_result(report, drammen_result):
@@ -53,7 +55,7 @@ def test_summary_values_equal_the_result(report, drammen_result):
     assert read[drammen_result.optimum_name]["Merkostnad mot optimum (kr/år)"] == 0
     facts = {r[0]: r[1] for r in table if r and r[0]}
     assert (
-        facts["Minste antall plasser som oppfyller alle krav (beregnet, uten ledig-seng-prinsippet)"]
+        facts["Minste antall plasser som oppfyller alle krav (beregnet, uten deling, ikke kontrollert)"]
         == drammen_result.smallest_total_beds
         == 140  # 11 + 9 + 15 + 20 + 77 + 8: each type's fewest beds for its targets
     )
@@ -123,10 +125,18 @@ def test_native_charts_of_beds_and_blocking(report, drammen_result):
         charts = sorted(n for n in archive.namelist() if n.startswith("xl/charts/chart"))
         xml = [archive.read(n).decode() for n in charts]
     assert len(charts) == 2
-    for chart in xml:
-        assert chart.count("<ser>") == len(drammen_result.alternatives)  # one series per alternative
+    assert xml[0].count("<ser>") == len(drammen_result.alternatives)  # one series per alternative
+    assert xml[1].count("<ser>") == len(drammen_result.alternatives) + 1  # and the target
     assert "Senger per plasstype" in xml[0]
-    assert "Andel pasienter som avvises" in xml[1]
+    assert "Andel pasienter som ikke får plass, per plasstype (beregnet), og kravet" in xml[1]
+    table = rows(load_workbook(report)["Diagrammer"])
+    start = next(i for i, r in enumerate(table) if r[0] == "Plasstype" and i > 0)
+    shares = {r[0]: r[1:] for r in table[start + 1 :] if r[0]}
+    queue = drammen_result.queueing.set_index(["alternative", "bed_type"])
+    for bed_type, values in shares.items():
+        names = drammen_result.alternatives
+        assert values[: len(names)] == pytest.approx([queue.at[(n, bed_type), "share_not_served"] for n in names])
+        assert values[len(names)] == pytest.approx(drammen_result.case.bed_types.at[bed_type, "max_blocking"])
     table = rows(load_workbook(report)["Diagrammer"])
     kad = next(r for r in table if r[0] == "KAD")
     expected = drammen_result.queueing.set_index(["alternative", "bed_type"])["beds"]

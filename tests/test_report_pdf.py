@@ -70,12 +70,16 @@ def test_comparison_table_equals_the_result(drammen_result, text):
     queue = drammen_result.queueing.set_index(["alternative", "bed_type"])
     kad = next(r for r in rows if r[0] == "  KAD")
     assert kad[1:] == [number(queue.at[(n, "KAD"), "beds"]) for n in names]
+    # one share per type: the evaluation of record (here computed: the library's solve does not simulate)
+    assert not any("ledig-seng-prinsippet" in r[0] for r in rows)
     blocking = [r for r in rows if r[0] == "  KAD"][1]
-    assert blocking[1:] == [percent(queue.at[(n, "KAD"), "blocking_year"]) for n in names]
-    shared = [r for r in rows if r[0] == "  Demens"][2]
-    assert shared[1:] == [percent(queue.at[(n, "Demens"), "blocking_shared"]) for n in names]
+    assert blocking[1:] == [
+        percent(queue.at[(n, "KAD"), "share_not_served"]) + ("" if queue.at[(n, "KAD"), "target_holds"] else " bommer")
+        for n in names
+    ]
     ukp_days = next(r for r in rows if r[0] == "  UKP-døgn per år, beregnet")
     assert ukp_days[1:] == [number(d) for d in drammen_result.costs["ukp_days_per_year"]]
+    assert sum(r[0].startswith("  UKP-døgn per år") for r in rows) == 1
     costs = next(r for r in rows if r[0] == "Kostnad (mill. kr/år)")
     assert costs[1:] == [number(c / 1e6, 1) for c in drammen_result.costs["total_cost_nok"]]
     page = normalise(next(t for t in text if "Sammenligning av alternativene" in t))

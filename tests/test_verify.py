@@ -139,7 +139,7 @@ def test_drammen_verified_report_says_what_the_simulation_says(drammen_verified,
     assert verification.steps["missing"].iloc[-1] == 0
     # the PDF comparison has the simulated rows, without «bommer» for the recommendation
     rows = comparison_rows(result)
-    start = next(i for i, r in enumerate(rows) if r[0] == "Andel avvist i året, simulert")
+    start = next(i for i, r in enumerate(rows) if r[0] == "Andel som ikke får plass i året, simulert")
     dementia = next(r for r in rows[start:] if r[0] == "  Demens")
     assert not dementia[1].endswith("bommer")
     assert dementia[2].endswith("bommer")
@@ -151,6 +151,6 @@ def test_drammen_verified_report_says_what_the_simulation_says(drammen_verified,
     read = {(r[0], r[1]): dict(zip(header, r, strict=True)) for r in table[1:] if r[0] and r[1]}
     for (name, bed_type), row in simulated.iterrows():
         got = read[(name, bed_type)]
-        assert got["Simulert: andel avvist i året"] == pytest.approx(row["blocking_sim"], rel=1e-12)
-        assert got["Holder kravet i simuleringen"] == ("ja" if row["holds"] else "nei")
+        assert got["Andel uten plass i året (simulert)"] == pytest.approx(row["blocking_sim"], rel=1e-12)
+        assert got["Holder kravet (simulert)"] == ("ja" if row["holds"] else "nei")
     assert any(r[0] == sentence for r in table)

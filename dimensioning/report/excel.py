@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
@@ -19,10 +18,21 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..case import case_tables
-from ..evaluate import targets_hold
 from ..explain import move_text
 from ..io_excel import HEADER_FILL, save_workbook, style_table
-from ..labels import FAMILY_LABELS, dearer_or_cheaper, holds_sentence, number, percent, rules_phrase, ukp_sentence
+from ..labels import (
+    FAMILY_LABELS,
+    dearer_or_cheaper,
+    holds_sentence,
+    larger_plan_sentence,
+    number,
+    percent,
+    record_source,
+    rules_phrase,
+    sharing_rule_sentence,
+    sharing_sentences,
+    ukp_sentence,
+)
 from ..results import Result
 from ..schema import SHEETS, column_doc
 
@@ -47,8 +57,13 @@ class Col:
 def write_excel(result: Result, path: str | Path) -> Path:
     """Write the report workbook.
 
-    Sheets: ``Sammendrag``, ``Diagrammer`` (native Excel charts), ``Fordeling``,
-    ``Sammenligning``, ``Køteori``, ``Bemanning``, ``Regelbrudd`` and ``Forutsetninger``.
+    Sheets: ``Sammendrag``, ``Diagrammer`` (native Excel charts), ``Hvorfor``, ``Fordeling``,
+    ``Deling`` (the recommendation's sharing rule, in the input sheet's columns), ``Delingsregel``
+    (the rule in words and what it costs and saves), ``Sammenligning``, ``Kontroll`` (every figure
+    of record per alternative and type, and whether each target holds), ``Referanse`` (the formulas:
+    stationary Erlang B, MOL, the real year without and with sharing, computed, labelled as a
+    reference), ``Bemanning``, ``Regelbrudd`` and ``Forutsetninger``. Every figure outside
+    ``Referanse`` and ``Hvorfor`` comes from the evaluation of record.
 
     Args:
         result: A solved and evaluated case.
@@ -63,15 +78,17 @@ def write_excel(result: Result, path: str | Path) -> Path:
         ("Diagrammer", _charts),
         ("Hvorfor", _why),
         ("Fordeling", _allocation),
+        ("Deling", _sharing),
+        ("Delingsregel", _sharing_words),
         ("Sammenligning", _comparison),
-        ("Køteori", _queueing),
         ("Kontroll", _control),
+        ("Referanse", _queueing),
         ("Bemanning", _staffing),
         ("Regelbrudd", _violations),
         ("Forutsetninger", _assumptions),
     )
     for title, write_sheet in sheets:
-        if result.has_optimum or title not in {"Fordeling", "Hvorfor"}:  # both need an optimum
+        if result.has_optimum or title not in {"Fordeling", "Hvorfor", "Deling", "Delingsregel"}:  # need an optimum
             write_sheet(workbook.create_sheet(title), result)
     return save_workbook(workbook, path)
 
@@ -142,10 +159,10 @@ def _summary(sheet: Worksheet, result: Result) -> None:
         Col("bed_cost_nok", "Plasskostnad utenom pleien (kr/år)", NOK),
         Col("turned_away_per_year", "Avviste pasienter per år", FTE),
         Col("turned_away_cost_nok", "Kostnad avviste (kr/år)", NOK),
-        Col("ukp_days_per_year", "UKP-døgn per år (beregnet)", DAYS),
+        Col("ukp_days_per_year", "UKP-døgn per år", DAYS),
         Col("ukp_cost_nok", "Kostnad UKP-døgn (kr/år)", NOK),
         Col("ukp_mean_wait_days", "Snitt ventetid UKP over alle innlagte (døgn)", WAIT),
-        Col("waiting_days_per_year", "Ventedøgn per år, alle som venter (beregnet)", DAYS),
+        Col("waiting_days_per_year", "Ventedøgn per år, alle som venter", DAYS),
         Col("unmet_booked_days_per_year", "Bookede døgn som ikke kan gis per år", DAYS),
         Col("waiting_cost_nok", "Kostnad ventedøgn og bookede døgn (kr/år)", NOK),
         Col("total_cost_nok", "Samlet kostnad (kr/år)", NOK),
@@ -156,11 +173,12 @@ def _summary(sheet: Worksheet, result: Result) -> None:
     row = len(costs) + 3
     facts = [
         ("Kommune", result.case.display_name),
+        ("Tallene over er", f"{record_source(result)} (samme tall på alle ark, i terminalen og i rapporten)"),
         ("Totalt antall plasser (optimum)", result.optimum_total_beds),
         ("Totalen er", _total_rule(result.case)),
         (
-            "Minste antall plasser som oppfyller alle krav (beregnet, uten ledig-seng-prinsippet)",
-            result.smallest_total_beds,
+            "Minste antall plasser som oppfyller alle krav (beregnet, uten deling, ikke kontrollert)",
+            result.smallest_total_beds if result.verification is None else None,
         ),
         ("Løserstatus", status.label_nb),
         ("Løser", status.solver),
@@ -197,9 +215,13 @@ def _findings(result: Result) -> list[str]:
     best = costs.at[optimum, "total_cost_nok"]
     lines = [
         f"Optimal fordeling koster {number(best / 1e6, 1)} mill. kr per år og avviser "
-        f"{number(costs.at[optimum, 'turned_away_per_year'])} pasienter per år (beregnet med vintertopp og ferier).",
+        f"{number(costs.at[optimum, 'turned_away_per_year'])} pasienter per år ({record_source(result)}).",
         holds_sentence(result),
+        *sharing_sentences(result),
     ]
+    larger = larger_plan_sentence(result)
+    if larger:
+        lines.append(larger)
     ukp = ukp_sentence(result, result.alternatives)
     if ukp:
         lines.append(ukp)
@@ -219,10 +241,10 @@ def _why(sheet: Worksheet, result: Result) -> None:
         Col("bed_type", "Plasstype"),
         Col("site", "Lokasjon (der sengen legges til eller tas fra)"),
         Col("beds", "Senger i anbefalingen", COUNT),
-        Col("cost_one_more_nok", "Én seng mer: endring i kostnad (kr/år)", NOK),
-        Col("turned_away_one_more", "Én seng mer: endring i avviste per år", FTE),
-        Col("cost_one_less_nok", "Én seng mindre: endring i kostnad (kr/år)", NOK),
-        Col("turned_away_one_less", "Én seng mindre: endring i avviste per år", FTE),
+        Col("cost_one_more_nok", "Én seng mer: endring i kostnad (kr/år, beregnet)", NOK),
+        Col("turned_away_one_more", "Én seng mer: endring i avviste per år (beregnet)", FTE),
+        Col("cost_one_less_nok", "Én seng mindre: endring i kostnad (kr/år, beregnet)", NOK),
+        Col("turned_away_one_less", "Én seng mindre: endring i avviste per år (beregnet)", FTE),
     ]
     _write_table(sheet, result.marginal, columns)
     row = len(result.marginal) + 3
@@ -235,8 +257,8 @@ def _why(sheet: Worksheet, result: Result) -> None:
     move_columns = [
         Col("step", "Steg", COUNT),
         Col("text", "Flytting"),
-        Col("cost_change_nok", "Endring i kostnad (kr/år)", NOK),
-        Col("turned_away_change", "Endring i avviste per år", FTE),
+        Col("cost_change_nok", "Endring i kostnad (kr/år, beregnet)", NOK),
+        Col("turned_away_change", "Endring i avviste per år (beregnet)", FTE),
     ]
     _write_table(sheet, steps, move_columns, start_row=row + 1)
     sheet.column_dimensions["B"].width = 60
@@ -275,104 +297,177 @@ def _comparison(sheet: Worksheet, result: Result) -> None:
 
 
 def _queueing(sheet: Worksheet, result: Result) -> None:
-    """Per alternative and type: load, beds, blocking against its target, occupancy."""
+    """Reference: the formulas per alternative and type (computed, not the evaluation of record)."""
     columns = [
         Col("alternative", "Alternativ"),
         Col("bed_type", "Plasstype"),
         Col("arrivals_per_year", "Innleggelser per år", COUNT),
         Col("load_beds", "Belastning a (senger)", LOAD),
         Col("beds", "Senger c", COUNT),
-        Col("min_beds_for_target", "Minste antall senger for kravet", COUNT),
-        Col("blocking_prob", "Andel avvist B(c, a)", SHARE),
-        Col("blocking_mol", "Andel avvist med sesong (MOL)", SHARE),
-        Col("blocking_worst_month", "Andel avvist verste måned (MOL)", SHARE),
-        Col("blocking_year", "Andel avvist i året (sesong og ferier)", SHARE),
-        Col("blocking_year_worst_month", "Andel avvist verste måned (sesong og ferier)", SHARE),
-        Col("blocking_shared", "Andel avvist i året med ledig-seng-prinsippet", SHARE),
-        Col("borrowed_share", "Andel som får seng av annen type", SHARE),
+        Col("min_beds_for_target", "Referanse: minste antall senger for kravet (beregnet)", COUNT),
+        Col("blocking_prob", "Referanse: andel avvist B(c, a) uten sesong", SHARE),
+        Col("blocking_mol", "Referanse: andel avvist med sesong (MOL)", SHARE),
+        Col("blocking_worst_month", "Referanse: verste måned (MOL)", SHARE),
+        Col("blocking_year", "Referanse: andel avvist i året, sesong og ferier, uten deling", SHARE),
+        Col("blocking_year_worst_month", "Referanse: verste måned, sesong og ferier, uten deling", SHARE),
+        Col("blocking_shared", "Referanse: andel avvist i året med ledig-seng-prinsippet (formel)", SHARE),
+        Col("borrowed_share", "Referanse: andel som får seng av annen type (formel)", SHARE),
         Col("max_blocking", "Krav: maks andel avvist", SHARE),
-        Col("occupancy_share", "Belegg a(1-B)/c", SHARE),
-        Col("turned_away_per_year", "Ikke fått plass per år (avvist, gitt opp, bookede opphold)", FTE),
-        Col("turned_away_cost_nok", "Kostnad avviste (kr/år)", NOK),
+        Col("occupancy_share", "Referanse: belegg a(1-B)/c", SHARE),
+        Col("turned_away_per_year_computed", "Referanse: ikke fått plass per år (modellens kurve)", FTE),
+        Col("waiting_days_per_year_computed", "Referanse: ventedøgn per år (modellens kurve)", DAYS),
+        Col("mean_wait_days_computed", "Referanse: snitt ventetid over alle innlagte (døgn, modellens kurve)", WAIT),
+        Col("unmet_booked_days_per_year_computed", "Referanse: bookede døgn ikke gitt per år (modellens kurve)", DAYS),
         Col("when_full", "Ved fullt"),
         Col("wait_place", "Ventested"),
-        Col("p_wait", "Andel som må vente", SHARE),
-        Col("mean_wait_days", "Snitt ventetid over alle innlagte (døgn)", WAIT),
-        Col("mean_wait_if_waiting_days", "Snitt ventetid for dem som venter (døgn)", WAIT),
-        Col("waiting_days_per_year", "Ventedøgn per år", DAYS),
-        Col("unmet_booked_days_per_year", "Bookede døgn som ikke kan gis per år", DAYS),
-        Col("waiting_cost_nok", "Kostnad ventedøgn og bookede døgn (kr/år)", NOK),
     ]
     _write_table(sheet, result.queueing, columns)
+    note = (
+        "Referanse: formlene modellen bruker, beregnet. Tallene det står «holder» eller «bommer» om, og alle "
+        f"tall på de andre arkene, er {record_source(result)}e (arket «Kontroll»)."
+    )
+    sheet.cell(row=len(result.queueing) + 3, column=1, value=note)
+
+
+def _sharing(sheet: Worksheet, result: Result) -> None:
+    """The recommendation's sharing rule in the columns of the input sheet ``Deling`` (it can be fed back)."""
+    verification = result.verification
+    rule = result.case.sharing if verification is None or verification.rule is None else verification.rule
+    given = result.case.sharing.set_index(["bed_type", "lender"])
+    frame = rule.copy()
+    frame["reserve_beds"] = frame["reserve_beds"].map(lambda v: None if v != v else int(v))
+    frame["waiting_may_borrow"] = frame["waiting_may_borrow"].map(lambda v: None if v is None else bool(v))
+    sources = []
+    for r in frame.itertuples():
+        chosen = given.loc[(r.bed_type, r.lender)]
+        picked = pd.isna(chosen["reserve_beds"]) or chosen["waiting_may_borrow"] is None
+        sources.append(f"Valgt av modellen. {r.source}".strip() if picked and verification is not None else r.source)
+    frame["source"] = sources
+    columns = [
+        Col("bed_type", "plasstype"),
+        Col("lender", "kan_bruke"),
+        Col("reserve_beds", "reserverte_plasser", COUNT),
+        Col("waiting_may_borrow", "ventende_kan_laane"),
+        Col("source", "kilde"),
+    ]
+    _write_table(sheet, frame, columns)
+
+
+def _sharing_words(sheet: Worksheet, result: Result) -> None:
+    """The sharing rule in words a ward manager can apply, and what keeping beds back costs and saves."""
+    verification = result.verification
+    rule = result.case.sharing if verification is None or verification.rule is None else verification.rule
+    sheet.cell(row=1, column=1, value="Hvem kan bruke hvem sine ledige senger").font = Font(bold=True, size=13)
+    row = 3
+    for r in rule.itertuples():
+        if r.reserve_beds != r.reserve_beds:
+            text = f"{r.bed_type} → {r.lender}: velges av modellen (ikke valgt uten simulering)"
+        else:
+            text = sharing_rule_sentence(r.bed_type, r.lender, int(r.reserve_beds), r.waiting_may_borrow is not False)
+        sheet.cell(row=row, column=1, value=text)
+        row += 1
+    effects = getattr(verification, "rule_effects", None)
+    if effects is not None and not effects.empty:
+        row += 1
+        title = "Hva det koster og sparer å holde av senger (anbefalingen, simulert, de andre reglene som valgt)"
+        sheet.cell(row=row, column=1, value=title).font = Font(bold=True)
+        columns = [
+            Col("lender", "Långiver"),
+            Col("bed_type", "Låntaker"),
+            Col("reserve_beds", "Senger holdt av", COUNT),
+            Col("lender_share", "Långiverens andel uten plass", SHARE),
+            Col("borrower_share", "Låntakerens andel uten plass", SHARE),
+            Col("ukp_days_per_year", "UKP-døgn per år", DAYS),
+            Col("total_cost_nok", "Samlet kostnad (kr/år)", NOK),
+            Col("chosen", "Valgt"),
+        ]
+        _write_table(sheet, effects, columns, start_row=row + 1)
+    sheet.column_dimensions["A"].width = 100
 
 
 def _control(sheet: Worksheet, result: Result) -> None:
-    """Does each target hold? Per alternative and type: computed and simulated, then the loop's steps."""
+    """Does each target hold? Per alternative and type: the evaluation of record, then how it was reached."""
     verification = result.verification
-    queue = result.queueing
+    source = record_source(result)
+    frame = result.queueing
+    if verification is not None:
+        extra = verification.simulated[
+            ["alternative", "bed_type", "borrowed_sim", "wait_p90_sim", "share_wait_over_7_sim"]
+        ]
+        frame = frame.merge(extra, on=["alternative", "bed_type"], how="left")
     columns = [
         Col("alternative", "Alternativ"),
         Col("bed_type", "Plasstype"),
         Col("beds", "Senger", COUNT),
-        Col("max_blocking", "Krav: maks andel avvist", SHARE),
-        Col("blocking_year", "Beregnet: andel avvist i året (sesong og ferier)", SHARE),
-        Col("blocking_shared", "Beregnet med ledig-seng-prinsippet", SHARE),
-    ]
-    frame = queue.copy()
-    if verification is None:
-        frame["holds"] = np.concatenate(
-            [
-                targets_hold(result.case, rows["blocking_shared"].to_numpy(), rows["mean_wait_days"].to_numpy())
-                for _, rows in frame.groupby("alternative", sort=False)
-            ]
-        )
-        columns.append(Col("holds", "Holder kravet (beregnet)"))
-        _write_table(sheet, frame, columns)
-        note = "Ikke kontrollert med simulering (kjørt med --ikke-verifiser)."
-        sheet.cell(row=len(frame) + 3, column=1, value=note)
-        return
-    simulated = verification.simulated.drop(columns="max_blocking")
-    frame = frame.merge(simulated, on=["alternative", "bed_type"], how="left")
-    columns += [
-        Col("blocking_sim", "Simulert: andel avvist i året", SHARE),
-        Col("blocking_ci", "± (95 %-intervall)", SHARE),
-        Col("worst_month_sim", "Simulert: verste måned", SHARE),
-        Col("borrowed_sim", "Simulert: andel som får seng av annen type", SHARE),
-        Col("lent_per_year", "Simulert: opphold fra andre typer i disse sengene per år", FTE),
-        Col("waiting_days_sim", "Simulert: ventedøgn per år", DAYS),
-        Col("mean_wait_sim", "Simulert: snitt ventetid over alle innlagte (døgn)", WAIT),
+        Col("max_blocking", "Krav: maks andel uten plass", SHARE),
+        Col("share_not_served", f"Andel uten plass i året ({source})", SHARE),
+        Col("share_not_served_ci", "± (95 %-intervall)", SHARE),
+        Col("share_worst_month", f"Verste måned ({source})", SHARE),
+        Col("turned_away_per_year", "Avvist eller gitt opp per år", FTE),
+        Col("waiting_days_per_year", "Ventedøgn per år", DAYS),
+        Col("mean_wait_days", "Snitt ventetid over alle innlagte (døgn)", WAIT),
         Col("mean_wait_ci", "± (95 %-intervall, døgn)", WAIT),
-        Col("p_wait_sim", "Simulert: andel som må vente", SHARE),
-        Col("wait_p90_sim", "Simulert: 90-persentil ventetid (døgn)", WAIT),
-        Col("share_wait_over_7_sim", "Simulert: andel som venter mer enn 7 døgn", SHARE),
-        Col("unmet_booked_days_sim", "Simulert: bookede døgn utsatt per år", DAYS),
-        Col("max_mean_wait_days", "Krav: maks snitt ventetid (døgn)", WAIT),
-        Col("holds", "Holder kravet i simuleringen"),
+        Col("p_wait", "Andel som må vente", SHARE),
+        Col("unmet_booked_days_per_year", "Bookede døgn ikke gitt per år", DAYS),
+        Col("lent_per_year", "Opphold fra andre typer i disse sengene per år", FTE),
     ]
+    if verification is not None:
+        columns += [
+            Col("borrowed_sim", "Andel som får seng av annen type", SHARE),
+            Col("wait_p90_sim", "90-persentil ventetid (døgn)", WAIT),
+            Col("share_wait_over_7_sim", "Andel som venter mer enn 7 døgn", SHARE),
+        ]
+    columns += [Col("max_mean_wait_days", "Krav: maks snitt ventetid (døgn)", WAIT)]
+    columns.append(Col("target_holds", f"Holder kravet ({source})"))
+    frame = frame.assign(max_mean_wait_days=frame["bed_type"].map(result.case.bed_types["max_mean_wait_days"]))
     _write_table(sheet, frame, columns)
     row = len(frame) + 3
+    if verification is None:
+        note = "Ikke simulert: tallene er modellens egne kurver (beregnet), uten delingsregelen."
+        sheet.cell(row=row, column=1, value=note)
+        return
     options = verification.options
     lines = [
         holds_sentence(result),
         f"Simulering: {number(options.replications)} gjentak × {number(options.years)} år etter ett års "
         f"innsvingning, startverdi {options.seed}. Et krav holder når simulert andel minus intervallet er "
-        "høyst kravet.",
-        "Kontrollens steg: bommer en plasstype på kravet i simuleringen, økes belastningen modellen regner med "
-        "(faktor) til den beregnede avvisningen er lik den simulerte, og modellen løses på nytt.",
+        "høyst kravet. Søket godtar bare planer der selve det simulerte tallet er høyst kravet.",
+        "Slik ble anbefalingen funnet: modellens plan ble simulert; bommet en plasstype, ble belastningen "
+        "modellen regner med økt og modellen løst på nytt; deretter ble senger flyttet og delingsregelen "
+        "valgt, steg for steg, med simuleringen som dommer (de samme pasientene i hver simulering).",
     ]
     for offset, line in enumerate(lines):
         sheet.cell(row=row + offset, column=1, value=line)
-    steps = [
-        Col("iteration", "Steg", COUNT),
+    row += len(lines) + 1
+    steps = verification.steps
+    if steps is not None and not steps.empty:
+        phase = {
+            "start": "start",
+            "reparasjon": "mot kravene",
+            "billigere": "billigere",
+            "flere plasser": "flere plasser",
+        }
+        columns = [
+            Col("step", "Steg", COUNT),
+            Col("phase_nb", "Fase"),
+            Col("change_nb", "Endring"),
+            Col("beds", "Senger i alt", COUNT),
+            Col("cost_nok", "Kostnad (kr/år, simulert)", NOK),
+            Col("missing", "Krav som bommer", COUNT),
+        ]
+        _write_table(sheet, steps.assign(phase_nb=steps["phase"].map(phase)), columns, start_row=row)
+        row += len(steps) + 2
+    iterations = [
+        Col("iteration", "Omløsning", COUNT),
         Col("bed_type", "Plasstype"),
         Col("beds", "Senger", COUNT),
         Col("max_blocking", "Krav", SHARE),
-        Col("blocking_sim", "Simulert andel avvist", SHARE),
+        Col("blocking_sim", "Simulert andel uten plass", SHARE),
         Col("blocking_ci", "± (95 %)", SHARE),
         Col("load_factor", "Belastningsfaktor i modellen", LOAD),
         Col("holds", "Holder kravet"),
     ]
-    _write_table(sheet, verification.iterations, steps, start_row=row + len(lines) + 1)
+    _write_table(sheet, verification.iterations, iterations, start_row=row)
 
 
 def _staffing(sheet: Worksheet, result: Result) -> None:
@@ -433,20 +528,29 @@ def _charts(sheet: Worksheet, result: Result) -> None:
     names = result.alternatives
     types = result.case.bed_type_names
     queue = result.queueing.set_index(["alternative", "bed_type"])
+    source = record_source(result)
     blocks = (
         ("beds", "Senger per plasstype", "Senger", COUNT),
-        ("blocking_prob", "Andel pasienter som avvises, per plasstype", "Andel avvist", SHARE),
+        (
+            "share_not_served",
+            f"Andel pasienter som ikke får plass, per plasstype ({source}), og kravet",
+            "Andel uten plass",
+            SHARE,
+        ),
     )
+    targets = result.case.bed_types["max_blocking"]
     row = 1
     for index, (field, title, axis, fmt) in enumerate(blocks):
         top = row
+        series = list(names) + (["Krav"] if field == "share_not_served" else [])
         sheet.cell(row=row, column=1, value="Plasstype").font = Font(bold=True)
-        for j, name in enumerate(names, start=2):
+        for j, name in enumerate(series, start=2):
             sheet.cell(row=row, column=j, value=name).font = Font(bold=True)
         for i, bed_type in enumerate(types, start=1):
             sheet.cell(row=row + i, column=1, value=bed_type)
-            for j, name in enumerate(names, start=2):
-                cell = sheet.cell(row=row + i, column=j, value=_cell(queue.at[(name, bed_type), field]))
+            for j, name in enumerate(series, start=2):
+                value = float(targets[bed_type]) if name == "Krav" else queue.at[(name, bed_type), field]
+                cell = sheet.cell(row=row + i, column=j, value=_cell(value))
                 cell.number_format = fmt
         chart = BarChart()
         chart.type, chart.grouping, chart.title = "col", "clustered", title
@@ -455,7 +559,7 @@ def _charts(sheet: Worksheet, result: Result) -> None:
         chart.x_axis.delete = False
         chart.y_axis.delete = False
         chart.add_data(
-            Reference(sheet, min_col=2, max_col=1 + len(names), min_row=top, max_row=top + len(types)),
+            Reference(sheet, min_col=2, max_col=1 + len(series), min_row=top, max_row=top + len(types)),
             titles_from_data=True,
         )
         chart.set_categories(Reference(sheet, min_col=1, min_row=top + 1, max_row=top + len(types)))

@@ -39,8 +39,11 @@ from ..labels import (
     FAMILY_LABELS,
     cost_difference_phrase,
     holds_sentence,
+    larger_plan_sentence,
     number,
     percent,
+    record_source,
+    sharing_sentences,
     turned_away_difference_phrase,
     ukp_figures,
     ukp_sentence,
@@ -251,13 +254,10 @@ def key_sentences(result: Result) -> list[str]:
     ukp = ukp_sentence(result, [optimum, decision] if decision else [optimum])
     if ukp:
         sentences.append(ukp)
-    if result.smallest_total_beds is not None and result.smallest_total_beds < result.optimum_total_beds:
-        sentences.append(
-            "Beregnet med vintertopp og ferier, men uten ledig-seng-prinsippet, kan alle kravene til avvisning, "
-            f"enheter og rom oppfylles med {number(result.smallest_total_beds)} "
-            f"plasser; de {number(result.optimum_total_beds - result.smallest_total_beds)} plassene over det gir "
-            "færre avviste pasienter."
-        )
+    sentences += sharing_sentences(result)[:1]
+    larger = larger_plan_sentence(result)
+    if larger:
+        sentences.append(larger)
     if decision:
         saving = costs.at[decision, "total_cost_nok"] - costs.at[optimum, "total_cost_nok"]
         fewer = costs.at[decision, "turned_away_per_year"] - costs.at[optimum, "turned_away_per_year"]
@@ -270,19 +270,20 @@ def key_sentences(result: Result) -> list[str]:
             if abs(a - b) >= 2:
                 gaps.append((abs(a - b), bed_type, a, b))
         for _, bed_type, a, b in sorted(gaps, reverse=True)[:2]:
+            source = queue.at[(optimum, bed_type), "record_source"]
             if case.bed_types.at[bed_type, "when_full"] == "venter":
                 sentences.append(
                     f"{bed_type}: med {a} senger venter de som ikke får plass straks, i snitt "
                     f"{number(queue.at[(decision, bed_type), 'mean_wait_if_waiting_days'], 1)} døgn og "
-                    f"{percent(queue.at[(decision, bed_type), 'blocking_year'])} gir opp å vente; med {b} senger "
+                    f"{percent(queue.at[(decision, bed_type), 'share_not_served'])} gir opp å vente; med {b} senger "
                     f"{number(queue.at[(optimum, bed_type), 'mean_wait_if_waiting_days'], 1)} døgn og "
-                    f"{percent(queue.at[(optimum, bed_type), 'blocking_year'])} (beregnet)."
+                    f"{percent(queue.at[(optimum, bed_type), 'share_not_served'])} ({source})."
                 )
                 continue
             sentences.append(
-                f"{bed_type}: med {a} senger får {percent(queue.at[(decision, bed_type), 'blocking_year'])} av "
+                f"{bed_type}: med {a} senger får {percent(queue.at[(decision, bed_type), 'share_not_served'])} av "
                 f"pasientene ikke plass i løpet av året; med {b} senger "
-                f"{percent(queue.at[(optimum, bed_type), 'blocking_year'])}."
+                f"{percent(queue.at[(optimum, bed_type), 'share_not_served'])} ({source})."
             )
     sentences.append(
         f"Små enheter er dyre: hver enhet trenger minst {number(case.settings.min_nurse_fte_per_unit, 1)} "
@@ -331,7 +332,8 @@ def _summary(result: Result, styles: dict) -> list:
             f"(bemanning {number(costs.at[optimum, 'staffing_cost_nok'] / 1e6, 1)} mill. kr, "
             f"{number(costs.at[optimum, 'staff_fte'], 1)} årsverk; avviste pasienter "
             f"{number(costs.at[optimum, 'turned_away_cost_nok'] / 1e6, 1)} mill. kr; ventedøgn og bookede døgn "
-            f"som ikke kan gis {number(costs.at[optimum, 'waiting_cost_nok'] / 1e6, 1)} mill. kr, beregnet).",
+            f"som ikke kan gis {number(costs.at[optimum, 'waiting_cost_nok'] / 1e6, 1)} mill. kr, "
+            f"{record_source(result)}).",
             styles["body"],
         )
     )
@@ -482,10 +484,12 @@ def _signed(value: float, decimals: int) -> str:
     return ("+" if value > 0 else "−") + text
 
 
-def _simulated_cell(row: pd.Series) -> str:
-    """«17,5 % ±1,0 bommer»: the simulated share, its 95 % interval, and a word when the target is missed."""
-    text = f"{percent(row['blocking_sim'])} ±{number(100 * row['blocking_ci'], 1)}"
-    return text if row["holds"] else f"{text} bommer"
+def _record_cell(row: pd.Series) -> str:
+    """«17,5 % ±1,0 bommer»: the share not served of record, its 95 % interval, and a word when the target is missed."""
+    text = percent(row["share_not_served"])
+    if row["share_not_served_ci"] > 0:
+        text += f" ±{number(100 * row['share_not_served_ci'], 1)}"
+    return text if row["target_holds"] else f"{text} bommer"
 
 
 def comparison_rows(result: Result) -> list[list[str]]:
@@ -499,20 +503,13 @@ def comparison_rows(result: Result) -> list[list[str]]:
     rows.append(["Senger per plasstype", *[""] * len(names)])
     for t in case.bed_type_names:
         rows.append([f"  {t}", *[number(queue.at[(n, t), "beds"]) for n in names]])
-    rows.append(["Andel avvist i året, beregnet", *[""] * len(names)])
+    source = record_source(result)
+    rows.append([f"Andel som ikke får plass i året, {source}", *[""] * len(names)])
     for t in case.bed_type_names:
-        rows.append([f"  {t}", *[percent(queue.at[(n, t), "blocking_year"]) for n in names]])
-    rows.append(["… med ledig-seng-prinsippet", *[""] * len(names)])
+        rows.append([f"  {t}", *[_record_cell(queue.loc[(n, t)]) for n in names]])
+    rows.append([f"Verste måned, {source}", *[""] * len(names)])
     for t in case.bed_type_names:
-        rows.append([f"  {t}", *[percent(queue.at[(n, t), "blocking_shared"]) for n in names]])
-    if result.verification is not None:
-        simulated = result.verification.simulated.set_index(["alternative", "bed_type"])
-        rows.append(["Andel avvist i året, simulert", *[""] * len(names)])
-        for t in case.bed_type_names:
-            rows.append([f"  {t}", *[_simulated_cell(simulated.loc[(n, t)]) for n in names]])
-        rows.append(["Verste måned, simulert", *[""] * len(names)])
-        for t in case.bed_type_names:
-            rows.append([f"  {t}", *[percent(simulated.at[(n, t), "worst_month_sim"]) for n in names]])
+        rows.append([f"  {t}", *[percent(queue.at[(n, t), "share_worst_month"]) for n in names]])
     rows.append(["Belegg", *[""] * len(names)])
     for t in case.bed_type_names:
         rows.append([f"  {t}", *[percent(queue.at[(n, t), "occupancy_share"]) for n in names]])
@@ -523,9 +520,7 @@ def comparison_rows(result: Result) -> list[list[str]]:
     ukp = {n: ukp_figures(result, n) for n in names}
     if all(ukp.values()):
         rows.append(["Utskrivningsklare (UKP)", *[""] * len(names)])
-        rows.append(["  UKP-døgn per år, beregnet", *[number(costs.at[n, "ukp_days_per_year"]) for n in names]])
-        if next(iter(ukp.values()))["source"] == "simulert":
-            rows.append(["  UKP-døgn per år, simulert", *[number(ukp[n]["days"]) for n in names]])
+        rows.append([f"  UKP-døgn per år, {source}", *[number(ukp[n]["days"]) for n in names]])
         rows.append(["  Kostnad, mill. kr/år", *[number(ukp[n]["cost_nok"] / 1e6, 1) for n in names]])
         rows.append(["  Snitt ventetid (døgn)", *[number(ukp[n]["wait_if_waiting"], 1) for n in names]])
     if (result.case.bed_types["when_full"] == "planlagt").any():
