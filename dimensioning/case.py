@@ -65,6 +65,9 @@ class Settings:
             the Ministry of Finance's rate for public projects).
         max_site_change: Most beds more or fewer per site from one year to the next (None: any).
         max_nurse_growth: Most nurse FTE more from one year to the next (None: any).
+        cost_per_moved_bed: One-off NOK per bed placed where the reference alternative does not
+            have it (another type or site: ``kostnad_per_flyttet_plass``).
+        max_moved_beds: Most beds moved from the reference alternative (``maks_flyttede_plasser``).
     """
 
     total_beds: int | None = None
@@ -82,6 +85,20 @@ class Settings:
     discount_rate: float = 0.04
     max_site_change: int | None = None
     max_nurse_growth: float | None = None
+    cost_per_moved_bed: float = 0.0
+    max_moved_beds: int | None = None
+
+    @property
+    def moving_cost_per_bed_year(self) -> float:
+        r"""The one-off cost of moving a bed as a yearly cost: an annuity at the discount rate.
+
+        .. math:: k^{move} \frac{r}{1 - (1 + r)^{-N}}, \qquad N = 10 \text{ years}
+
+        (:data:`MOVE_PAYBACK_YEARS`; with :math:`r = 0` the cost is spread evenly over the years).
+        """
+        rate, years = self.discount_rate, MOVE_PAYBACK_YEARS
+        factor = 1.0 / years if rate <= 0 else rate / (1.0 - (1.0 + rate) ** -years)
+        return self.cost_per_moved_bed * factor
 
     @property
     def total_is_free(self) -> bool:
@@ -124,7 +141,11 @@ SETTING_FIELDS = {
     "maks_vekst_sykepleiere": "max_nurse_growth",
     "maks_antall_plasser": "total_max",
     "kostnad_per_plass": "cost_per_bed",
+    "kostnad_per_flyttet_plass": "cost_per_moved_bed",
+    "maks_flyttede_plasser": "max_moved_beds",
 }
+# years over which the one-off cost of moving a bed is spread (an annuity at the discount rate)
+MOVE_PAYBACK_YEARS = 10
 
 
 @dataclass(frozen=True)
@@ -310,6 +331,16 @@ class Case:
         from .sharing import sharing_rows
 
         return sharing_rows(self)
+
+    @property
+    def reference_beds(self) -> dict[tuple[str, str], int]:
+        """Beds per ``(site, type)`` of the reference alternative (empty when there is none): moves count from it."""
+        name = self.reference_name
+        if name is None:
+            return {}
+        rows = self.alternatives[self.alternatives["alternative"] == name]
+        beds = rows.groupby(["site", "bed_type"], sort=False)["beds"].sum()
+        return {(s, t): int(beds.get((s, t), 0)) for s in self.site_names for t in self.bed_type_names}
 
     @property
     def ukp_types(self) -> list[str]:

@@ -126,20 +126,29 @@ def yearly_cost(case: Case, allocation: pd.DataFrame) -> tuple[float, float]:
     """
     full = _complete(case, allocation)
     per_type = _shortfall(case, full)
-    staffing = float(_staffing_table(case, full)["cost_nok"].sum())
-    beds = float(case.settings.cost_per_bed) * int(full["beds"].sum())
     shortfall_cost = float(per_type[["turned_away_cost_nok", "waiting_cost_nok"]].to_numpy().sum())
-    return staffing + beds + shortfall_cost, float(per_type["turned_away_per_year"].sum())
+    return fixed_yearly_cost(case, full) + shortfall_cost, float(per_type["turned_away_per_year"].sum())
 
 
 def fixed_yearly_cost(case: Case, allocation: pd.DataFrame) -> float:
-    """Yearly NOK of an allocation that does not depend on the patients: care staff and ``kostnad_per_plass``.
+    """Yearly NOK of an allocation that does not depend on the patients: staff, ``kostnad_per_plass``, moves.
 
-    The same figures as :func:`evaluate`'s ``staffing_cost_nok + bed_cost_nok`` (one definition).
+    The same figures as :func:`evaluate`'s ``staffing_cost_nok + bed_cost_nok + moving_cost_nok``
+    (one definition).
     """
     full = _complete(case, allocation)
     staffing = float(_staffing_table(case, full)["cost_nok"].sum())
-    return staffing + float(case.settings.cost_per_bed) * int(full["beds"].sum())
+    moving = moved_beds(case, full) * case.settings.moving_cost_per_bed_year
+    return staffing + float(case.settings.cost_per_bed) * int(full["beds"].sum()) + moving
+
+
+def moved_beds(case: Case, allocation: pd.DataFrame) -> int:
+    """Beds placed beyond the reference alternative's at each site and type (0 without a reference)."""
+    reference = case.reference_beds
+    if not reference:
+        return 0
+    beds = allocation.groupby(["site", "bed_type"], sort=False)["beds"].sum()
+    return int(sum(max(0, int(beds.get(key, 0)) - ref) for key, ref in reference.items()))
 
 
 def _complete(case: Case, allocation: pd.DataFrame) -> pd.DataFrame:
@@ -211,7 +220,7 @@ def _computed_record(frame: pd.DataFrame, case: Case, worst_month: np.ndarray) -
     real-year curve the MIP prices, so the share, the counts and the costs are one evaluation.
     """
     out = frame.copy()
-    for column in SHORTFALL_COLUMNS:
+    for column in (*SHORTFALL_COLUMNS, "occupancy_share"):
         out[f"{column}_computed"] = out[column]
     booked = out["when_full"].to_numpy() == "planlagt"
     demand = np.where(
@@ -271,6 +280,8 @@ def of_record(case: Case, evaluation: Evaluation, simulated: pd.DataFrame) -> Ev
     queue["share_worst_month"] = rows["worst_month_sim"].to_numpy(dtype=float)
     queue["mean_wait_ci"] = np.where(waits, rows["mean_wait_ci"].to_numpy(dtype=float), np.nan)
     queue["lent_per_year"] = rows["lent_per_year"].to_numpy(dtype=float)
+    queue["occupancy_share_computed"] = queue["occupancy_share"]
+    queue["occupancy_share"] = rows["occupancy_sim"].to_numpy(dtype=float)  # NaN: no beds
     queue["target_holds"] = rows["holds"].to_numpy(dtype=bool)
     queue["record_source"] = "simulert"
     costs = _cost_row(case, queue, evaluation.staffing, evaluation.allocation, evaluation.violations)
@@ -286,6 +297,8 @@ def _cost_row(
     turned_away_cost = float(per_type["turned_away_cost_nok"].sum())
     waiting_cost = float(per_type["waiting_cost_nok"].sum())
     hospital = per_type[per_type["bed_type"].isin(case.ukp_types)]
+    moved = moved_beds(case, full)
+    moving_cost = moved * case.settings.moving_cost_per_bed_year
     return pd.DataFrame(
         [
             {
@@ -301,7 +314,9 @@ def _cost_row(
                 "ukp_mean_wait_days": _mean_wait(hospital),
                 "unmet_booked_days_per_year": float(per_type["unmet_booked_days_per_year"].sum()),
                 "waiting_cost_nok": waiting_cost,
-                "total_cost_nok": staffing_cost + bed_cost + turned_away_cost + waiting_cost,
+                "moved_beds": moved,
+                "moving_cost_nok": moving_cost,
+                "total_cost_nok": staffing_cost + bed_cost + turned_away_cost + waiting_cost + moving_cost,
                 "broken_rules": len(violations),
             }
         ]

@@ -34,6 +34,7 @@ FAMILY_LABELS: dict[str, tuple[str, str, str]] = {
         "senger",
         "andelen pasienter som ikke får plass, skal holde seg under kravet",
     ),
+    "max_moved": ("Flyttede senger", "senger", "høyst maks_flyttede_plasser senger flyttes fra referansealternativet"),
 }
 
 SENSE_WORDS = {"<=": "høyst", ">=": "minst", "==": "nøyaktig"}
@@ -71,6 +72,14 @@ def number(value: float, decimals: int = 0) -> str:
 def percent(share: float, decimals: int = 1) -> str:
     """Format a share as a Norwegian percentage, e.g. ``0.053 -> '5,3 %'``."""
     return f"{number(100 * share, decimals)} %"
+
+
+def join_nb(items: list[str]) -> str:
+    """``A``, ``A og B``, ``A, B og C``: a list in a sentence."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " og " + items[-1]
 
 
 def plural(n: float, one: str, many: str) -> str:

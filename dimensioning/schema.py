@@ -602,6 +602,20 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
         le=10_000,
     ),
     ParameterSpec(
+        "kostnad_per_flyttet_plass",
+        "Engangskostnad for å flytte én seng til en annen plasstype eller lokasjon enn i referansealternativet "
+        "(ombygging, utstyr, opplæring); regnes om til kostnad per år med diskonteringsrenten over 10 år",
+        "kr/seng",
+        le=MAX_NOK,
+    ),
+    ParameterSpec(
+        "maks_flyttede_plasser",
+        "Høyst så mange senger flyttet fra referansealternativet (tom = ingen grense)",
+        "senger",
+        whole=True,
+        le=MAX_BEDS,
+    ),
+    ParameterSpec(
         "kostnad_per_plass",
         "Årlig kostnad per seng utenom pleien (bygg, drift, kjøkken); prisen på en seng når totalen er fri",
         "kr/år",

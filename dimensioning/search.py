@@ -55,12 +55,15 @@ class SearchOptions:
         max_descent_steps: Most accepted steps while every target holds.
         max_added_beds: Most beds phase 3 may add beyond the total.
         move_candidates: Bed moves judged per step (ranked by the analytic cost of the move).
+        min_gain_nok: The least yearly saving for which the descent takes a step (a change worth
+            less is not worth organising).
     """
 
     max_repair_steps: int = 40
     max_descent_steps: int = 12
     max_added_beds: int = 40
     move_candidates: int = 8
+    min_gain_nok: float = 5_000.0
 
 
 @dataclass(frozen=True)
@@ -305,7 +308,7 @@ class Search:
                 candidates = [self.state(state.allocation, r, text) for r, text in self.rule_neighbours(state)]
                 candidates += [self.state(a, state.rule, text) for a, text in self.moves(state)]
                 candidates += [self.state(a, r, text) for a, r, text in self.merges(state)]
-                cheaper = [c for c in candidates if c.holds and c.cost_nok < state.cost_nok - 1.0]
+                cheaper = [c for c in candidates if c.holds and c.cost_nok < state.cost_nok - self.options.min_gain_nok]
                 if not cheaper:
                     break
                 state = min(cheaper, key=lambda c: (round(c.cost_nok, 2), c.rank()))

@@ -140,6 +140,7 @@ def simulated_table(
                 blocking * per_type["arrivals_per_year"].to_numpy(dtype=float),
             ),
             "borrowed_sim": per_type["overflow_share"].to_numpy(dtype=float),
+            "occupancy_sim": per_type["occupancy"].to_numpy(dtype=float),
             "lent_per_year": per_type["beds_lent_per_year"].to_numpy(dtype=float),
             "waiting_days_sim": per_type["waiting_days_per_year"].to_numpy(dtype=float),
             "mean_wait_sim": wait,

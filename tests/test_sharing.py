@@ -240,3 +240,49 @@ def test_search_finds_the_cheapest_plan_that_holds_as_brute_force_does(search_ca
     assert found.cost_nok == pytest.approx(best.cost_nok, rel=1e-9)
     assert found.pooled() == best.pooled()
     assert found.rule["reserve_beds"].iloc[0] == best.rule["reserve_beds"].iloc[0]
+
+
+# --- a bed moved has a cost ----------------------------------------------------------------------
+
+MOVES_ALTERNATIVES = """alternativ,lokasjon,plasstype,plasser
+I dag,A,Akutt,3
+I dag,A,Vanlig,3
+I dag,B,Vanlig,4
+"""
+
+
+def _moves_case(parameters: str):
+    return small_case(
+        Alternativer=MOVES_ALTERNATIVES,
+        Parametre="navn,verdi\ntotalt_antall_plasser,10\n" + parameters,
+        Om="felt,verdi\nreferansealternativ,I dag\n",
+    )
+
+
+def test_a_move_has_a_cost_and_a_limit():
+    from dimensioning import solve
+    from dimensioning.evaluate import moved_beds
+
+    free = solve(_moves_case(""))
+    moved_free = moved_beds(free.case, free.allocation)
+    assert moved_free > 0  # the cheapest split differs from today's
+    # priced: the annuity of the one-off cost is in the total, and the MIP moves fewer beds
+    priced = solve(_moves_case("kostnad_per_flyttet_plass,2000000\n"))
+    costs = priced.costs.set_index("alternative")
+    annuity = 2_000_000 * 0.04 / (1 - 1.04**-10)
+    assert costs.at[priced.optimum_name, "moving_cost_nok"] == pytest.approx(
+        costs.at[priced.optimum_name, "moved_beds"] * annuity, rel=1e-12
+    )
+    assert costs.at["I dag", "moved_beds"] == 0
+    assert costs.at[priced.optimum_name, "moved_beds"] <= moved_free
+    # limited: at most one bed moved
+    limited = solve(_moves_case("maks_flyttede_plasser,1\n"))
+    assert moved_beds(limited.case, limited.allocation) <= 1
+    assert (
+        limited.costs.set_index("alternative").at[limited.optimum_name, "total_cost_nok"]
+        >= free.costs.iloc[0]["total_cost_nok"] - 1e-6
+    )
+    # no step from today's split to the recommendation is worth nothing
+    steps = priced.moves
+    assert steps is not None
+    assert (steps["cost_change_nok"].abs() > 1.0).all() or steps.empty

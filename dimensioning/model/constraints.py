@@ -296,6 +296,33 @@ def add_staffing_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.def_nurse_minimum = pyo.Constraint(m.S, m.G, rule=minimum, doc="Minimum nurse FTE per ward")
 
 
+def add_moved_beds_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Beds moved from the reference alternative: priced, and at most ``maks_flyttede_plasser``.
+
+    .. math::
+        v_{s,t} \ge x_{s,t} - x^{ref}_{s,t}, \quad v_{s,t} \ge 0, \qquad
+        \sum_{s,t} v_{s,t} \le V^{max}
+
+    :math:`v_{s,t}` are the beds of type *t* at site *s* beyond the reference alternative's (with a
+    fixed total, half of every bed that changes type or site); the objective adds
+    :math:`k^{move} \sum v_{s,t}` with the one-off cost as a yearly annuity, so a move worth
+    nothing is never made. Units: beds. Reads ``Parametre.kostnad_per_flyttet_plass``,
+    ``maks_flyttede_plasser`` and ``Om.referansealternativ``. Applies only when moves are priced
+    or limited and there is a reference alternative.
+    """
+    if not data.counts_moves:
+        return
+    m.moved = pyo.Var(m.S, m.T, within=pyo.NonNegativeReals, doc="Beds beyond the reference alternative's")
+    m.def_moved = pyo.Constraint(
+        m.S, m.T, rule=lambda m, s, t: m.moved[s, t] >= m.x[s, t] - m.p_reference_beds[s, t], doc="Beds moved"
+    )
+    if data.max_moved_beds is not None:
+        total = sum(m.moved[s, t] for s in m.S for t in m.T)
+        m.res_max_moved = pyo.Constraint(
+            expr=_soft(m, "max_moved", ("",), total, "<=", m.p_max_moved), doc="At most maks_flyttede_plasser moved"
+        )
+
+
 def _types_where(m: pyo.ConcreteModel, data: ModelData, applies: Callable[[str], bool]) -> list[str]:
     """Types where a family applies; in sweep mode all types (parameters may change later)."""
     return [t for t in data.bed_types if m.sweep or applies(t)]
@@ -315,6 +342,7 @@ FAMILIES: tuple[tuple[str, Rule, bool], ...] = (
     ("blocking_target", add_blocking_target_constraints, True),
     ("bed_steps", add_bed_step_constraints, False),
     ("staffing", add_staffing_constraints, False),
+    ("moved_beds", add_moved_beds_constraints, True),
 )
 
 # Names of the res_ components whose breach is reported to the planner.
@@ -330,4 +358,5 @@ RELAXABLE_FAMILIES: tuple[str, ...] = (
     "policy_min",
     "policy_max",
     "blocking_target",
+    "max_moved",
 )

@@ -57,7 +57,11 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
         expr=TIE_BREAK_NOK_PER_BED * sum(weights[s, t] * m.x[s, t] for s in m.S for t in m.T),
         doc="Tie-break: prefer pairs listed earlier, with prime-log weights",
     )
-    total = m.e_staff_cost + m.e_bed_cost + m.e_shortfall_cost + m.e_tie_break
+    m.e_moving_cost = pyo.Expression(
+        expr=m.p_moving_cost * sum(m.moved[s, t] for s in m.S for t in m.T) if hasattr(m, "moved") else 0.0,
+        doc="Yearly cost of the beds moved from the reference alternative (an annuity), NOK",
+    )
+    total = m.e_staff_cost + m.e_bed_cost + m.e_shortfall_cost + m.e_moving_cost + m.e_tie_break
     if m.elastic:
         m.e_slack_penalty = pyo.Expression(
             expr=SLACK_PENALTY_NOK * sum(m.slack[i] for i in m.slack), doc="Slack penalty"

@@ -58,6 +58,10 @@ class ModelData:
             i-th prime for the i-th pair in workbook order (see the objective).
         option_beds: Beds that capacity options may add per site (the multi-year plan; empty in
             one year): the unit link's bound is the site's beds plus these.
+        reference_beds: Beds per ``(site, type)`` of the reference alternative, where moves are
+            counted from (empty: no moves counted).
+        moving_cost_per_bed_year: Yearly NOK per bed moved (the one-off cost as an annuity).
+        max_moved_beds: Most beds moved (None: any).
     """
 
     sites: list[str]
@@ -88,6 +92,14 @@ class ModelData:
     policy_max: dict[Pair, int]
     tie_break_weight: dict[Pair, float]
     option_beds: dict[str, int] = field(default_factory=dict)
+    reference_beds: dict[Pair, int] = field(default_factory=dict)
+    moving_cost_per_bed_year: float = 0.0
+    max_moved_beds: int | None = None
+
+    @property
+    def counts_moves(self) -> bool:
+        """Moves from the reference alternative are priced or limited (the moved-beds family applies)."""
+        return bool(self.reference_beds) and (self.moving_cost_per_bed_year > 0 or self.max_moved_beds is not None)
 
     @property
     def pairs(self) -> list[Pair]:
@@ -109,6 +121,8 @@ class ModelData:
             tuple(self.needs_screened),
             tuple(sorted(self.policy_min)),
             tuple(sorted(self.policy_max)),
+            self.counts_moves,
+            self.max_moved_beds is not None,
         )
 
     @property
@@ -202,6 +216,9 @@ def model_data(case: Case) -> ModelData:
         policy_min=policy_min,
         policy_max=policy_max,
         tie_break_weight=_prime_log_weights([(s, t) for s in names_s for t in names_t]),
+        reference_beds=case.reference_beds,
+        moving_cost_per_bed_year=case.settings.moving_cost_per_bed_year,
+        max_moved_beds=case.settings.max_moved_beds,
     )
 
 
@@ -263,6 +280,11 @@ def param_values(data: ModelData) -> dict[str, object]:
         "p_shortfall_cost_at_zero": {t: float(data.shortfall_cost_curve[t][0]) for t in data.bed_types},
         "p_step_gain": gains,
         "p_step_cost": step_costs,
+        "p_reference_beds": {pair: data.reference_beds.get(pair, 0) for pair in data.pairs},
+        "p_moving_cost": data.moving_cost_per_bed_year,
+        "p_max_moved": data.max_moved_beds
+        if data.max_moved_beds is not None
+        else data.max_beds_per_type * len(data.sites),
     }
 
 
@@ -320,6 +342,9 @@ def add_params(m: pyo.ConcreteModel, data: ModelData) -> None:
         ("p_shortfall_cost_at_zero", (m.T,), real, "Yearly shortfall cost with no beds, K_t(0), NOK"),
         ("p_step_gain", (m.T, m.K), anyreal, "L_t(k+1) - L_t(k), patients per year per bed"),
         ("p_step_cost", (m.T, m.K), anyreal, "K_t(k+1) - K_t(k): the step's change in shortfall cost, NOK"),
+        ("p_reference_beds", (m.S, m.T), whole, "Beds of the reference alternative (where moves count from)"),
+        ("p_moving_cost", (), real, "Yearly NOK per bed moved from the reference (kostnad_per_flyttet_plass)"),
+        ("p_max_moved", (), whole, "Most beds moved from the reference (maks_flyttede_plasser)"),
     )
     values = param_values(data)
     for name, index, domain, doc in specs:

@@ -313,7 +313,7 @@ def _queueing(sheet: Worksheet, result: Result) -> None:
         Col("blocking_shared", "Referanse: andel avvist i året med ledig-seng-prinsippet (formel)", SHARE),
         Col("borrowed_share", "Referanse: andel som får seng av annen type (formel)", SHARE),
         Col("max_blocking", "Krav: maks andel avvist", SHARE),
-        Col("occupancy_share", "Referanse: belegg a(1-B)/c", SHARE),
+        Col("occupancy_share_computed", "Referanse: belegg a(1-B)/c", SHARE),
         Col("turned_away_per_year_computed", "Referanse: ikke fått plass per år (modellens kurve)", FTE),
         Col("waiting_days_per_year_computed", "Referanse: ventedøgn per år (modellens kurve)", DAYS),
         Col("mean_wait_days_computed", "Referanse: snitt ventetid over alle innlagte (døgn, modellens kurve)", WAIT),
@@ -410,6 +410,7 @@ def _control(sheet: Worksheet, result: Result) -> None:
         Col("p_wait", "Andel som må vente", SHARE),
         Col("unmet_booked_days_per_year", "Bookede døgn ikke gitt per år", DAYS),
         Col("lent_per_year", "Opphold fra andre typer i disse sengene per år", FTE),
+        Col("occupancy_share", f"Belegg ({source})", SHARE),
     ]
     if verification is not None:
         columns += [

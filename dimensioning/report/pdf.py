@@ -39,6 +39,7 @@ from ..labels import (
     FAMILY_LABELS,
     cost_difference_phrase,
     holds_sentence,
+    join_nb,
     larger_plan_sentence,
     number,
     percent,
@@ -261,8 +262,11 @@ def key_sentences(result: Result) -> list[str]:
     if decision:
         saving = costs.at[decision, "total_cost_nok"] - costs.at[optimum, "total_cost_nok"]
         fewer = costs.at[decision, "turned_away_per_year"] - costs.at[optimum, "turned_away_per_year"]
+        missed = [t for t in case.bed_type_names if not queue.at[(decision, t), "target_holds"]]
+        verdict = f"; «{decision}» bommer på kravet for {join_nb(missed)} ({record_source(result)})" if missed else ""
         sentences.append(
-            f"Sammenlignet med «{decision}» {cost_difference_phrase(saving)} og {turned_away_difference_phrase(fewer)}."
+            f"Sammenlignet med «{decision}» {cost_difference_phrase(saving)} og "
+            f"{turned_away_difference_phrase(fewer)}{verdict}."
         )
         gaps = []
         for bed_type in case.bed_type_names:
@@ -492,6 +496,11 @@ def _record_cell(row: pd.Series) -> str:
     return text if row["target_holds"] else f"{text} bommer"
 
 
+def _share_or_dash(share: float) -> str:
+    """A share, or a dash where there is none (a type without beds has no occupancy)."""
+    return "–" if share != share else percent(share)
+
+
 def comparison_rows(result: Result) -> list[list[str]]:
     """The comparison table as text rows (alternatives as columns); also used by the tests."""
     names = result.alternatives
@@ -512,7 +521,7 @@ def comparison_rows(result: Result) -> list[list[str]]:
         rows.append([f"  {t}", *[percent(queue.at[(n, t), "share_worst_month"]) for n in names]])
     rows.append(["Belegg", *[""] * len(names)])
     for t in case.bed_type_names:
-        rows.append([f"  {t}", *[percent(queue.at[(n, t), "occupancy_share"]) for n in names]])
+        rows.append([f"  {t}", *[_share_or_dash(queue.at[(n, t), "occupancy_share"]) for n in names]])
     rows.append(["Årsverk", *[""] * len(names)])
     for skill in case.skills.index:
         rows.append([f"  {skill}", *[number(fte.get((n, skill), 0.0), 1) for n in names]])
