@@ -135,8 +135,9 @@ def real_year_blocking(case: object, allocation: pd.DataFrame, *, free_bed: bool
     load, :math:`o_{s,d}` the share of site *s*'s beds open that day (``Kapasitet``) and *B* the
     continued Erlang B (:func:`~dimensioning.queueing.erlang_b_continuous`). Closures leave a
     fractional number of beds open (90 % of 17 is 15.3); the continued function interpolates
-    between the whole numbers, where the simulation closes whole beds. With neither seasons nor
-    closures it is stationary Erlang B exactly.
+    between the whole numbers, where the simulation closes whole beds; a type kept at one site
+    (:func:`one_site_types`) closes whole beds here too. With neither seasons nor closures it is
+    stationary Erlang B exactly.
 
     The same year under the free-bed principle (``kan_bruke_andre``, ``reservert``) is
     :func:`~dimensioning.queueing.free_bed_blocking` on each day: ``blocking_shared`` counts the
@@ -155,7 +156,11 @@ def real_year_blocking(case: object, allocation: pd.DataFrame, *, free_bed: bool
         type's patients served in another type's bed).
     """
     types = case.bed_type_names
-    open_beds = case.open_shares.to_numpy() @ bed_matrix(case, allocation)  # (365, T), fractional
+    shares, beds_at = case.open_shares.to_numpy(), bed_matrix(case, allocation)
+    open_beds = shares @ beds_at  # (365, T), fractional
+    whole = one_site_types(case)
+    # a type kept at one site closes whole beds there (as in its curve and in the simulation)
+    open_beds[:, whole] = np.floor(shares[:, :, None] * beds_at[None, :, :] + 1e-9).sum(axis=1)[:, whole]
     loads = case.mol_loads[types].to_numpy()
     weight = arrivals_per_day(case).to_numpy()
     own = queueing.erlang_b_continuous(open_beds, loads)
@@ -330,7 +335,13 @@ UNBOUNDED_WAIT_DAYS = 365.0
 
 
 def waiting_curves(
-    max_beds: int, rate: np.ndarray, load: np.ndarray, share: np.ndarray, los_days: float, patience_days: float | None
+    max_beds: int,
+    rate: np.ndarray,
+    load: np.ndarray,
+    share: np.ndarray,
+    los_days: float,
+    patience_days: float | None,
+    whole_beds: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Waiting days and patients giving up per month at ``0..max_beds`` beds, for one ``venter`` type.
 
@@ -341,6 +352,9 @@ def waiting_curves(
     the day's real arrivals :math:`\lambda_d`. Days where the queue grows without bound count
     ``UNBOUNDED_WAIT_DAYS`` per arrival.
 
+    With ``whole_beds`` (a type kept at one site, :func:`one_site_types`) the site closes whole
+    beds, :math:`\lfloor \bar o_d c \rfloor`, as it does in the simulation.
+
     Returns:
         ``(C + 1, 12)`` waiting days, patients who give up and patients who had to wait.
     """
@@ -348,6 +362,8 @@ def waiting_curves(
     open_beds = beds * share[None, :]
     low = np.floor(open_beds + 1e-9)
     fraction = np.clip(open_beds - low, 0.0, 1.0)[:, load > 0]
+    if whole_beds:
+        fraction = np.zeros_like(fraction)
     served = load > 0
     wait = np.zeros((max_beds + 1, DAYS))
     gave_up = np.zeros((max_beds + 1, DAYS))
@@ -424,10 +440,22 @@ def remember_curves(case: object, curves: RealYearCurves) -> None:
         _CURVES[key] = curves
 
 
+def one_site_types(case: object) -> np.ndarray:
+    r"""``(T,)`` the types kept at one site (``maks_lokasjoner`` = 1): their curves close whole beds.
+
+    A unit at one site keeps :math:`\\lfloor \bar o_d c \rfloor` beds open on a day whose open
+    share is :math:`\bar o_d` (11 KAD beds at 90 % keep 9 open, not 9.9), as in the simulation.
+    Types spread over sites keep the continued curve (linear between whole beds), since their
+    closures fall on several units.
+    """
+    sites = case.bed_types["max_sites"].reindex(case.bed_type_names)
+    return np.array([v is not None and not pd.isna(v) and int(v) == 1 for v in sites], dtype=bool)
+
+
 def _curve_key(case: object, rates: pd.DataFrame, loads: pd.DataFrame, shares: pd.DataFrame) -> str:
     """A digest of every input of the real-year curves."""
     types = case.bed_type_names
-    columns = ["when_full", "los_days", "patience_days", "target_occupancy"]
+    columns = ["when_full", "los_days", "patience_days", "target_occupancy", "max_sites"]
     digest = hashlib.sha256(repr((tuple(types), case.bed_types[columns].reindex(types).to_numpy().tolist())).encode())
     for frame in (rates, loads, shares):
         digest.update(np.ascontiguousarray(frame[types].to_numpy(dtype=float)).tobytes())
@@ -446,7 +474,8 @@ def _compute_real_year_curves(
     away = np.zeros((max_beds + 1, 12, len(types)))
     waiting = np.zeros((max_beds + 1, 12, len(types)))
     waited = np.zeros((max_beds + 1, 12, len(types)))
-    loss = kind == "avvises"
+    whole = one_site_types(case)
+    loss = (kind == "avvises") & ~whole
     for value in np.unique(share[:, loss]):  # one table per open share, for every loss type and day at once
         day, column = np.nonzero((share == value) & loss[None, :])
         table = queueing.erlang_b_continuous_table(max_beds, load[day, column], float(value))
@@ -454,13 +483,18 @@ def _compute_real_year_curves(
         for i in np.unique(column):
             pick = column == i
             away[:, :, i] += weighted[:, pick] @ month_of[day[pick]]
+    for i in np.flatnonzero((kind == "avvises") & whole):  # one site: it closes whole beds
+        table = queueing.erlang_b_table(max_beds, load[:, i])  # (C + 1, 365) at whole open beds
+        open_beds = np.floor(np.arange(max_beds + 1)[:, None] * share[None, :, i] + 1e-9).astype(int)
+        daily = np.take_along_axis(table, open_beds, axis=0) * rate[None, :, i]
+        away[:, :, i] = daily @ month_of
     for i, t in enumerate(types):
         row = case.bed_types.loc[t]
         los = float(row["los_days"])
         if kind[i] == "venter":
             patience = row["patience_days"]
             patience = None if patience is None or pd.isna(patience) else float(patience)
-            curves = waiting_curves(max_beds, rate[:, i], load[:, i], share[:, i], los, patience)
+            curves = waiting_curves(max_beds, rate[:, i], load[:, i], share[:, i], los, patience, whole[i])
             waiting[:, :, i], away[:, :, i], waited[:, :, i] = curves
         elif kind[i] == "planlagt":
             occupancy = float(row["target_occupancy"])

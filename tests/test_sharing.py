@@ -286,3 +286,41 @@ def test_a_move_has_a_cost_and_a_limit():
     steps = priced.moves
     assert steps is not None
     assert (steps["cost_change_nok"].abs() > 1.0).all() or steps.empty
+
+
+# --- whole beds in small units ---------------------------------------------------------------------
+
+
+def test_a_one_site_type_closes_whole_beds_in_the_curve_as_in_the_simulation():
+    """11 KAD beds at one site, 90 % open in the summer: 9 beds open, not 9.9; the curve and the simulation agree."""
+    from dimensioning import queueing
+    from dimensioning.seasons import arrivals_per_day, one_site_types
+
+    types = (
+        "plasstype,innleggelser_per_aar,liggetid_dager,maks_avvisning,pleiefaktor,min_enhet,maks_lokasjoner,"
+        "kostnad_per_avvist,liggetid_cv\n"
+        "KAD,640,3.58,0.05,1.15,6,1,17235,1\n"
+        "Vanlig,300,14,0.3,0.8,2,,20000,1\n"
+    )
+    case = small_case(
+        Plasstyper=types,
+        Lokasjoner=SITES,
+        Kapasitet="lokasjon,fra,til,andel_aapne\nalle,24.06,18.08,0.9\n",
+        Parametre="navn,verdi\ntotalt_antall_plasser,30\n",
+    )
+    assert one_site_types(case).tolist() == [True, False]
+    curves = case.real_year_curves
+    rates = arrivals_per_day(case)["KAD"].to_numpy()
+    loads = case.mol_loads["KAD"].to_numpy()
+    share = case.open_shares["A"].to_numpy()
+    whole = np.floor(11 * share + 1e-9).astype(int)
+    assert set(whole) == {9, 11}
+    expected = sum(float(queueing.erlang_b(int(c), float(a))) * r for c, a, r in zip(whole, loads, rates, strict=True))
+    assert curves.yearly[11, 0] == pytest.approx(expected, rel=1e-9)
+    continued = float(queueing.erlang_b_continuous(11 * share, loads) @ rates)
+    assert curves.yearly[11, 0] > continued  # whole beds turn more away than 9.9 beds would
+    plan = pd.DataFrame([("A", "KAD", 11), ("B", "Vanlig", 19)], columns=["site", "bed_type", "beds"])
+    options = SimulationOptions(years=20, replications=8, jobs=1, seed=3, overflow=False)
+    sim = simulate(case, plan, options).per_type.set_index("bed_type")
+    share_curve = curves.yearly[11, 0] / 640
+    assert sim.at["KAD", "blocking"] == pytest.approx(share_curve, abs=sim.at["KAD", "blocking_ci"] + 0.004)
