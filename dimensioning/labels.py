@@ -171,7 +171,7 @@ def verification_sentence(verification: object, optimum_name: str) -> str:
     options = verification.options
     how = (
         f"Simulert {number(options.replications)} × {number(options.years)} år med kommunens egne regler "
-        "(vintertopp, ferier, ledig-seng-prinsippet)"
+        "(vintertopp, ferier med hele senger stengt, delingsregelen)"
     )
     rows = verification.simulated[verification.simulated["alternative"] == optimum_name]
     if not verification.options.improve:
