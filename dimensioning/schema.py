@@ -224,7 +224,11 @@ class BedTypeRow(_Row):
         le=MAX_CV,
     )
     reserved: YesNo = column(
-        "reservert", "Sengene lånes ikke ut til andre pasientgrupper (unntak fra ledig seng-prinsippet)", default=False
+        "reservert",
+        "Sengene lånes ikke ut til andre pasientgrupper (unntak fra ledig seng-prinsippet). Kortform: uten "
+        "arket «Deling» kan en type med kan_bruke_andre = ja låne ledige senger av alle typer som ikke er "
+        "reservert, uten senger holdt av",
+        default=False,
     )
     ward: Text = column(
         "avdeling",
@@ -233,7 +237,10 @@ class BedTypeRow(_Row):
         default="",
     )
     may_overflow: YesNo = column(
-        "kan_bruke_andre", "Pasienten kan få en ledig seng av en annen type når egne senger er fulle", default=False
+        "kan_bruke_andre",
+        "Pasienten kan få en ledig seng av en annen type når egne senger er fulle (kortform for arket "
+        "«Deling»; finnes arket, gjelder det i stedet)",
+        default=False,
     )
     when_full: WhenFull = column(
         "ved_fullt",
