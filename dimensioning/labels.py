@@ -318,12 +318,42 @@ def sharing_sentences(result: object) -> list[str]:
     rows = [r for r in rule.itertuples() if r.reserve_beds > 0 or not r.waiting_may_borrow]
     if not rows:
         return ["Delingsregel: ledig-seng-prinsippet uten senger holdt av (alle som kan låne, får en ledig seng)."]
-    return [
+    sentences = [
         "Delingsregel: "
         + " ".join(
             sharing_rule_sentence(r.bed_type, r.lender, int(r.reserve_beds), bool(r.waiting_may_borrow)) for r in rows
         )
     ]
+    effect = rule_effect_sentence(getattr(verification, "rule_effects", None))
+    if effect:
+        sentences[0] += " " + effect
+    return sentences
+
+
+def rule_effect_sentence(effects: object) -> str:
+    """What the beds kept back cost and save, for the pair where they matter most, against keeping none back."""
+    if effects is None or len(effects) == 0:
+        return ""
+    best = None
+    for (lender, borrower), rows in effects.groupby(["lender", "bed_type"], sort=False):
+        chosen, none = rows[rows["chosen"]], rows[rows["reserve_beds"] == 0]
+        if chosen.empty or none.empty or int(chosen["reserve_beds"].iloc[0]) == 0:
+            continue
+        gain = float(none["lender_share"].iloc[0] - chosen["lender_share"].iloc[0])
+        if best is None or gain > best[0]:
+            best = (gain, lender, borrower, chosen.iloc[0], none.iloc[0])
+    if best is None or best[0] < 0.005:
+        return ""
+    _, lender, borrower, chosen, none = best
+    cost = float(chosen["total_cost_nok"] - none["total_cost_nok"])
+    ukp = float(chosen["ukp_days_per_year"] - none["ukp_days_per_year"])
+    ukp_text = f", {number(abs(ukp))} {'flere' if ukp > 0 else 'færre'} UKP-døgn" if abs(ukp) >= 1 else ""
+    return (
+        f"Å holde av {plural(int(chosen['reserve_beds']), 'seng', 'senger')} for {borrower} gjør at "
+        f"{percent(chosen['lender_share'])} av {lender}-pasientene ikke får plass, mot "
+        f"{percent(none['lender_share'])} uten; det koster {number(abs(cost) / 1e6, 1)} mill. kr i året "
+        f"{'mer' if cost > 0 else 'mindre'}{ukp_text} (simulert)."
+    )
 
 
 def larger_plan_sentence(result: object) -> str:

@@ -11,16 +11,10 @@ from dimensioning.sharing import open_choices, rule_arrays, with_defaults
 from dimensioning.simulate import SimulationOptions, simulate
 
 from .conftest import small_case
+from .test_verify import HEADER as LOSS_HEADER
+from .test_verify import SITES
 
-SITES = """lokasjon,plasser,enerom_med_bad,enerom_uten_bad,dobbeltrom,skjermede_oppholdsrom,basseng,legekontor
-A,25,25,0,0,1,ja,ja
-B,25,25,0,0,0,nei,ja
-"""
-
-HEADER = (
-    "plasstype,innleggelser_per_aar,liggetid_dager,maks_avvisning,pleiefaktor,min_enhet,kostnad_per_avvist,"
-    "liggetid_cv,reservert,kan_bruke_andre,ved_fullt,ventested,kostnad_per_ventedogn,gir_opp_etter_dager\n"
-)
+HEADER = LOSS_HEADER.rstrip("\n") + ",ved_fullt,ventested,kostnad_per_ventedogn,gir_opp_etter_dager\n"
 # dementia lends its free beds to USK patients who wait in hospital
 TYPES = (
     HEADER

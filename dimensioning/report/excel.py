@@ -368,6 +368,13 @@ def _sharing_words(sheet: Worksheet, result: Result) -> None:
         row += 1
     effects = getattr(verification, "rule_effects", None)
     if effects is not None and not effects.empty:
+        # the pairs where the beds kept back change something a planner would notice
+        spread = effects.groupby(["lender", "bed_type"], sort=False).agg(
+            share=("lender_share", lambda v: v.max() - v.min()), ukp=("ukp_days_per_year", lambda v: v.max() - v.min())
+        )
+        matters = spread[(spread["share"] >= 0.01) | (spread["ukp"] >= 50)].index
+        effects = effects[[(a, b) in matters for a, b in zip(effects["lender"], effects["bed_type"], strict=True)]]
+    if effects is not None and not effects.empty:
         row += 1
         title = "Hva det koster og sparer å holde av senger (anbefalingen, simulert, de andre reglene som valgt)"
         sheet.cell(row=row, column=1, value=title).font = Font(bold=True)
