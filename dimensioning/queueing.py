@@ -512,6 +512,79 @@ def free_bed_blocking(
     }
 
 
+def trunk_reservation(
+    beds: int, own_load: float, borrowed_load: float, reserve: int, own_los_days: float, borrowed_los_days: float
+) -> dict[str, float]:
+    r"""A lender's beds shared by trunk reservation: the exact two-class birth-death chain.
+
+    States :math:`(i, j)`, :math:`i + j \le c`: :math:`i` beds taken by the lender's own patients,
+    :math:`j` by borrowers. Own patients arrive at rate :math:`\lambda_o = a_o / L_o` and are
+    admitted while :math:`i + j < c`; borrowers (the overflow of the borrower's own beds, taken as
+    Poisson) arrive at rate :math:`\lambda_b = a_b / L_b` and are admitted only while more than
+    :math:`r` beds are free, :math:`c - i - j > r`; stays end at rates :math:`i / L_o` and
+    :math:`j / L_b`. Solved for the stationary distribution :math:`\pi` (a sparse linear system).
+    By PASTA, the lender turns away :math:`P(i + j = c)` of its own patients and admits
+    :math:`P(c - i - j > r)` of the borrowers. Exact for Poisson arrivals and exponential stays;
+    the simulation (lognormal stays, a peaky overflow) is its judge.
+
+    Args:
+        beds: The lender's beds :math:`c`.
+        own_load: The lender's own offered load :math:`a_o` (beds).
+        borrowed_load: The borrowers' offered load on these beds :math:`a_b` (beds): their
+            overflow, or all of them when they have no beds of their own.
+        reserve: Beds kept back :math:`r` (``reserverte_plasser``).
+        own_los_days: Mean stay of the lender's own patients :math:`L_o`.
+        borrowed_los_days: Mean stay of the borrowers :math:`L_b`.
+
+    Returns:
+        ``lender_blocking`` (own patients turned away), ``borrower_admitted`` (share of the
+        borrowers' arrivals admitted), ``borrowed_beds`` (mean beds taken by borrowers) and
+        ``occupancy`` (mean share of the beds taken).
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.linalg import spsolve
+
+    c = int(beds)
+    states = [(i, j) for i in range(c + 1) for j in range(c + 1 - i)]
+    index = {state: k for k, state in enumerate(states)}
+    lam_o, lam_b = own_load / own_los_days, borrowed_load / borrowed_los_days
+    rows, cols, rates = [], [], []
+
+    def move(frm: tuple[int, int], to: tuple[int, int], rate: float) -> None:
+        if rate > 0:
+            rows.append(index[frm])
+            cols.append(index[to])
+            rates.append(rate)
+
+    for i, j in states:
+        if i + j < c:
+            move((i, j), (i + 1, j), lam_o)
+        if c - i - j > reserve:
+            move((i, j), (i, j + 1), lam_b)
+        if i > 0:
+            move((i, j), (i - 1, j), i / own_los_days)
+        if j > 0:
+            move((i, j), (i, j - 1), j / borrowed_los_days)
+    n = len(states)
+    q = coo_matrix((rates, (rows, cols)), shape=(n, n)).tocsr()
+    q = q - coo_matrix((np.asarray(q.sum(axis=1)).ravel(), (range(n), range(n))), shape=(n, n))
+    # pi Q = 0 with sum(pi) = 1: replace one balance equation by the normalisation
+    system = q.T.tolil()
+    system[0, :] = np.ones(n)
+    rhs = np.zeros(n)
+    rhs[0] = 1.0
+    pi = np.maximum(spsolve(system.tocsr(), rhs), 0.0)
+    pi /= pi.sum()
+    used = np.array([i + j for i, j in states])
+    borrowed = np.array([j for _, j in states])
+    return {
+        "lender_blocking": float(pi[used == c].sum()),
+        "borrower_admitted": float(pi[c - used > reserve].sum()),
+        "borrowed_beds": float(pi @ borrowed),
+        "occupancy": float(pi @ used / c) if c > 0 else float("nan"),
+    }
+
+
 def _no_lender_free(full: np.ndarray, lend: np.ndarray, others: np.ndarray) -> np.ndarray:
     """For each type t: the probability that every lender other than t is full (independence)."""
     # product over lenders u != t of E_u; a lender's own column is left out by setting it to 1

@@ -318,3 +318,34 @@ def test_a_one_site_type_closes_whole_beds_in_the_curve_as_in_the_simulation():
     sim = simulate(case, plan, options).per_type.set_index("bed_type")
     share_curve = curves.yearly[11, 0] / 640
     assert sim.at["KAD", "blocking"] == pytest.approx(share_curve, abs=sim.at["KAD", "blocking_ci"] + 0.004)
+
+
+@pytest.mark.parametrize("kept", [0, 2, 4, 8])
+def test_trunk_reservation_chain_against_the_simulation(kept):
+    """Respite with no beds of its own borrows dementia beds only while more than ``kept`` stand free.
+
+    The two-class birth-death chain (queueing.trunk_reservation) against the simulation: the
+    lender's share turned away and the share of borrowers admitted, inside the simulation's 95 %
+    interval (plus half a point: the chain has exponential stays, the simulation lognormal ones).
+    """
+    from dimensioning import queueing
+
+    types = (
+        "plasstype,innleggelser_per_aar,liggetid_dager,maks_avvisning,pleiefaktor,min_enhet,kostnad_per_avvist,"
+        "liggetid_cv\nDemens,250,24,0.1,0.8,2,20000,1\nAvlast,220,10,1,0.8,0,5000,1\n"
+    )
+    case = small_case(Plasstyper=types, Lokasjoner=SITES, Deling=deling(f"Avlast,Demens,{kept},ja"))
+    plan = pd.DataFrame([("A", "Demens", 20)], columns=["site", "bed_type", "beds"])
+    sim = simulate(case, plan, SimulationOptions(years=40, replications=10, jobs=1, seed=9)).per_type
+    sim = sim.set_index("bed_type")
+    chain = queueing.trunk_reservation(20, 250 * 24 / 365, 220 * 10 / 365, kept, 24.0, 10.0)
+    assert chain["lender_blocking"] == pytest.approx(
+        sim.at["Demens", "blocking"], abs=sim.at["Demens", "blocking_ci"] + 0.005
+    )
+    assert chain["borrower_admitted"] == pytest.approx(
+        sim.at["Avlast", "overflow_share"], abs=sim.at["Avlast", "overflow_ci"] + 0.005
+    )
+    if kept == 0:  # nothing kept back: one loss system of both loads
+        assert chain["lender_blocking"] == pytest.approx(
+            float(queueing.erlang_b(20, (250 * 24 + 220 * 10) / 365)), rel=1e-9
+        )
