@@ -1,50 +1,36 @@
-"""Time `dimension solve` on the Drammen case: import, load, solve + evaluate, Excel, whole CLI.
+"""Wall time of the Drammen solve: the MIP, the simulation of record, the search (issue budget: 20 s).
 
+Prints the time to a recommendation with the search (the default of ``dimension solve``) and
+without it (``--ikke-verifiser``: the MIP's plan, simulated), median of three runs in this process
+after one warm-up (numba's kernel loaded, curves cached as in a fresh CLI run after the first).
 Run: python benchmarks/solve.py
 """
 
 from __future__ import annotations
 
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
+
+from dimensioning import drammen, solve
+from dimensioning.verify import VerifyOptions
 
 
-def main(repeats: int = 5) -> None:
+def timed(improve: bool) -> tuple[float, object]:
+    case = drammen()
     started = time.perf_counter()
-    from dimensioning import drammen, solve, write_excel
+    result = solve(case, verify=VerifyOptions(improve=improve))
+    return time.perf_counter() - started, result
 
-    imported = time.perf_counter() - started
-    loads, solves, excels = [], [], []
-    with tempfile.TemporaryDirectory() as folder:
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            case = drammen()
-            t1 = time.perf_counter()
-            result = solve(case)
-            t2 = time.perf_counter()
-            write_excel(result, Path(folder) / "r.xlsx")
-            t3 = time.perf_counter()
-            loads.append(t1 - t0)
-            solves.append(t2 - t1)
-            excels.append(t3 - t2)
-        walls = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-m", "dimensioning.cli", "solve", "--out", str(Path(folder) / "c.xlsx")],
-                check=True,
-                capture_output=True,
-            )
-            walls.append(time.perf_counter() - t0)
-    print(f"import dimensioning      {imported:6.3f} s")
-    print(f"load workbook (median)   {statistics.median(loads):6.3f} s")
-    print(f"build+solve+evaluate     {statistics.median(solves):6.3f} s")
-    print(f"write Excel (median)     {statistics.median(excels):6.3f} s")
-    print(f"dimension solve, wall    {statistics.median(walls):6.3f} s (median of {repeats})")
+
+def main() -> None:
+    timed(False)  # warm-up
+    for improve, label in ((True, "with the search (default)"), (False, "without (--ikke-verifiser)")):
+        runs = [timed(improve) for _ in range(3)]
+        seconds = statistics.median(t for t, _ in runs)
+        result = runs[0][1]
+        steps = result.verification.steps
+        judged = "" if steps is None else f", {len(steps)} steps accepted"
+        print(f"{label:28s} {seconds:6.2f} s (median of 3){judged}, holds: {result.verification.holds}")
 
 
 if __name__ == "__main__":

@@ -146,3 +146,22 @@ def test_written_fordeling_and_deling_sheets_reproduce_the_plan(drammen_verified
     again = simulated_table(case, plan, "tilbake", drammen_verified.verification.options, sharing=rule)
     record = drammen_verified.queueing[drammen_verified.queueing["alternative"] == drammen_verified.optimum_name]
     assert again["blocking_sim"].to_numpy() == pytest.approx(record["share_not_served"].to_numpy(), rel=1e-12)
+
+
+def test_drammen_recommendation_is_not_beaten_by_a_cheaper_split_that_holds(drammen_verified):
+    """A cheaper alternative is better type by type only where it breaks a target, and the report names it."""
+    from dimensioning.report.pdf import key_sentences
+
+    costs = drammen_verified.costs.set_index("alternative")
+    queue = drammen_verified.queueing.set_index(["alternative", "bed_type"])
+    mine = costs.at[drammen_verified.optimum_name, "total_cost_nok"]
+    cheaper = [n for n in drammen_verified.alternatives[1:] if costs.at[n, "total_cost_nok"] < mine]
+    assert cheaper  # the director's split and Agenda Kaupang's cost less
+    sentences = " ".join(key_sentences(drammen_verified))
+    for name in cheaper:
+        broken = [t for t in drammen_verified.case.bed_type_names if not queue.at[(name, t), "target_holds"]]
+        assert broken, name
+        listed = drammen_verified.violations[drammen_verified.violations["alternative"] == name]
+        assert set(broken) <= set(listed["bed_type"])
+    decision = drammen_verified.case.reference_name
+    assert f"«{decision}» bommer på kravet for" in sentences
