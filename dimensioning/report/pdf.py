@@ -139,8 +139,9 @@ def _years_section(result: Result, years: object, styles: dict, figures: dict[st
             "aldersgruppe («Rater»), skalert slik at startåret gir dagens innleggelser. Tre strategier: "
             "<b>planen</b> (optimal over alle årene, med utbyggingene i «Utbygging», som ikke kan angres), "
             f"<b>fast total</b> ({number(total)} plasser, beste fordeling hvert år) og <b>dekningsgrad</b> "
-            "(dagens plasser per innbygger over 80 år holdt fast, dagens fordeling). Beregnet med vintertopp "
-            "og ferier, uten ledig-seng-prinsippet.",
+            "(dagens plasser per innbygger over 80 år holdt fast, dagens fordeling). Årene framover er beregnet "
+            "med modellens kurver (vintertopp og ferier, uten delingsregelen), ikke simulert: det de sier om "
+            "at kravene holder, er en beregning. Anbefalingen på side 1 er kontrollert med simulering.",
             styles["body"],
         )
     )
@@ -245,11 +246,22 @@ def key_sentences(result: Result) -> list[str]:
     costs = result.costs.set_index("alternative")
     queue = result.queueing.set_index(["alternative", "bed_type"])
     decision = decision_name(result)
+    verification = result.verification
+    if verification is not None and verification.options.improve:
+        opening = (
+            f"Anbefalingen fordeler {number(result.optimum_total_beds)} korttidsplasser og velger hvem som kan "
+            "bruke hvem sine ledige senger, slik at kravene holder i simuleringen og summen av bemanning og "
+            "kostnaden ved avviste og ventende pasienter blir lavest av det søket fant: "
+        )
+    else:
+        opening = (
+            f"Modellen fordeler {number(result.optimum_total_beds)} korttidsplasser slik at summen av "
+            "bemanningskostnad og kostnaden ved avviste og ventende pasienter blir lavest mulig på modellens "
+            "kurver: "
+        )
     sentences = [
-        f"Modellen fordeler {number(result.optimum_total_beds)} korttidsplasser slik at summen av "
-        "bemanningskostnad og kostnaden ved avviste og ventende pasienter blir lavest mulig: "
-        f"{number(costs.at[optimum, 'total_cost_nok'] / 1e6, 1)} mill. kr per år, innenfor reglene for enheter, "
-        "rom og bemanning i inndataene."
+        opening + f"{number(costs.at[optimum, 'total_cost_nok'] / 1e6, 1)} mill. kr per år "
+        f"({record_source(result)}), innenfor reglene for enheter, rom og bemanning i inndataene."
     ]
     sentences.append(holds_sentence(result))
     ukp = ukp_sentence(result, [optimum, decision] if decision else [optimum])
@@ -304,7 +316,12 @@ def _summary(result: Result, styles: dict) -> list:
         Paragraph("Korttidsplasser: anbefalt fordeling", styles["title"]),
         Paragraph(
             f"{case.display_name} · sak til hovedutvalget · {number(result.optimum_total_beds)} plasser ved "
-            f"{len(case.site_names)} lokasjoner · løst {result.status.label_nb} med {result.status.solver}",
+            f"{len(case.site_names)} lokasjoner · modellen løst {result.status.label_nb} med {result.status.solver}"
+            + (
+                " · anbefalingen søkt fram i simulering"
+                if result.verification is not None and result.verification.options.improve
+                else ""
+            ),
             styles["subtitle"],
         ),
         Spacer(1, 4 * mm),
