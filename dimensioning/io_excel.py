@@ -413,11 +413,29 @@ def save_workbook(workbook: Workbook, path: str | Path) -> Path:
     """
     for sheet in workbook.worksheets:
         set_print_layout(sheet)
+        written_as_text(sheet)
     workbook.properties.creator = "dimensioning"
     workbook.properties.lastModifiedBy = "dimensioning"
     workbook.properties.created = FIXED_TIME
     workbook.properties.modified = FIXED_TIME
     return write_bytes_atomic(_pin_zip_times(_workbook_bytes(workbook, Path(path))), path)
+
+
+def written_as_text(sheet: Any) -> int:
+    """Every cell openpyxl would write as a formula is written as the text it is; returns how many.
+
+    The tool writes no formulas of its own, so a cell whose text starts with ``=`` came from the
+    user (a site named ``=HYPERLINK(…)``): it is stored as a string, which Excel shows and never
+    evaluates (formula injection). ``+``, ``-`` and ``@`` are already text in an .xlsx string cell.
+    This is the one place every workbook the tool writes passes through (:func:`save_workbook`).
+    """
+    count = 0
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+                count += 1
+    return count
 
 
 def _workbook_bytes(workbook: Workbook, path: Path) -> bytes:

@@ -25,11 +25,13 @@ from reportlab.platypus import (
     Image,
     KeepTogether,
     PageBreak,
-    Paragraph,
     SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
+)
+from reportlab.platypus import (
+    Paragraph as _Paragraph,
 )
 
 from ..case import case_tables
@@ -64,6 +66,15 @@ def _register_fonts() -> None:
     pdfmetrics.registerFont(TTFont(FONT, str(folder / "DejaVuSans.ttf")))
     pdfmetrics.registerFont(TTFont(FONT_BOLD, str(folder / "DejaVuSans-Bold.ttf")))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+
+
+def Paragraph(text: str, style: ParagraphStyle, bulletText: str | None = None, markup: bool = False) -> _Paragraph:  # noqa: N802
+    """Reportlab's Paragraph with its text escaped: a name or source from the user is never markup.
+
+    ``markup=True`` for the few texts that carry the report's own tags (``<b>``), whose user parts
+    are escaped where they are put in.
+    """
+    return _Paragraph(text if markup else escape(text), style, bulletText=bulletText)
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -143,6 +154,7 @@ def _years_section(result: Result, years: object, styles: dict, figures: dict[st
             "med modellens kurver (vintertopp og ferier, uten delingsregelen), ikke simulert: det de sier om "
             "at kravene holder, er en beregning. Anbefalingen på side 1 er kontrollert med simulering.",
             styles["body"],
+            markup=True,
         )
     )
     for sentence in plan_sentences(years, total):
@@ -185,7 +197,7 @@ def _no_solution_summary(result: Result, styles: dict) -> list:
         Spacer(1, 4 * mm),
         Paragraph("Dette bør du vite", styles["h1"]),
     ]
-    story += [Paragraph(escape(line.lstrip("- ")), styles["bullet"], bulletText="•") for line in lines]
+    story += [Paragraph(line.lstrip("- "), styles["bullet"], bulletText="•") for line in lines]
     story.append(
         Paragraph(
             "Sammenligningen på neste side viser likevel den beste fordelingen innenfor rammen (den bryter "
@@ -356,6 +368,7 @@ def _summary(result: Result, styles: dict) -> list:
             f"som ikke kan gis {number(costs.at[optimum, 'waiting_cost_nok'] / 1e6, 1)} mill. kr, "
             f"{record_source(result)}).",
             styles["body"],
+            markup=True,
         )
     )
     story.append(
@@ -390,14 +403,16 @@ def _cell_text(text: str, right: bool = False, width: float | None = None) -> Pa
         while size > 5.0 and max(stringWidth(w, FONT_BOLD, size) for w in text.split()) > usable:
             size -= 0.25
         text = " ".join(_hyphenate(word, usable, size) for word in text.split())
+    else:
+        text = escape(text)
     style = ParagraphStyle("hc", fontName=FONT_BOLD, fontSize=size, leading=size + 1.5, alignment=2 if right else 0)
-    return Paragraph(text, style)
+    return Paragraph(text, style, markup=True)
 
 
 def _hyphenate(word: str, usable: float, size: float) -> str:
     """Break a word that cannot fit into pieces that do, each ending in a hyphen."""
     if stringWidth(word, FONT_BOLD, size) <= usable:
-        return word
+        return escape(word)
     pieces, piece = [], ""
     for char in word:
         if stringWidth(piece + char + "-", FONT_BOLD, size) > usable and piece:
@@ -405,7 +420,7 @@ def _hyphenate(word: str, usable: float, size: float) -> str:
             piece = char
         else:
             piece += char
-    return "<br/>".join([*pieces, piece])
+    return "<br/>".join(escape(p) for p in [*pieces, piece])
 
 
 def _allocation_section(result: Result, styles: dict, figures: dict[str, Path]) -> list:
@@ -571,9 +586,9 @@ def _comparison_section(result: Result, styles: dict) -> list:
     for name in names[1:] if result.has_optimum else names:
         broken = violations[violations["alternative"] == name]
         if broken.empty:
-            story.append(Paragraph(f"<b>{name}</b>: bryter ingen regler.", styles["body"]))
+            story.append(Paragraph(f"<b>{escape(name)}</b>: bryter ingen regler.", styles["body"], markup=True))
             continue
-        story.append(Paragraph(f"<b>{name}</b>:", styles["body"]))
+        story.append(Paragraph(f"<b>{escape(name)}</b>:", styles["body"], markup=True))
         story += [Paragraph(m, styles["bullet"], bulletText="–") for m in broken["message_nb"]]
     return story
 
@@ -675,7 +690,7 @@ def _assumptions_section(result: Result, styles: dict) -> list:
             story += [Spacer(1, 2 * mm), _input_table(frame, [columns[0], *rest[first : first + 6]], cell)]
     story.append(Paragraph("Reglene modellen bruker", styles["h1"]))
     story += [
-        Paragraph(f"<b>{label}</b>: {explanation}", styles["bullet"], bulletText="•")
+        Paragraph(f"<b>{escape(label)}</b>: {escape(explanation)}", styles["bullet"], bulletText="•", markup=True)
         for label, _unit, explanation in FAMILY_LABELS.values()
     ]
     return story
@@ -683,7 +698,7 @@ def _assumptions_section(result: Result, styles: dict) -> list:
 
 def _input_table(frame: pd.DataFrame, columns: list[str], style: ParagraphStyle) -> Table:
     """One block of an input sheet: the name column wide, ``kilde`` widest, the rest shared."""
-    rows = [[Paragraph(f"<b>{c.replace('_', ' ')}</b>", style) for c in columns]]
+    rows = [[Paragraph(f"<b>{escape(c.replace('_', ' '))}</b>", style, markup=True) for c in columns]]
     for record in frame.itertuples(index=False):
         values = dict(zip(frame.columns, record, strict=True))
         rows.append([Paragraph(_show(values.get(c)), style) for c in columns])
@@ -703,4 +718,4 @@ def _show(value: object) -> str:
         return number(value, 0) if value.is_integer() else f"{value:g}".replace(".", ",")
     if isinstance(value, int):
         return number(value)
-    return str(value).replace("&", "&amp;").replace("<", "&lt;")
+    return str(value)  # escaped by Paragraph

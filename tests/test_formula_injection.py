@@ -1,0 +1,80 @@
+"""User text is written as text: no workbook the tool writes holds a formula that came from a name."""
+
+from __future__ import annotations
+
+import zipfile
+
+from openpyxl import load_workbook
+
+from dimensioning import solve, write_excel
+from dimensioning.io_template import write_template
+from dimensioning.verify import VerifyOptions
+
+from .conftest import small_case
+
+SITE = "=cmd|' /C calc'!A0"
+LINK = '=HYPERLINK("http://x.invalid","klikk")'
+TYPE = "=1+1"
+
+
+def formula_cells(path) -> list[str]:
+    """Cells stored as formulas (``<f>`` in the sheet XML), read both ways."""
+    found = []
+    book = load_workbook(path)
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            found += [f"{sheet.title}!{c.coordinate}" for c in row if c.data_type == "f"]
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and b"<f>" in archive.read(name):
+                found.append(name)
+    return found
+
+
+def test_names_that_look_like_formulas_are_written_as_text(tmp_path):
+    sites = (
+        "lokasjon,plasser,enerom_med_bad,enerom_uten_bad,dobbeltrom,skjermede_oppholdsrom,basseng,legekontor\n"
+        f"{SITE},6,6,0,0,1,ja,ja\n"
+        f'"{LINK.replace(chr(34), chr(34) * 2)}",6,2,4,0,0,nei,ja\n'
+    )
+    types = (
+        "plasstype,innleggelser_per_aar,liggetid_dager,maks_avvisning,pleiefaktor,krever_enerom,krever_bad,"
+        "min_enhet,maks_lokasjoner,kostnad_per_avvist\n"
+        f"{TYPE},300,3,0.2,1.1,ja,ja,2,1,40000\n"
+        "Vanlig,200,14,0.5,0.8,nei,nei,2,,20000\n"
+    )
+    case = small_case(Lokasjoner=sites, Plasstyper=types)
+    assert case.site_names == [SITE, LINK]
+    result = solve(case, verify=VerifyOptions(years=2, replications=2, jobs=1, improve=False))
+    report = write_excel(result, tmp_path / "r.xlsx")
+    template = write_template(case, tmp_path / "mal.xlsx")
+    for path in (report, template):
+        assert formula_cells(path) == [], path
+        texts = {c.value for s in load_workbook(path).worksheets for r in s.iter_rows() for c in r}
+        assert {SITE, LINK, TYPE} <= texts  # the names themselves, as text
+
+
+def test_names_with_markup_characters_are_printed_as_they_are_in_the_pdf(tmp_path):
+    """«A & <B>» is a name, not markup: the report is written and shows it."""
+    from pypdf import PdfReader
+
+    from dimensioning.report import write_pdf
+
+    sites = (
+        "lokasjon,plasser,enerom_med_bad,enerom_uten_bad,dobbeltrom,skjermede_oppholdsrom,basseng,legekontor\n"
+        "A & <B>,6,6,0,0,1,ja,ja\nB,6,2,4,0,0,nei,ja\n"
+    )
+    types = (
+        "plasstype,innleggelser_per_aar,liggetid_dager,maks_avvisning,pleiefaktor,krever_enerom,krever_bad,"
+        "min_enhet,maks_lokasjoner,kostnad_per_avvist\n"
+        "T<1> & co,300,3,0.2,1.1,ja,ja,2,1,40000\nVanlig,200,14,0.5,0.8,nei,nei,2,,20000\n"
+    )
+    alternatives = "alternativ,lokasjon,plasstype,plasser\nI <dag>,A & <B>,T<1> & co,4\nI <dag>,B,Vanlig,6\n"
+    case = small_case(Lokasjoner=sites, Plasstyper=types, Alternativer=alternatives)
+    result = solve(case, verify=VerifyOptions(years=2, replications=2, jobs=1, improve=False))
+    files = write_pdf(result, tmp_path / "pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(files["rapport"]).pages)
+    for name in ("A & <B>", "T<1> & co", "I <dag>"):
+        assert name in text
+    assert "&amp;" not in text
+    assert "&lt;" not in text
