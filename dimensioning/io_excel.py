@@ -167,15 +167,53 @@ def _damaged(path: Path, exc: BaseException) -> InputError:
     return InputError(str(path), [ValidationIssue("-", None, None, message)])
 
 
+# A workbook's parts may not inflate beyond this before it is read (a case workbook is a few MB)
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+
+
+def refuse_zip_bomb(path: Path, archive: zipfile.ZipFile, limit: int = MAX_UNPACKED_BYTES) -> None:
+    """Refuse, before anything is read, a workbook whose parts would inflate beyond ``limit`` bytes.
+
+    The sizes are the ones the zip directory declares; a part that lies about its size is caught
+    by reading it in bounded chunks (:func:`_bounded_read`).
+    """
+    declared = sum(info.file_size for info in archive.infolist())
+    if declared > limit:
+        message = (
+            f"arbeidsboken pakkes ut til {declared // (1024 * 1024)} MB, mer enn de "
+            f"{limit // (1024 * 1024)} MB et inndataark kan være (er et ark fylt med data langt ut?); "
+            "lagre bare arkene som trengs"
+        )
+        raise InputError(str(path), [ValidationIssue("-", None, None, message)])
+
+
+def _bounded_read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int = MAX_UNPACKED_BYTES) -> bytes:
+    """A part's bytes, refusing to inflate more than ``limit`` whatever its declared size."""
+    chunks, total = [], 0
+    with archive.open(info) as part:
+        while chunk := part.read(1 << 20):
+            total += len(chunk)
+            if total > limit:
+                message = f"en del av arbeidsboken pakkes ut til mer enn {limit // (1024 * 1024)} MB"
+                raise InputError(str(archive.filename), [ValidationIssue("-", None, None, message)])
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _open_books(path: Path) -> tuple[Any, Any]:
     """Open the workbook twice when it has formulas: once for values, once for the formulas."""
     try:
         with zipfile.ZipFile(path) as archive:
+            refuse_zip_bomb(path, archive)
             has_formulas = any(
-                b"<f" in archive.read(info) for info in archive.infolist() if info.filename.startswith("xl/worksheets/")
+                b"<f" in _bounded_read(archive, info)
+                for info in archive.infolist()
+                if info.filename.startswith("xl/worksheets/")
             )
         values_book = load_workbook(path, data_only=True)
         formula_book = load_workbook(path, data_only=False) if has_formulas else None
+    except InputError:
+        raise
     except zipfile.BadZipFile as exc:
         message = "filen er ikke en Excel-arbeidsbok (.xlsx), eller den er skadet; lagre den på nytt som .xlsx"
         raise InputError(str(path), [ValidationIssue("-", None, None, message)]) from exc
@@ -430,11 +468,11 @@ def written_as_text(sheet: Any) -> int:
     This is the one place every workbook the tool writes passes through (:func:`save_workbook`).
     """
     count = 0
-    for row in sheet.iter_rows():
-        for cell in row:
-            if cell.data_type == "f":
-                cell.data_type = "s"
-                count += 1
+    # the cells that exist (iter_rows would create every empty cell of the range, changing the file)
+    for cell in sheet._cells.values():  # noqa: SLF001 - openpyxl keeps no public view of its cells
+        if cell.data_type == "f":
+            cell.data_type = "s"
+            count += 1
     return count
 
 

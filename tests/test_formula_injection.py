@@ -78,3 +78,34 @@ def test_names_with_markup_characters_are_printed_as_they_are_in_the_pdf(tmp_pat
         assert name in text
     assert "&amp;" not in text
     assert "&lt;" not in text
+
+
+def test_a_workbook_that_inflates_beyond_the_limit_is_refused_before_it_is_read(tmp_path):
+    """A zip bomb: a small workbook with a part of 300 MB of zeros is refused at once, in bokmål."""
+    import shutil
+    import time
+
+    from click.testing import CliRunner
+
+    from dimensioning.cli import main
+    from dimensioning.examples import drammen_path
+
+    path = tmp_path / "bombe.xlsx"
+    shutil.copy(drammen_path(), path)
+    with (
+        zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive,
+        archive.open("xl/worksheets/sheet99.xml", "w", force_zip64=True) as part,
+    ):
+        block = b"\0" * (1 << 20)
+        for _ in range(300):
+            part.write(block)
+    assert path.stat().st_size < 5 * 1024 * 1024
+    before = path.read_bytes()
+    started = time.perf_counter()
+    result = CliRunner().invoke(main, ["solve", str(path), "--ut", str(tmp_path / "ut.xlsx")])
+    assert time.perf_counter() - started < 20
+    assert result.exit_code == 2
+    assert "pakkes ut til 300 MB, mer enn de 200 MB" in result.output
+    assert "Traceback" not in result.output
+    assert path.read_bytes() == before
+    assert not (tmp_path / "ut.xlsx").exists()
