@@ -822,6 +822,10 @@ def _settings(parameters: pd.DataFrame, issues: list[ValidationIssue]) -> Settin
             f"min_antall_plasser ({values['total_min']}) er større enn maks_antall_plasser ({values['total_max']})"
         )
         issues.append(ValidationIssue("Parametre", None, "verdi", message))
+    start, end = values.get("start_year"), values.get("end_year")
+    if start is not None and end is not None and start > end:
+        message = f"startaar ({start}) er etter sluttaar ({end})"
+        issues.append(ValidationIssue("Parametre", None, "verdi", message))
     if issues:
         return None
     return Settings(**values)

@@ -23,7 +23,16 @@ from .api import solve
 from .case import Case, load_case
 from .cli_nb import install as install_bokmal
 from .cli_nb import option
-from .errors import DimensioningError, InfeasibleError, Interrupted, count_words, file_error, shown
+from .errors import (
+    DimensioningError,
+    InfeasibleError,
+    Interrupted,
+    count_words,
+    file_error,
+    redact_ids,
+    safe_stem,
+    shown,
+)
 from .examples import EXAMPLES, drammen, drammen_path, example, template_case
 from .io_excel import check_output_path, protect_inputs
 from .io_template import write_sweep_template, write_template
@@ -67,12 +76,12 @@ def _handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except DimensioningError as error:
             if debug:
                 raise
-            click.echo(str(error), err=True)
+            click.echo(redact_ids(str(error)), err=True)
             sys.exit(2)
         except OSError as error:
             if debug:
                 raise
-            click.echo(str(file_error(error.filename or "?", error, "lese eller skrive")), err=True)
+            click.echo(redact_ids(str(file_error(error.filename or "?", error, "lese eller skrive"))), err=True)
             sys.exit(1)
         except Exception as error:  # the last resort: a planner never sees a traceback
             if debug:
@@ -80,9 +89,9 @@ def _handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             LOGGER.debug("internal error", exc_info=True)
             message = (
                 f"Intern feil ({type(error).__name__}): {shown(error)}. Dette er en feil i programmet: "
-                "kjør igjen med --debug og send utskriften til utviklerne."
+                "kjør igjen med --feilsok og send utskriften til utviklerne."
             )
-            click.echo(message, err=True)
+            click.echo(redact_ids(message), err=True)
             sys.exit(3)
         finally:
             signal.signal(signal.SIGTERM, previous)
@@ -203,7 +212,7 @@ def out_option(kind: str, help_text: str) -> Callable[[Callable[..., Any]], Call
 @_handle_errors
 def solve_command(input_path: Path | None, out_path: Path | None, dimensjonering: str, verify: bool, seed: int) -> None:
     """Finn optimal fordeling og sammenlign med alternativene i INNDATA (standard: eksempelet Drammen)."""
-    out_path = out_path or DEFAULT_REPORT_DIR / f"{(input_path or drammen_path()).stem}-resultat.xlsx"
+    out_path = out_path or DEFAULT_REPORT_DIR / f"{safe_stem(input_path or drammen_path())}-resultat.xlsx"
     with guarded([input_path or drammen_path()], [out_path], ".xlsx"):
         case = _load(input_path, dimensjonering)
         try:
@@ -254,7 +263,7 @@ def report_command(
     from .report import write_pdf
     from .report.sweep_report import read_sweep_table
 
-    out_dir = out_dir or DEFAULT_REPORT_DIR / f"{(input_path or drammen_path()).stem}-rapport"
+    out_dir = out_dir or DEFAULT_REPORT_DIR / f"{safe_stem(input_path or drammen_path())}-rapport"
     with guarded([input_path or drammen_path(), sweep_path], [out_dir / "rapport.pdf"]):
         case = _load(input_path, dimensjonering)
         sweep_table = read_sweep_table(sweep_path) if sweep_path else None
@@ -386,7 +395,7 @@ def simulate_command(
     dimensjonering: str,
 ) -> None:
     """Simuler en fordeling med sesong, ferier og ledig seng-prinsippet (95 % konfidensintervall)."""
-    out_dir = out_dir or DEFAULT_REPORT_DIR / f"{(input_path or drammen_path()).stem}-simulering"
+    out_dir = out_dir or DEFAULT_REPORT_DIR / f"{safe_stem(input_path or drammen_path())}-simulering"
     with guarded([input_path or drammen_path()], [out_dir / "simulering.xlsx"]):
         _simulate(input_path, alternative, lift, out_dir, dimensjonering, years, replications, seed, jobs)
 
@@ -503,7 +512,7 @@ def plan_command(
     if scenarios_path is not None:
         _plan_scenarios(input_path, scenarios_path, out_path, jobs)
         return
-    out_path = out_path or DEFAULT_REPORT_DIR / f"{(input_path or drammen_path()).stem}-plan.xlsx"
+    out_path = out_path or DEFAULT_REPORT_DIR / f"{safe_stem(input_path or drammen_path())}-plan.xlsx"
     with guarded([input_path or drammen_path()], [out_path], ".xlsx"):
         case = _load(input_path, dimensjonering)
         if case.population.empty or case.rates.empty:
@@ -553,7 +562,7 @@ def _plan_scenarios(input_path: Path | None, scenarios_path: Path, out_path: Pat
     from .report.plan_report import write_plan_sweep_excel
     from .years import plan_sweep
 
-    out_path = out_path or DEFAULT_REPORT_DIR / f"{scenarios_path.stem}-planscenarier.xlsx"
+    out_path = out_path or DEFAULT_REPORT_DIR / f"{safe_stem(scenarios_path)}-planscenarier.xlsx"
     with guarded([scenarios_path, input_path or drammen_path()], [out_path], ".xlsx"):
         base = read_base_tables(input_path)
         scenarios = read_scenarios(scenarios_path, base, years=True)
@@ -647,7 +656,7 @@ def calibrate_command(
     if stays_path is None:
         stays_path = synthetic_stays_path()
         click.echo(f"Ingen oppholdsfil oppgitt: bruker det syntetiske eksempelet ({stays_path.name}).", err=True)
-    out_path = out_path or DEFAULT_REPORT_DIR / f"{stays_path.stem}-kalibrert.xlsx"
+    out_path = out_path or DEFAULT_REPORT_DIR / f"{safe_stem(stays_path)}-kalibrert.xlsx"
     details = out_path.with_name(f"{out_path.stem}-beregning.xlsx")
     cutoff = None
     if until:
@@ -734,7 +743,7 @@ def check_command(
     from .report.simulation_report import check_figure, write_simulation_excel, write_simulation_figures
     from .simulate import analytic_check
 
-    out_dir = out_dir or DEFAULT_REPORT_DIR / f"{(input_path or drammen_path()).stem}-sjekk"
+    out_dir = out_dir or DEFAULT_REPORT_DIR / f"{safe_stem(input_path or drammen_path())}-sjekk"
     with guarded([input_path or drammen_path()], [out_dir / "sjekk.xlsx"]):
         case, name, allocation, options = _simulation_setup(
             input_path, alternative, dimensjonering, years=years, replications=replications, seed=seed, jobs=jobs
@@ -867,7 +876,7 @@ def sweep_command(
     from .report.sweep_report import write_sweep_excel, write_sweep_figures
     from .sweep import sweep
 
-    out_path = out_path or DEFAULT_REPORT_DIR / f"{scenarios_path.stem}-resultat.xlsx"
+    out_path = out_path or DEFAULT_REPORT_DIR / f"{safe_stem(scenarios_path)}-resultat.xlsx"
     journal = out_path.with_name(out_path.name + ".delvis.jsonl")
     with guarded([scenarios_path, base_path or drammen_path()], [out_path], ".xlsx"):
         check_output_path(journal)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError, ValidationIssue, shown
+from .errors import InputError, ValidationIssue, national_id_valid, shown
 from .io_excel import check_input_file, read_workbook_checked
 
 STAYS_SHEET = "Opphold"
@@ -38,33 +38,20 @@ HOW_TO_PSEUDONYMISE = (
     "igjen hos kommunen), eller eksporter uten fødselsnummer fra fagsystemet. Verken meldingen eller "
     "noen utdata gjengir verdien."
 )
-_WEIGHTS_1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
-_WEIGHTS_2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
 
 def looks_like_national_id(value: object) -> bool:
     """True for 11 digits whose two check digits are valid (fødselsnummer and D-nummer alike).
 
-    The check digits are the modulus-11 control digits of the Norwegian identity number
-    (Skatteetaten): ``k1 = 11 - (Σ w1·d mod 11)``, ``k2 = 11 - (Σ w2·d mod 11)``, 11 read as 0 and
-    10 as invalid. About one random 11-digit number in 120 passes by chance.
+    See :func:`~dimensioning.errors.national_id_valid`; an Excel number that lost its leading zero
+    (10 digits) is read with it.
     """
     text = str(value).strip().replace(" ", "")
     if isinstance(value, float) and value.is_integer():
         text = str(int(value))
     if len(text) == 10 and text.isdigit():  # Excel drops a leading zero of a number
         text = "0" + text
-    if len(text) != 11 or not text.isdigit():
-        return False
-    digits = [int(c) for c in text]
-
-    def control(weights: tuple[int, ...], values: list[int]) -> int | None:
-        rest = 11 - sum(w * d for w, d in zip(weights, values, strict=True)) % 11
-        return 0 if rest == 11 else (None if rest == 10 else rest)
-
-    first = control(_WEIGHTS_1, digits[:9])
-    second = control(_WEIGHTS_2, digits[:10])
-    return first == digits[9] and second == digits[10]
+    return national_id_valid(text)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .case import Case
+from .errors import InputError, ValidationIssue
 from .evaluate import Evaluation, evaluate, targets_hold
 from .model import BuildOptions, build_model, model_data, update_params
 from .model.multiyear import CapacityOption, build_plan_model, opened_options, option_beds_by_site, year_weights
@@ -56,6 +57,12 @@ def planning_years(case: Case) -> list[int]:
     end = case.settings.end_year or years[-1]
     chosen = list(range(start, end + 1, max(1, int(case.settings.plan_step_years))))
     return chosen if chosen[-1] == end else [*chosen, end]
+
+
+def calibration_year(case: Case) -> int:
+    """The year whose demand is ``innleggelser_per_aar``: ``startaar``, else the first year of ``Befolkning``."""
+    years = sorted(int(y) for y in case.population["year"].unique())
+    return int(case.settings.start_year or years[0])
 
 
 def population_by_year(case: Case, years: list[int]) -> pd.DataFrame:
@@ -87,16 +94,26 @@ def demand_by_year(case: Case, years: list[int] | None = None) -> pd.DataFrame:
         relative to the start year).
     """
     years = years or planning_years(case)
-    population = population_by_year(case, years)
+    base_year = calibration_year(case)
+    population = population_by_year(case, [base_year, *years])
     rows = []
     for t in case.bed_type_names:
         rates = case.rates[case.rates["bed_type"] == t]
         weights = rates.set_index("age_group")["admissions_per_1000"]
-        raw = population[weights.index].to_numpy() @ weights.to_numpy() / 1000.0
-        growth = raw / raw[0] if raw[0] > 0 else np.ones(len(years))
+        raw_all = population[weights.index].to_numpy() @ weights.to_numpy() / 1000.0
+        base, raw = raw_all[0], raw_all[1:]
+        if base <= 0:
+            message = (
+                f"plasstypen «{t}» har ingen innleggelser i {base_year} etter «Befolkning» og «Rater» "
+                "(befolkning eller rater er 0): veksten fram til årene i planen kan ikke regnes"
+            )
+            raise InputError("Befolkning", [ValidationIssue("Befolkning", None, "innbyggere", message)])
+        # demand in a year depends only on that year: growth is counted from the start year, whose
+        # demand is innleggelser_per_aar, whichever years are planned
+        growth = raw / base
         change = float(rates["los_change_per_year"].iloc[0]) if len(rates) else 0.0
         arrivals = float(case.bed_types.at[t, "arrivals_per_year"]) * growth
-        los = float(case.bed_types.at[t, "los_days"]) * (1.0 + change) ** (np.asarray(years) - years[0])
+        los = float(case.bed_types.at[t, "los_days"]) * (1.0 + change) ** (np.asarray(years) - base_year)
         for i, year in enumerate(years):
             rows.append(
                 {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zipfile
 
+import pytest
 from openpyxl import load_workbook
 
 from dimensioning import solve, write_excel
@@ -109,3 +110,61 @@ def test_a_workbook_that_inflates_beyond_the_limit_is_refused_before_it_is_read(
     assert "Traceback" not in result.output
     assert path.read_bytes() == before
     assert not (tmp_path / "ut.xlsx").exists()
+
+
+def test_start_year_after_end_year_is_named_not_an_internal_error():
+    from dimensioning.errors import InputError
+
+    with pytest.raises(InputError) as caught:
+        small_case(Parametre="navn,verdi\ntotalt_antall_plasser,10\nstartaar,2035\nsluttaar,2030\n")
+    assert "startaar (2035) er etter sluttaar (2030)" in str(caught.value)
+
+
+def test_demand_in_a_year_does_not_depend_on_which_years_are_planned(drammen_case):
+    """`dimension plan --aar 2040` once took 2040 as the start year, with today's demand."""
+    from dimensioning.years import demand_by_year
+
+    alone = demand_by_year(drammen_case, [2040]).set_index("bed_type")
+    pair = demand_by_year(drammen_case, [2025, 2040])
+    pair = pair[pair["year"] == 2040].set_index("bed_type")
+    full = demand_by_year(drammen_case)
+    full = full[full["year"] == 2040].set_index("bed_type")
+    for column in ("arrivals_per_year", "los_days", "growth"):
+        assert alone[column].to_numpy() == pytest.approx(pair[column].to_numpy(), rel=1e-12)
+        assert alone[column].to_numpy() == pytest.approx(full[column].to_numpy(), rel=1e-12)
+    assert (alone["growth"] > 1.2).all()  # 2040 is not today's demand
+
+
+def test_identity_numbers_are_taken_out_of_messages_and_derived_file_names(tmp_path, monkeypatch):
+    """A fødselsnummer in a stay file's name, or with a dash or spaces in a message, is never printed."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from dimensioning.cli import main
+    from dimensioning.errors import redact_ids, safe_stem
+    from dimensioning.examples import drammen_path
+
+    fnr = "01019010046"
+    assert redact_ids(f"Bråta {fnr}") == "Bråta [fødselsnummer fjernet]"
+    for spelling in ("010190-10046", "010190 10046", "010190.10046", "1019010046"):
+        assert redact_ids(f"x {spelling} y") == "x [fødselsnummer fjernet] y", spelling
+    assert redact_ids("146 plasser, 12345678901") == "146 plasser, 12345678901"  # check digits invalid
+    assert safe_stem(f"opphold-{fnr}.csv") == "opphold-x"
+    # the --case workbook's name: the default outputs are named without it, and nothing printed has it
+    case = tmp_path / f"drammen-{fnr}.xlsx"
+    shutil.copy(drammen_path(), case)
+    runner = CliRunner()
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["solve", str(case), "--ikke-verifiser"])
+    assert result.exit_code == 0, result.output
+    written = [p.name for p in (tmp_path / "reports").iterdir()]
+    assert written == ["drammen-x-resultat.xlsx"]
+    assert fnr not in result.output
+    # a broken workbook with the number in its name: the message names the file without it
+    broken = tmp_path / f"feil-{fnr}.xlsx"
+    broken.write_bytes(b"not a workbook")
+    result = runner.invoke(main, ["solve", str(broken)])
+    assert result.exit_code == 2
+    assert fnr not in result.output
+    assert "[fødselsnummer fjernet]" in result.output
