@@ -51,6 +51,7 @@ from scipy import optimize, special, stats
 
 from . import queueing
 from .case import Case
+from .errors import InputError, ValidationIssue
 from .schema import MONTHS
 from .seasons import DAYS, MONTH_OF_DAY, type_open_share
 from .stays import Stays
@@ -95,6 +96,10 @@ class Calibration:
         return f"{self.first_day:%d.%m.%Y}-{self.last_day:%d.%m.%Y}"
 
 
+# the shortest record that is calibrated: a season needs months, a trend two halves
+MIN_RECORD_DAYS = 90
+
+
 def calibrate(stays: Stays, case: Case, until: pd.Timestamp | None = None) -> Calibration:
     """Estimate demand, length of stay, season, trend and waits per bed type (module docstring).
 
@@ -110,6 +115,12 @@ def calibrate(stays: Stays, case: Case, until: pd.Timestamp | None = None) -> Ca
     frame = frame[frame["admitted"] <= last].copy()
     frame.loc[frame["discharged"] > last, "discharged"] = pd.NaT
     days = pd.date_range(first, last, freq="D")
+    if len(days) < MIN_RECORD_DAYS or frame.empty:
+        message = (
+            f"oppholdene dekker {len(days)} dager; kalibreringen trenger minst {MIN_RECORD_DAYS} dager "
+            "(helst to år, så sesongen kan skilles fra tilfeldigheter)"
+        )
+        raise InputError("opphold", [ValidationIssue("Opphold", None, "innskrevet", message)])
     years = len(days) / 365.25
     shares = type_open_share(case)
     beds_then = _beds_then(case, frame, days)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError, ValidationIssue, national_id_valid, shown
+from .errors import InputError, ValidationIssue, national_id_valid, redact_ids, shown
 from .io_excel import check_input_file, read_workbook_checked
 
 STAYS_SHEET = "Opphold"
@@ -210,17 +210,17 @@ def _read_rows(path: Path) -> tuple[str, list[tuple[int, dict]]]:
 def _read_csv(path: Path) -> list[tuple[int, dict]]:
     """CSV rows keyed by the first line, with the delimiter and encoding a Norwegian Excel uses."""
     raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
+    text = _decoded(path, raw)
     sample = text[:4096]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=";,\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    lines = list(reader)
+    try:
+        lines = list(csv.reader(io.StringIO(text), dialect))
+    except csv.Error as exc:
+        message = "filen kan ikke leses som CSV (en celle eller linje er ødelagt); lagre den på nytt fra Excel"
+        raise InputError(redact_ids(path.name), [ValidationIssue("-", None, None, message)]) from exc
     if not lines:
         return []
     header = [_header(h) for h in lines[0]]
@@ -228,6 +228,33 @@ def _read_csv(path: Path) -> list[tuple[int, dict]]:
     for number, line in enumerate(lines[1:], start=2):
         rows.append((number, {h: (v if v.strip() else None) for h, v in zip(header, line, strict=False)}))
     return rows
+
+
+def _decoded(path: Path, raw: bytes) -> str:
+    """The text of a CSV file as Norwegian Excel saves it: UTF-16 («Unicode-tekst»), UTF-8 or Windows-1252.
+
+    Bytes that are none of these (a binary file named .csv) are refused with the file's name.
+    """
+    text = None
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
+            text = None
+    else:
+        for encoding in ("utf-8-sig", "cp1252"):
+            try:
+                text = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+    if text is None or "\x00" in text:
+        message = (
+            "filen er ikke tekst i et kjent tegnsett (UTF-8, UTF-16 eller Windows-1252); lagre den fra Excel "
+            "som «CSV UTF-8 (kommaseparert)» eller som .xlsx"
+        )
+        raise InputError(redact_ids(path.name), [ValidationIssue("-", None, None, message)])
+    return text
 
 
 def _header(text: object) -> str:

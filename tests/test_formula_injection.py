@@ -168,3 +168,27 @@ def test_identity_numbers_are_taken_out_of_messages_and_derived_file_names(tmp_p
     assert result.exit_code == 2
     assert fnr not in result.output
     assert "[fødselsnummer fjernet]" in result.output
+
+
+def test_stay_files_saved_as_unicode_text_or_random_bytes_get_a_message(tmp_path):
+    """Excel's «Unicode-tekst» (UTF-16) is read; bytes that are no text are refused by name, never an internal error."""
+    from click.testing import CliRunner
+
+    from dimensioning.cli import main
+
+    text = (
+        "pasient;plasstype;lokasjon;innskrevet;utskrevet\n"
+        "P1;KAD;Drammen helsehus;01.01.2024;04.01.2024\n"
+        "P2;KAD;Drammen helsehus;02.01.2024;03.01.2024\n"
+    )
+    unicode_text = tmp_path / "opphold-utf16.csv"
+    unicode_text.write_bytes(text.encode("utf-16"))
+    noise = tmp_path / "stoy.csv"
+    noise.write_bytes(bytes(range(256)) * 40)
+    runner = CliRunner()
+    for path in (unicode_text, noise):
+        result = runner.invoke(main, ["kalibrer", str(path), "--ut", str(tmp_path / f"{path.stem}-ut.xlsx")])
+        assert "Intern feil" not in result.output, result.output
+        assert "Traceback" not in result.output
+    assert result.exit_code == 2
+    assert "ikke tekst i et kjent tegnsett" in result.output
