@@ -12,7 +12,7 @@ import errno
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +106,20 @@ def redact_ids(text: str) -> str:
         return REDACTED if national_id_valid(digits) else match.group(0)
 
     return _ID_RUN.sub(replace, str(text))
+
+
+def contains_national_id(value: object) -> bool:
+    """True when a cell holds a national identity number anywhere, in any common spelling.
+
+    With spaces, dots or dashes (``010190-12345``), after a letter prefix (``P01019012345``) or a
+    date, or as an Excel number that lost its leading zero; D- and H-numbers pass the same check.
+    """
+    if value is None or isinstance(value, bool | datetime | date | time | timedelta):
+        return False  # a typed date or time holds no identity number (its text would look like digits)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    return redact_ids(text) != text
 
 
 def safe_stem(path: Path | str) -> str:

@@ -32,6 +32,10 @@ def _parse_yes_no(value: Any) -> bool:
     raise PydanticCustomError("ja_nei", "må være «ja» eller «nei», fikk «{value}»", {"value": shown(value)})
 
 
+# the longest name of a site, type or alternative (a report must be able to lay it out)
+MAX_NAME_CHARS = 100
+
+
 def _parse_name(value: Any) -> str:
     """Names are NFC-normalised, trimmed strings; numbers become text; invisible characters are refused."""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -39,6 +43,12 @@ def _parse_name(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise PydanticCustomError("navn", "må være en tekst som ikke er tom")
     text = " ".join(unicodedata.normalize("NFC", value).split())
+    if len(text) > MAX_NAME_CHARS:
+        raise PydanticCustomError(
+            "navn_lang",
+            "navnet har {n} tegn; høyst {most} er tillatt (det skal stå i tabeller og figurer)",
+            {"n": len(text), "most": MAX_NAME_CHARS},
+        )
     if has_invisible(text):
         raise PydanticCustomError(
             "usynlig",

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError, ValidationIssue, national_id_valid, redact_ids, shown
+from .errors import InputError, ValidationIssue, contains_national_id, national_id_valid, redact_ids, shown
 from .io_excel import check_input_file, read_workbook_checked
 
 STAYS_SHEET = "Opphold"
@@ -106,11 +106,18 @@ def read_stays(path: str | Path, bed_types: list[str], sites: list[str]) -> Stay
     if len(body) > MAX_STAYS:
         message = f"{len(body)} opphold er flere enn de {MAX_STAYS} verktøyet leser; del opp perioden"
         raise InputError(str(path), [ValidationIssue(sheet, None, None, message)])
-    ids = [r for r, cells in body if looks_like_national_id(cells.get("pasient"))]
+    # every cell of every column, in every spelling (the value is never repeated)
+    ids = [
+        (r, column)
+        for r, cells in body
+        for column, value in cells.items()
+        if looks_like_national_id(value) or contains_national_id(value)
+    ]
     if ids:
-        rows_text = ", ".join(str(r) for r in ids[:5]) + (" …" if len(ids) > 5 else "")
+        columns_hit = list(dict.fromkeys(column for _, column in ids))
+        rows_text = ", ".join(str(r) for r, _ in ids[:5]) + (" …" if len(ids) > 5 else "")
         message = f"{HOW_TO_PSEUDONYMISE} (rad {rows_text})"
-        raise InputError(str(path), [ValidationIssue(sheet, None, "pasient", message)])
+        raise InputError(redact_ids(str(path)), [ValidationIssue(sheet, None, ", ".join(columns_hit), message)])
     known_types, known_sites = set(bed_types), set(sites)
     records = []
     for excel_row, cells in body:

@@ -296,3 +296,33 @@ def test_cut_off_date_leaves_later_stays_out_and_opens_those_still_in(tmp_path):
     assert bad.exit_code == 2
     assert "--til-og-med" in bad.output
     assert not refused.exists()
+
+
+@pytest.mark.parametrize(
+    ("column", "spelling"),
+    [
+        ("pasient", "150765-00565"),
+        ("pasient", "P15076500565"),
+        ("pasient", "150765 00565"),
+        ("lokasjon", "A 15076500565"),
+        ("kommentar", "ringt 150765.00565"),
+        ("innskrevet", "03.01.2024 15076500565"),
+    ],
+)
+def test_identity_numbers_in_any_spelling_or_column_are_refused(tmp_path, column, spelling):
+    """With a dash, space or dot, a letter prefix, after a date, or in an extra column: refused, never echoed."""
+    case = small_case(**KNOWN)
+    frame = _record(case, 1).head(30).copy()
+    if column not in frame.columns:
+        frame[column] = ""
+    frame[column] = frame[column].astype(object)
+    frame.loc[4, column] = spelling
+    path = tmp_path / "opphold.xlsx"
+    _write(frame, path)
+    with pytest.raises(InputError) as caught:
+        read_stays(path, case.bed_type_names, case.site_names)
+    message = str(caught.value)
+    assert "fødselsnumre" in message
+    assert column in message
+    assert "15076500565" not in message
+    assert spelling not in message

@@ -192,3 +192,18 @@ def test_stay_files_saved_as_unicode_text_or_random_bytes_get_a_message(tmp_path
         assert "Traceback" not in result.output
     assert result.exit_code == 2
     assert "ikke tekst i et kjent tegnsett" in result.output
+
+
+def test_a_name_too_long_to_lay_out_is_refused_at_its_cell():
+    from dimensioning.errors import InputError
+
+    long_name = "Lokasjon " + "x" * 10_000
+    sites = (
+        "lokasjon,plasser,enerom_med_bad,enerom_uten_bad,dobbeltrom,skjermede_oppholdsrom,basseng,legekontor\n"
+        f"{long_name},6,6,0,0,1,ja,ja\nB,6,2,4,0,0,nei,ja\n"
+    )
+    with pytest.raises(InputError) as caught:
+        small_case(Lokasjoner=sites)
+    text = str(caught.value)
+    assert "ark «Lokasjoner», rad 2, kolonne «lokasjon»: navnet har 10009 tegn; høyst 100 er tillatt" in text
+    assert long_name not in text
