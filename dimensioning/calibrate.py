@@ -52,7 +52,8 @@ from scipy import optimize, special, stats
 from . import queueing
 from .case import Case
 from .errors import InputError, ValidationIssue
-from .schema import MONTHS
+from .labels import number
+from .schema import MIN_LOS_DAYS, MONTHS
 from .seasons import DAYS, MONTH_OF_DAY, type_open_share
 from .stays import Stays
 
@@ -115,7 +116,10 @@ def calibrate(stays: Stays, case: Case, until: pd.Timestamp | None = None) -> Ca
     frame = frame[frame["admitted"] <= last].copy()
     frame.loc[frame["discharged"] > last, "discharged"] = pd.NaT
     days = pd.date_range(first, last, freq="D")
-    if len(days) < MIN_RECORD_DAYS or frame.empty:
+    if frame.empty:
+        message = f"ingen opphold er innskrevet til og med {last:%d.%m.%Y} (se --til-og-med)"
+        raise InputError("opphold", [ValidationIssue("Opphold", None, "innskrevet", message)])
+    if len(days) < MIN_RECORD_DAYS:
         message = (
             f"oppholdene dekker {len(days)} dager; kalibreringen trenger minst {MIN_RECORD_DAYS} dager "
             "(helst to år, så sesongen kan skilles fra tilfeldigheter)"
@@ -132,6 +136,13 @@ def calibrate(stays: Stays, case: Case, until: pd.Timestamp | None = None) -> Ca
             rows.append({**row, "note": f"for få opphold ({len(own)}): verdiene i caset beholdes"})
             continue
         los = _fit_los(own, last)
+        if not np.isfinite(los["los_days"]) or los["los_days"] < MIN_LOS_DAYS:
+            note = (
+                f"oppholdene er i snitt kortere enn {number(MIN_LOS_DAYS, 1)} døgn (samme dag inn og ut?): "
+                "liggetiden kan ikke beregnes, verdiene i caset beholdes"
+            )
+            rows.append({**row, "note": note})
+            continue
         month_counts, exposure = _monthly(own, days)
         carried = len(own) / years
         low, high = _poisson_interval(len(own))
@@ -191,6 +202,10 @@ def calibrate(stays: Stays, case: Case, until: pd.Timestamp | None = None) -> Ca
         closed = (own["discharged"] - own["admitted"]).dt.days.dropna().astype(int)
         counts = closed.value_counts().sort_index()
         histograms += [{"bed_type": t, "days": int(d), "stays": int(n)} for d, n in counts.items()]
+    if not seasonal:  # no type could be estimated: say why instead of writing an empty calibration
+        reasons = "; ".join(f"{r['bed_type']}: {r['note']}" for r in rows)
+        message = f"ingen plasstype kan kalibreres fra denne filen ({reasons})"
+        raise InputError("opphold", [ValidationIssue("Opphold", None, None, message)])
     return Calibration(
         estimates=pd.DataFrame(rows),
         seasonal=pd.DataFrame(seasonal),
@@ -347,6 +362,8 @@ def _offered_by_month(
             blocking = queueing.erlang_b_continuous(shares * beds, np.full(shares.size, rate * los))
             return float(np.mean(rate * (1.0 - blocking))) - target
 
+        if gap(carried[m]) >= 0:  # nobody turned away at this load (e.g. stays shorter than a day)
+            continue
         high = carried[m] * 2.0
         while gap(high) < 0 and high < carried[m] * 1e4:
             high *= 2.0

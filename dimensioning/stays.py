@@ -28,6 +28,8 @@ STAYS_SHEET = "Opphold"
 REQUIRED = ("pasient", "plasstype", "lokasjon", "innskrevet", "utskrevet")
 OPTIONAL = ("meldt_utskrivningsklar",)
 DATE_COLUMNS = ("innskrevet", "utskrevet", "meldt_utskrivningsklar")
+# a discharge this long after the last admission in the file is taken for a typing error
+MAX_DAYS_AFTER_LAST_ADMISSION = 366
 MAX_STAYS = 2_000_000
 EARLIEST = datetime.date(1990, 1, 1)
 LATEST = datetime.date(2100, 12, 31)
@@ -155,6 +157,20 @@ def read_stays(path: str | Path, bed_types: list[str], sites: list[str]) -> Stay
             message = f"meldt utskrivningsklar {ready:%d.%m.%Y} er mer enn et år før innskrevet"
             issues.append(ValidationIssue(sheet, excel_row, "meldt_utskrivningsklar", message))
         records.append(record)
+    # a date long after every admission is a typing error (2100 for 2010), not a stay: it would
+    # stretch the record's period over decades
+    admissions = [r["innskrevet"] for r in records if r.get("innskrevet")]
+    if admissions:
+        latest = max(admissions)
+        for r in records:
+            for column in ("utskrevet", "meldt_utskrivningsklar"):
+                value = r.get(column)
+                if value and (value - latest).days > MAX_DAYS_AFTER_LAST_ADMISSION:
+                    message = (
+                        f"{value:%d.%m.%Y} er mer enn et år etter siste innskrivning i filen "
+                        f"({latest:%d.%m.%Y}): skrivefeil i årstallet?"
+                    )
+                    issues.append(ValidationIssue(sheet, r["row"], column, message))
     if issues:
         raise InputError(str(path), issues)
     frame = pd.DataFrame(records)

@@ -1,4 +1,4 @@
-"""User text is written as text: no workbook the tool writes holds a formula that came from a name."""
+"""Untrusted input: user text written as text, identity numbers never echoed, bad files refused by name (issue 20)."""
 
 from __future__ import annotations
 
@@ -207,3 +207,51 @@ def test_a_name_too_long_to_lay_out_is_refused_at_its_cell():
     text = str(caught.value)
     assert "ark «Lokasjoner», rad 2, kolonne «lokasjon»: navnet har 10009 tegn; høyst 100 er tillatt" in text
     assert long_name not in text
+
+
+def _synthetic_record(tmp_path, edit, name):
+    from openpyxl import load_workbook as load
+
+    from dimensioning.examples import SYNTHETIC_STAYS, _data_dir
+
+    book = load(_data_dir() / SYNTHETIC_STAYS)
+    sheet = book["Opphold"]
+    header = [c.value for c in sheet[1]]
+    edit(sheet, header)
+    path = tmp_path / name
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("case", ["discharge-2100", "zero-length", "cut-off-before-every-stay"])
+def test_stay_records_that_cannot_be_calibrated_get_a_message_not_an_internal_error(tmp_path, case):
+    import datetime
+
+    from click.testing import CliRunner
+
+    from dimensioning.cli import main
+
+    def in_2100(sheet, header):
+        sheet.cell(row=5, column=header.index("utskrevet") + 1, value=datetime.datetime(2100, 1, 1))
+
+    def same_day(sheet, header):
+        admitted, discharged = header.index("innskrevet") + 1, header.index("utskrevet") + 1
+        for row in range(2, sheet.max_row + 1):
+            sheet.cell(row=row, column=discharged, value=sheet.cell(row=row, column=admitted).value)
+
+    edits = {"discharge-2100": in_2100, "zero-length": same_day, "cut-off-before-every-stay": lambda s, h: None}
+    path = _synthetic_record(tmp_path, edits[case], f"{case}.xlsx")
+    args = ["kalibrer", str(path), "--ut", str(tmp_path / "ny.xlsx")]
+    if case == "cut-off-before-every-stay":
+        args += ["--til-og-med", "01.01.2000"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "Intern feil" not in result.output
+    assert "Traceback" not in result.output
+    expected = {
+        "discharge-2100": "rad 5, kolonne «utskrevet»: 01.01.2100 er mer enn et år etter siste innskrivning",
+        "zero-length": "ingen plasstype kan kalibreres",
+        "cut-off-before-every-stay": "ingen opphold er innskrevet til og med 01.01.2000",
+    }[case]
+    assert expected in result.output
+    assert not list(tmp_path.glob("ny*"))
