@@ -34,7 +34,7 @@ from .errors import (
     shown,
 )
 from .examples import EXAMPLES, drammen, drammen_path, example, template_case
-from .io_excel import check_output_path, protect_inputs
+from .io_excel import check_output_path, outputs_together, protect_inputs
 from .io_template import write_sweep_template, write_template
 from .labels import (
     holds_sentence,
@@ -67,7 +67,8 @@ def _handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
         previous = signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
         try:
-            return command(*args, **kwargs)
+            with outputs_together():  # a command's files appear together or not at all
+                return command(*args, **kwargs)
         except (KeyboardInterrupt, Interrupted):
             if debug:
                 raise

@@ -39,7 +39,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .errors import InputError, OutputError, ValidationIssue, file_error, shown, visible
+from .errors import DimensioningError, InputError, Interrupted, OutputError, ValidationIssue, file_error, shown, visible
 from .schema import ABOUT_FIELDS, SHEETS, column_doc
 
 RawRow = tuple[int, dict[str, Any]]
@@ -580,6 +580,40 @@ def check_output_path(path: str | Path, suffix: str | None = None) -> Path:
     return path
 
 
+# the outputs written so far by the command running, with what each path held before (None: nothing)
+_WRITTEN: contextvars.ContextVar[list[tuple[Path, bytes | None]] | None] = contextvars.ContextVar(
+    "written_outputs", default=None
+)
+
+
+@contextlib.contextmanager
+def outputs_together() -> Iterator[None]:
+    """A command's outputs appear together or not at all.
+
+    Every file written inside (through :func:`write_bytes_atomic`) is noted with what its path held
+    before. If the command then fails for a reason a planner cannot fix by reading the outputs (a
+    disk or file error, an interruption, an internal error), every one of them is taken back: new
+    files removed, replaced files restored. A command that ends with a message about the case
+    (no solution, bad input) keeps what it wrote on purpose.
+    """
+    written: list[tuple[Path, bytes | None]] = []
+    token = _WRITTEN.set(written)
+    try:
+        yield
+    except BaseException as error:
+        keeps = isinstance(error, DimensioningError) and not isinstance(error, OutputError | Interrupted)
+        if not keeps:
+            for path, previous in reversed(written):
+                with contextlib.suppress(OSError):
+                    if previous is None:
+                        path.unlink(missing_ok=True)
+                    else:
+                        path.write_bytes(previous)
+        raise
+    finally:
+        _WRITTEN.reset(token)
+
+
 def write_bytes_atomic(data: bytes, path: str | Path) -> Path:
     """Write bytes to ``path`` through a temporary file in the same folder and an atomic rename.
 
@@ -600,6 +634,9 @@ def write_bytes_atomic(data: bytes, path: str | Path) -> Path:
             temp.flush()
             os.fsync(temp.fileno())
         Path(temp_name).chmod(0o644)  # mkstemp makes 0600; outputs are ordinary readable files
+        written = _WRITTEN.get()
+        if written is not None and all(p != path for p, _ in written):
+            written.append((path, path.read_bytes() if path.is_file() else None))
         Path(temp_name).replace(path)
     except OSError as exc:
         if temp_name:
