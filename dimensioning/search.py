@@ -292,7 +292,7 @@ class Search:
         for _ in range(self.options.max_repair_steps):
             if state.holds:
                 break
-            missing = [r.bed_type for r in state.table.itertuples() if not _holds_row(r)]
+            missing = _missing_types(state.table)
             neighbours = self.rule_neighbours(state, missing)
             candidates = [self.state(state.allocation, r, text) for r, text in neighbours]
             candidates += [self.state(a, state.rule, text) for a, text in self.moves(state, missing)]
@@ -336,21 +336,29 @@ class Search:
         return None
 
 
+def excess_by_type(table: pd.DataFrame) -> pd.Series:
+    """Per type (table order), how far its simulated share and mean wait are above their targets, relative.
+
+    0 where both hold (point estimates); no target (``maks_avvisning`` 1, no ``maks_ventetid_dager``)
+    counts as holding.
+    """
+    values = [
+        (_relative_excess(r.blocking_sim, r.max_blocking) if r.max_blocking < 1 else 0.0)
+        + _relative_excess(r.mean_wait_sim, r.max_mean_wait_days)
+        for r in table.itertuples()
+    ]
+    return pd.Series(values, index=table["bed_type"].to_numpy(), dtype=float)
+
+
 def shortfall(table: pd.DataFrame) -> tuple[int, float]:
     """Types missing a target (point estimates) and the sum of their relative excesses."""
-    missing, excess = 0, 0.0
-    for r in table.itertuples():
-        share = _relative_excess(r.blocking_sim, r.max_blocking) if r.max_blocking < 1 else 0.0
-        wait = _relative_excess(r.mean_wait_sim, r.max_mean_wait_days)
-        if share > 0 or wait > 0:
-            missing += 1
-            excess += share + wait
-    return missing, excess
+    excess = excess_by_type(table)
+    return int((excess > 0).sum()), float(excess.sum())
 
 
-def _holds_row(r: object) -> bool:
-    share = r.max_blocking >= 1 or _relative_excess(r.blocking_sim, r.max_blocking) <= 0
-    return share and _relative_excess(r.mean_wait_sim, r.max_mean_wait_days) <= 0
+def _missing_types(table: pd.DataFrame) -> list[str]:
+    excess = excess_by_type(table)
+    return list(excess.index[excess > 0])
 
 
 def _relative_excess(value: float, target: float) -> float:
@@ -363,17 +371,8 @@ def _relative_excess(value: float, target: float) -> float:
 
 
 def _worst_type(table: pd.DataFrame) -> str:
-    """The type that misses its target by the most (relative)."""
-    scores = [
-        (
-            _relative_excess(r.blocking_sim, r.max_blocking) if r.max_blocking < 1 else 0.0,
-            _relative_excess(r.mean_wait_sim, r.max_mean_wait_days),
-            -i,
-            r.bed_type,
-        )
-        for i, r in enumerate(table.itertuples())
-    ]
-    return max(scores, key=lambda s: (s[0] + s[1], s[2]))[3]
+    """The type that misses its target by the most (relative; the first in table order on a tie)."""
+    return str(excess_by_type(table).idxmax())
 
 
 def _finite(value: float) -> float:

@@ -253,7 +253,7 @@ def verified_plan(
     plan, _ = min(tried, key=lambda pair: _shortfall(pair[1]))
     record, search = _search(case, plan, rule, options, verify)
     state = record.state
-    simulated = simulated_table(case, state.allocation, OPTIMUM, verify, sharing=state.rule)
+    simulated = state.table  # the judge's simulation of this very plan and rule (not run again)
     iterations = pd.concat(rows, ignore_index=True)[ITERATION_COLUMNS]
     larger = None if record.larger is None else (record.larger.allocation, record.larger.rule)
     verification = Verification(

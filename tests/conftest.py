@@ -86,3 +86,21 @@ def scenario_book(tmp_path, rows=None, grid=None, name="s.xlsx"):
     path = tmp_path / name
     workbook.save(path)
     return path
+
+
+def run_with_file_limit(args: list[str], limit_bytes: int, timeout: float = 300):
+    """Run ``dimension ARGS`` in a child process whose files may not grow beyond ``limit_bytes`` (a full disk)."""
+    import resource
+    import subprocess
+    import sys
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+
+    return subprocess.run(
+        [sys.executable, "-c", "from dimensioning._entry import run; run()", *args],
+        preexec_fn=limit,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -139,15 +139,23 @@ def test_national_identity_numbers_are_recognised():
     assert not looks_like_national_id("1507650056")
 
 
-def test_a_file_with_national_identity_numbers_is_refused_without_repeating_them(tmp_path):
+def _refusal(tmp_path, column: str, value: str, index: int, rows: int) -> tuple[str, object]:
+    """The message a stay file gets with ``value`` in one cell (a new column if needed), and the file."""
     case = small_case(**KNOWN)
-    frame = _record(case, 1).head(50).copy()
-    frame.loc[7, "pasient"] = "15076500565"
+    frame = _record(case, 1).head(rows).copy()
+    if column not in frame.columns:
+        frame[column] = ""
+    frame[column] = frame[column].astype(object)
+    frame.loc[index, column] = value
     path = tmp_path / "opphold.xlsx"
     _write(frame, path)
     with pytest.raises(InputError) as caught:
         read_stays(path, case.bed_type_names, case.site_names)
-    message = str(caught.value)
+    return str(caught.value), path
+
+
+def test_a_file_with_national_identity_numbers_is_refused_without_repeating_them(tmp_path):
+    message, path = _refusal(tmp_path, "pasient", "15076500565", 7, 50)
     assert "fødselsnumre" in message
     assert "rad 9" in message  # the row is named (header is row 1)
     assert "15076500565" not in message
@@ -311,17 +319,7 @@ def test_cut_off_date_leaves_later_stays_out_and_opens_those_still_in(tmp_path):
 )
 def test_identity_numbers_in_any_spelling_or_column_are_refused(tmp_path, column, spelling):
     """With a dash, space or dot, a letter prefix, after a date, or in an extra column: refused, never echoed."""
-    case = small_case(**KNOWN)
-    frame = _record(case, 1).head(30).copy()
-    if column not in frame.columns:
-        frame[column] = ""
-    frame[column] = frame[column].astype(object)
-    frame.loc[4, column] = spelling
-    path = tmp_path / "opphold.xlsx"
-    _write(frame, path)
-    with pytest.raises(InputError) as caught:
-        read_stays(path, case.bed_type_names, case.site_names)
-    message = str(caught.value)
+    message, _ = _refusal(tmp_path, column, spelling, 4, 30)
     assert "fødselsnumre" in message
     assert column in message
     assert "15076500565" not in message

@@ -467,32 +467,12 @@ def test_output_over_the_input_or_of_the_wrong_kind_is_refused(tmp_path):
 
 
 def test_full_disk_leaves_nothing_behind(tmp_path):
-    import resource
-    import subprocess
-    import sys
+    from .conftest import run_with_file_limit
 
     path = make_input(tmp_path)
     out = tmp_path / "ut.xlsx"
-
-    def limit():  # 8 KiB: the report cannot be written
-        resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192))
-
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from dimensioning._entry import run; run()",
-            "solve",
-            str(path),
-            "--out",
-            str(out),
-            "--ikke-verifiser",
-        ],
-        preexec_fn=limit,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    # 8 KiB: the report cannot be written
+    done = run_with_file_limit(["solve", str(path), "--out", str(out), "--ikke-verifiser"], 8192, timeout=120)
     assert done.returncode == 2, done.stderr
     assert "Kunne ikke skrive «" in done.stderr
     assert "grense for filstørrelse" in done.stderr

@@ -259,31 +259,10 @@ def test_stay_records_that_cannot_be_calibrated_get_a_message_not_an_internal_er
 
 def test_a_report_that_cannot_be_written_whole_leaves_nothing(tmp_path):
     """Under a 300 KB file-size limit the figures fit and the PDF does not: then none of them is left."""
-    import resource
-    import subprocess
-    import sys
+    from .conftest import run_with_file_limit
 
     out = tmp_path / "rapport"
-
-    def limit():
-        resource.setrlimit(resource.RLIMIT_FSIZE, (300_000, 300_000))
-
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from dimensioning._entry import run; run()",
-            "report",
-            "--ut",
-            str(out),
-            "--uten-plan",
-            "--ikke-verifiser",
-        ],
-        preexec_fn=limit,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_with_file_limit(["report", "--ut", str(out), "--uten-plan", "--ikke-verifiser"], 300_000)
     assert done.returncode != 0, done.stderr
     assert "Ingenting halvferdig er lagt igjen" in done.stderr
     assert "Traceback" not in done.stderr

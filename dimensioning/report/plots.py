@@ -151,7 +151,7 @@ def erlang_figure(result: Result, bed_types: list[str] | None = None) -> plt.Fig
         beds = np.arange(1, c_max + 1)
         blocking = queueing.erlang_b(beds, load)
         occupancy = queueing.occupancy(beds, load)
-        ax.plot(beds, blocking, color="#c0392b", label="Andel avvist")
+        ax.plot(beds, blocking, color="#c0392b", label="Andel avvist (formel, referanse)")
         ax.plot(beds, occupancy, color="#1b6ca8", linestyle="--", label="Belegg")
         target = float(case.bed_types.at[bed_type, "max_blocking"])
         if target < 1:
