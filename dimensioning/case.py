@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from . import queueing
 from .errors import InputError, ValidationIssue, shown
 from .io_excel import RawTables, read_csv_folder, read_workbook_checked
+from .labels import join_nb
 from .schema import (
     ABOUT_FIELDS,
     FACILITY_NEEDS,
@@ -294,6 +295,17 @@ class Case:
         wait = bt["max_mean_wait_days"].where(bt["when_full"] == "venter").to_numpy(dtype=float)
         beds = np.maximum(blocking, curves.min_beds_for_wait(wait, every_month=every))
         return pd.Series(beds, index=bt.index, name="min_beds_for_target")
+
+    @cached_property
+    def min_stable_beds(self) -> pd.Series:
+        """Fewest pooled beds per type whose waiting queue does not grow without bound.
+
+        Only ``venter`` types whose patients never give up have such a bound (0 for the others):
+        see :func:`~.seasons.min_stable_beds`.
+        """
+        from .seasons import min_stable_beds
+
+        return pd.Series(min_stable_beds(self), index=self.bed_types.index, name="min_stable_beds")
 
     @cached_property
     def shortfall_cost_curve(self) -> np.ndarray:
@@ -711,6 +723,48 @@ def _check_years_ahead(frames: Frames) -> list[ValidationIssue]:
             if year not in have:
                 message = f"aldersgruppen «{group}» mangler året {year} (alle aldersgrupper trenger de samme årene)"
                 issues.append(ValidationIssue("Befolkning", None, "aar", message))
+    return issues or _check_start_year_demand(frames)
+
+
+def _check_start_year_demand(frames: Frames) -> list[ValidationIssue]:
+    """Every type has admissions in the start year by ``Befolkning`` and ``Rater``: growth is counted from it.
+
+    A type whose rates are all 0 would keep today's demand every year without a word, and a start
+    year with nobody in the rated age groups has no demand to grow from; both are named here, at
+    the rows that cause them, before any command runs.
+    """
+    population, rates, parameters = frames["Befolkning"], frames["Rater"], frames["Parametre"]
+    start = parameters.loc[parameters["name"] == "startaar", "value"]
+    years = sorted(int(y) for y in population["year"])
+    base_year = int(start.iloc[0]) if len(start) and not pd.isna(start.iloc[0]) else years[0]
+    people = {
+        group: float(
+            np.interp(base_year, rows["year"].to_numpy(dtype=float), rows["inhabitants"].to_numpy(dtype=float))
+        )
+        for group, rows in population.sort_values("year").groupby("age_group")
+    }
+    issues = []
+    empty: dict[tuple[str, ...], list[str]] = {}  # rated age groups with nobody in them -> their types
+    for bed_type, rows in rates.groupby("bed_type", sort=False):
+        if (rows["admissions_per_1000"] <= 0).all():
+            message = (
+                f"alle ratene for «{bed_type}» er 0: etterspørselen kan ikke framskrives fra startåret "
+                f"{base_year} (gi raten for minst én aldersgruppe, eller fjern plasstypens rader)"
+            )
+            issues.append(ValidationIssue("Rater", int(rows["_row"].iloc[0]), "innleggelser_per_1000", message))
+            continue
+        rated = tuple(rows.loc[rows["admissions_per_1000"] > 0, "age_group"])
+        if sum(people.get(g, 0.0) for g in rated) <= 0:
+            empty.setdefault(rated, []).append(str(bed_type))
+    for rated, types in empty.items():
+        first = population[(population["year"] == base_year) & population["age_group"].isin(rated)]
+        row = int(first["_row"].iloc[0]) if len(first) else None
+        message = (
+            f"ingen innbyggere i {join_nb([f'«{g}»' for g in rated])} i startåret {base_year}, så "
+            f"{join_nb([f'«{t}»' for t in types])} har ingen innleggelser å framskrive fra "
+            "(befolkningen i startåret kan ikke være 0)"
+        )
+        issues.append(ValidationIssue("Befolkning", row, "innbyggere", message))
     return issues
 
 

@@ -511,7 +511,13 @@ def plan_command(
     from .years import FIXED_TOTAL, PLAN, plan_years, planning_years
 
     if scenarios_path is not None:
-        _plan_scenarios(input_path, scenarios_path, out_path, jobs)
+
+        def prepare(case: Case) -> tuple[Case, list[int]]:
+            # the command's years and dimensioning hold for every scenario, each on its own years
+            case = case.replace(peak_dimensioning=dimensjonering == "topp")
+            return case, _plan_years_asked(case, planning_years(case), first_year, last_year, chosen_years)
+
+        _plan_scenarios(input_path, scenarios_path, out_path, jobs, prepare)
         return
     out_path = out_path or DEFAULT_REPORT_DIR / f"{safe_stem(input_path or drammen_path())}-plan.xlsx"
     with guarded([input_path or drammen_path()], [out_path], ".xlsx"):
@@ -558,8 +564,14 @@ def plan_command(
     click.echo(f"Plan skrevet til {out_path}")
 
 
-def _plan_scenarios(input_path: Path | None, scenarios_path: Path, out_path: Path | None, jobs: int | None) -> None:
-    """``dimension plan --scenarier``: the plan for every scenario, one row each."""
+def _plan_scenarios(
+    input_path: Path | None,
+    scenarios_path: Path,
+    out_path: Path | None,
+    jobs: int | None,
+    prepare: Callable[[Case], tuple[Case, list[int]]],
+) -> None:
+    """``dimension plan --scenarier``: the plan for every scenario, one row each, on the years asked."""
     from .report.plan_report import write_plan_sweep_excel
     from .years import plan_sweep
 
@@ -568,7 +580,7 @@ def _plan_scenarios(input_path: Path | None, scenarios_path: Path, out_path: Pat
         base = read_base_tables(input_path)
         scenarios = read_scenarios(scenarios_path, base, years=True)
         with progress_bar(len(scenarios)) as update:
-            table = plan_sweep(base, scenarios, jobs=jobs, progress=update)
+            table = plan_sweep(base, scenarios, jobs=jobs, progress=update, prepare=prepare)
         write_plan_sweep_excel(table, out_path)
     summary = _table(
         "Planen per scenario",

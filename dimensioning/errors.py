@@ -59,6 +59,8 @@ def shown(value: Any) -> str:
         return f"{value:%d.%m.%Y}"
     if isinstance(value, int) and abs(value) >= 10**12:
         value = float(value)
+    if isinstance(value, float) and value.is_integer() and 1e4 <= abs(value) < 1e15:
+        return f"{int(value):,}".replace(",", " ")  # 50 000 000, not 5e+07
     if isinstance(value, float):
         return f"{value:.6g}".replace(".", ",")
     text = visible(value)

@@ -238,6 +238,31 @@ def _computed_record(frame: pd.DataFrame, case: Case, worst_month: np.ndarray) -
     out["lent_per_year"] = np.nan
     out["target_holds"] = targets_hold(case, share, out["mean_wait_days"].to_numpy(dtype=float))
     out["record_source"] = "beregnet"
+    return _unbounded_queues(case, out)
+
+
+UNBOUNDED_COLUMNS = ("waiting_days_per_year", "mean_wait_days", "mean_wait_if_waiting_days", "waiting_cost_nok")
+"""What a queue that grows without bound has no finite value of (``inf``; the reports say «ubegrenset»)."""
+
+
+def _unbounded_queues(case: Case, queue: pd.DataFrame) -> pd.DataFrame:
+    """Mark the waiting types whose queue grows without bound at these beds (``queue_unbounded``).
+
+    A ``venter`` type without patience below :attr:`~.case.Case.min_stable_beds` has no mean
+    wait: its days waited, waits and their cost are ``inf`` (the simulation's finite figures
+    grow with its horizon, the model's are capped), its targets do not hold, and so the plan's
+    total cost is ``inf`` too. The ``_computed`` references say the same.
+    """
+    out = queue.copy()
+    needed = case.min_stable_beds.reindex(out["bed_type"]).to_numpy()
+    unbounded = (needed > 0) & (out["beds"].to_numpy() < needed)
+    out["queue_unbounded"] = unbounded
+    if unbounded.any():
+        for column in UNBOUNDED_COLUMNS:
+            for name in (column, f"{column}_computed"):
+                if name in out:
+                    out[name] = np.where(unbounded, np.inf, out[name].to_numpy(dtype=float))
+        out["target_holds"] = out["target_holds"].to_numpy(dtype=bool) & ~unbounded
     return out
 
 
@@ -284,6 +309,7 @@ def of_record(case: Case, evaluation: Evaluation, simulated: pd.DataFrame) -> Ev
     queue["occupancy_share"] = rows["occupancy_sim"].to_numpy(dtype=float)  # NaN: no beds
     queue["target_holds"] = rows["holds"].to_numpy(dtype=bool)
     queue["record_source"] = "simulert"
+    queue = _unbounded_queues(case, queue)
     costs = _cost_row(case, queue, evaluation.staffing, evaluation.allocation, evaluation.violations)
     return dataclasses.replace(evaluation, queueing=queue, costs=costs)
 

@@ -23,6 +23,7 @@ import csv
 import difflib
 import gc
 import io
+import math
 import os
 import re
 import sys
@@ -40,6 +41,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .errors import DimensioningError, InputError, Interrupted, OutputError, ValidationIssue, file_error, shown, visible
+from .labels import UNBOUNDED
 from .schema import ABOUT_FIELDS, SHEETS, column_doc
 
 RawRow = tuple[int, dict[str, Any]]
@@ -452,6 +454,7 @@ def save_workbook(workbook: Workbook, path: str | Path) -> Path:
     for sheet in workbook.worksheets:
         set_print_layout(sheet)
         written_as_text(sheet)
+        unbounded_as_text(sheet)
     workbook.properties.creator = "dimensioning"
     workbook.properties.lastModifiedBy = "dimensioning"
     workbook.properties.created = FIXED_TIME
@@ -472,6 +475,23 @@ def written_as_text(sheet: Any) -> int:
     for cell in sheet._cells.values():  # noqa: SLF001 - openpyxl keeps no public view of its cells
         if cell.data_type == "f":
             cell.data_type = "s"
+            count += 1
+    return count
+
+
+def unbounded_as_text(sheet: Any) -> int:
+    """Every infinite number is written as «ubegrenset» (NaN as an empty cell); returns how many.
+
+    An ``inf`` (a queue that grows without bound, :data:`~.labels.UNBOUNDED`) has no value in an
+    .xlsx file: Excel refuses it and openpyxl reads it back as empty, which would hide it.
+    """
+    count = 0
+    for cell in sheet._cells.values():  # noqa: SLF001 - as in written_as_text
+        value = cell.value
+        if isinstance(value, float) and not math.isfinite(value):
+            cell.value = None if math.isnan(value) else (UNBOUNDED if value > 0 else f"−{UNBOUNDED}")
+            old = cell.alignment
+            cell.alignment = Alignment(horizontal="right", vertical=old.vertical, wrap_text=old.wrap_text)
             count += 1
     return count
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 OPTIMUM = "Optimal fordeling (modell)"
 BEST_WITHIN = "Beste innenfor rammen (bryter krav)"
 
@@ -34,6 +36,11 @@ FAMILY_LABELS: dict[str, tuple[str, str, str]] = {
         "senger",
         "andelen pasienter som ikke får plass, skal holde seg under kravet",
     ),
+    "stable_queue": (
+        "Køen må ikke vokse uten grense",
+        "senger",
+        "pasientene venter uten å gi opp, så de åpne sengene må gi flere liggedøgn i året enn pasientene trenger",
+    ),
     "max_moved": ("Flyttede senger", "senger", "høyst maks_flyttede_plasser senger flyttes fra referansealternativet"),
 }
 
@@ -63,8 +70,19 @@ def with_unit(value: float, unit: str, decimals: int = 0) -> str:
     return f"{text} {word}".strip()
 
 
+UNBOUNDED = "ubegrenset"
+"""What a figure that grows without bound reads as (a queue without patience below its stable beds)."""
+
+
 def number(value: float, decimals: int = 0) -> str:
-    """Format a number the Norwegian way: decimal comma and a thin space between thousands."""
+    """Format a number the Norwegian way: decimal comma and a thin space between thousands.
+
+    ``inf`` reads «ubegrenset» (a queue that grows without bound) and NaN «–» (no value).
+    """
+    if value != value:
+        return "–"
+    if value in (float("inf"), float("-inf")):
+        return UNBOUNDED if value > 0 else f"−{UNBOUNDED}"
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\u2009").replace(".", ",")
 
@@ -98,12 +116,32 @@ def cost_difference_phrase(difference_nok: float, subject: str = "den") -> str:
     ``difference_nok`` is what the other alternative costs minus what ``subject`` costs, so a
     positive number means ``subject`` saves money.
     """
+    if difference_nok != difference_nok:
+        return f"kan {subject} ikke sammenlignes på kostnad"
+    if abs(difference_nok) == float("inf"):
+        if difference_nok > 0:
+            return f"unngår {subject} en kø som vokser uten grense"
+        return f"har {subject} en kø som vokser uten grense"
     amount = number(abs(difference_nok) / 1e6, 1)
     if amount == "0,0":
         return f"koster {subject} om lag det samme"
     if difference_nok > 0:
         return f"sparer {subject} {amount} mill. kr per år"
     return f"koster {subject} {amount} mill. kr mer per år"
+
+
+def unbounded_types(result: object, name: str) -> list[str]:
+    """The types whose queue grows without bound in one plan of a result (``queue_unbounded``)."""
+    queue = result.queueing
+    if "queue_unbounded" not in queue:
+        return []
+    rows = queue[(queue["alternative"] == name) & queue["queue_unbounded"].astype(bool)]
+    return list(rows["bed_type"])
+
+
+def unbounded_queue_phrase(types: list[str]) -> str:
+    """``køen for Forsterket (USK) vokser uten grense, så kostnaden har ingen øvre grense``."""
+    return f"køen for {join_nb(types)} vokser uten grense, så kostnaden har ingen øvre grense"
 
 
 def turned_away_difference_phrase(fewer: float) -> str:
@@ -160,10 +198,37 @@ def holds_sentence(result: object) -> str:
     Page 1 and the terminal only say that every target holds when the simulated real year says so.
     """
     verification = getattr(result, "verification", None)
+    queue = result.queueing
     if verification is None:
-        queue = result.queueing
-        return real_year_sentence(queue[queue["alternative"] == result.optimum_name])
-    return verification_sentence(verification, result.optimum_name)
+        sentence = real_year_sentence(queue[queue["alternative"] == result.optimum_name])
+    else:
+        sentence = verification_sentence(verification, result.optimum_name)
+    return " ".join([sentence, *unpriced_queue_sentences(result)])
+
+
+def unpriced_queue_sentences(result: object) -> list[str]:
+    """Waiting types that nothing in the case asks to be short: no patience, wait target or wait price.
+
+    Such a type is held only by the rule that its queue must not grow without bound, so the
+    recommendation gives it the fewest beds that keep it stable; the planner must see the wait it
+    leaves.
+    """
+    types, queue = result.case.bed_types, result.queueing
+    rows = queue[queue["alternative"] == result.optimum_name].set_index("bed_type")
+    lines = []
+    for t in result.case.bed_type_names:
+        row = types.loc[t]
+        if row["when_full"] != "venter" or not pd.isna(row["patience_days"]):
+            continue
+        if not pd.isna(row["max_mean_wait_days"]) or float(row["cost_per_waiting_day"]) > 0:
+            continue
+        wait = float(rows.at[t, "mean_wait_if_waiting_days"])
+        lines.append(
+            f"{t}: pasientene venter uten å gi opp, og inndataene har verken krav til ventetid eller kostnad per "
+            f"ventedøgn; anbefalingen gir derfor bare nok senger til at køen ikke vokser uten grense, og de som "
+            f"venter, venter i snitt {number(wait, 1)} døgn ({record_source(result)})."
+        )
+    return lines
 
 
 def verification_sentence(verification: object, optimum_name: str) -> str:
@@ -272,6 +337,9 @@ def ukp_sentence(result: object, names: list[str]) -> str:
             return ""
         source = figures["source"]
         label = "anbefalingen" if name == result.optimum_name else f"«{name}»"
+        if figures["days"] == float("inf"):
+            parts.append(f"med {label} vokser køen av utskrivningsklare pasienter på sykehuset uten grense")
+            continue
         parts.append(
             f"med {label} venter de utskrivningsklare pasientene som ikke får plass straks, i snitt "
             f"{number(figures['wait_if_waiting'], 1)} døgn på sykehuset ({number(figures['days'])} UKP-døgn i året); "

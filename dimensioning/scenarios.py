@@ -265,7 +265,7 @@ class _ValueChecker:
         if key not in self.seen:
             tables = apply(self.base, Scenario("-", ((override, value),)))
             self.seen[key] = [
-                f"{issue.message_nb} (gir ark «{issue.sheet}», rad {issue.row})"
+                f"gir en ugyldig verdi i ark «{issue.sheet}», rad {issue.row}: {issue.message_nb}"
                 for issue in sheet_issues(tables, override.sheet)
                 if issue.column in (override.column, None) and issue.row is not None
             ]

@@ -440,6 +440,46 @@ def remember_curves(case: object, curves: RealYearCurves) -> None:
         _CURVES[key] = curves
 
 
+def min_stable_beds(case: object) -> np.ndarray:
+    r"""``(T,)`` fewest pooled beds whose queue does not grow without bound (0 where no queue can).
+
+    A ``venter`` type whose patients never give up (no ``gir_opp_etter_dager``) is stable over
+    the year only while its open beds give more bed-days than its patients need:
+
+    .. math:: \sum_d \bar o_{t,d}\, c_t \;>\; \sum_d \lambda_{t,d}\, L_t
+
+    (whole open beds, :math:`\lfloor \bar o_{t,d} c_t \rfloor`, for a type at one site). Below
+    that, the queue and the wait grow every year, so no mean wait exists; the model's capped
+    curve (``UNBOUNDED_WAIT_DAYS``) must never be what decides such a type. A type whose site is
+    closed all year gets ``NEVER_STABLE``.
+    """
+    types = case.bed_type_names
+    rates = arrivals_per_day(case)[types].to_numpy()
+    shares = np.round(type_open_share(case)[types].to_numpy(), 12)
+    kinds = case.bed_types.reindex(types)
+    whole = one_site_types(case)
+    beds = np.zeros(len(types), dtype=int)
+    for i, t in enumerate(types):
+        if kinds.at[t, "when_full"] != "venter" or not pd.isna(kinds.at[t, "patience_days"]):
+            continue
+        work = float(rates[:, i].sum()) * float(kinds.at[t, "los_days"])  # bed-days needed per year
+        per_bed = float(shares[:, i].sum())  # bed-days one bed gives per year
+        if work <= 0:
+            continue
+        if per_bed <= 0:
+            beds[i] = NEVER_STABLE
+            continue
+        c = int(np.floor(work / per_bed + 1e-9)) + 1
+        while whole[i] and np.floor(c * shares[:, i] + 1e-9).sum() <= work:
+            c += 1
+        beds[i] = c
+    return beds
+
+
+#: What :func:`min_stable_beds` says of a type whose beds are never open.
+NEVER_STABLE = 1_000_000
+
+
 def one_site_types(case: object) -> np.ndarray:
     r"""``(T,)`` the types kept at one site (``maks_lokasjoner`` = 1): their curves close whole beds.
 

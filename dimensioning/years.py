@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .case import Case
-from .errors import InputError, ValidationIssue
+from .errors import InputError, ValidationIssue, shown
 from .evaluate import Evaluation, evaluate, targets_hold
 from .model import BuildOptions, build_model, model_data, update_params
 from .model.multiyear import CapacityOption, build_plan_model, opened_options, option_beds_by_site, year_weights
@@ -694,8 +694,13 @@ def plan_sweep(
     scenarios: list,
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    prepare: Callable[[Case], tuple[Case, list[int] | None]] | None = None,
 ) -> pd.DataFrame:
     """The multi-year plan for every scenario of a scenario workbook (``dimension plan --scenarier``).
+
+    ``prepare`` turns each scenario's validated case into the case and years to plan (the
+    command's ``--aar``, ``--fra``, ``--til`` and ``--dimensjonering``, which hold for every
+    scenario); without it, every planning year of the scenario's own case.
 
     Each scenario's overrides (:mod:`~.scenarios`, with the sheets of the years ahead: a growth
     alternative, another discount rate, an option's earliest year) are applied to the base
@@ -713,11 +718,12 @@ def plan_sweep(
 
     rows = []
     for number, scenario in enumerate(scenarios, start=1):
-        changes = "; ".join(f"{header} = {value}" for header, value in scenario.changes.items())
+        changes = "; ".join(f"{header} = {shown(value)}" for header, value in scenario.changes.items())
         row: dict[str, Any] = {"scenario": scenario.name, "changes": changes, "status": "ok", "reason": ""}
         try:
             case = case_from_tables(apply(base, scenario), name=scenario.name, source=scenario.name)
-            result = plan_years(case, jobs=jobs)
+            case, years = prepare(case) if prepare else (case, None)
+            result = plan_years(case, years, jobs=jobs)
         except InputError as error:
             row.update(status="ugyldig inndata", reason="; ".join(str(i) for i in error.issues))
         except ValueError as error:

@@ -138,13 +138,28 @@ def test_bad_scenario_cells_are_named_where_typed(tmp_path, base):
         read_scenarios(path, base)
     messages = [str(issue) for issue in info.value.issues]
     assert messages == [
-        "ark «Scenarier», rad 2, kolonne «Plasstyper:KAD:pleiefaktor»: må være et tall, fikk datoen 01.05.2024 "
-        "(gir ark «Plasstyper», rad 2)",
-        "ark «Scenarier», rad 3, kolonne «Parametre:timer_per_aarsverk_per_uke:verdi»: "
-        "«timer_per_aarsverk_per_uke» må være minst 10 og høyst 60, fikk 0 (gir ark «Parametre», rad 5)",
-        "ark «Rutenett», rad 2, kolonne «verdier»: verdien -3: må være minst 0,1, fikk -3 (gir ark «Plasstyper», "
-        "rad 2)",
+        "ark «Scenarier», rad 2, kolonne «Plasstyper:KAD:pleiefaktor»: gir en ugyldig verdi i ark «Plasstyper», "
+        "rad 2: må være et tall, fikk datoen 01.05.2024",
+        "ark «Scenarier», rad 3, kolonne «Parametre:timer_per_aarsverk_per_uke:verdi»: gir en ugyldig verdi i ark "
+        "«Parametre», rad 5: «timer_per_aarsverk_per_uke» må være minst 10 og høyst 60, fikk 0",
+        "ark «Rutenett», rad 2, kolonne «verdier»: verdien -3: gir en ugyldig verdi i ark «Plasstyper», rad 2: "
+        "må være minst 0,1, fikk -3",
     ]
+
+
+def test_a_growth_factor_that_gives_an_absurd_population_names_the_derived_value_plainly(tmp_path):
+    """befolkningsvekst 1e6: the message is about the population it gives, in whole numbers (not 5e+07)."""
+    path = scenario_book(tmp_path, rows=[["scenario", "befolkningsvekst"], ["Stor", 1e6], ["Krymper", -3]])
+    with pytest.raises(InputError) as info:
+        read_scenarios(path, read_case_tables(drammen_path()), years=True)
+    messages = [str(issue) for issue in info.value.issues]
+    assert messages[0].startswith(
+        "ark «Scenarier», rad 2, kolonne «befolkningsvekst»: gir en ugyldig verdi i ark «Befolkning», rad "
+    )
+    assert "må være høyst 50 000 000 (øvre grense for en rimelig verdi), fikk " in messages[0]
+    assert "e+" not in messages[0]
+    assert messages[1].startswith("ark «Scenarier», rad 3, kolonne «befolkningsvekst»: gir en ugyldig verdi i ark")
+    assert "må være minst 0, fikk -" in messages[1]
 
 
 def test_huge_grid_is_refused_before_it_is_expanded(tmp_path, base):

@@ -244,3 +244,109 @@ def test_bad_waiting_columns_get_cell_level_errors(column, value, fragment):
     hit = [m for m in messages if fragment in m or column in m]
     assert hit, messages
     assert any("Plasstyper" in m and "rad 3" in m and column in m for m in messages), messages
+
+
+NO_PATIENCE = WAITING_TYPES.replace("Vanlig,200,14,0.5,0.8,nei,nei,2,,0,venter,sykehus,5745,10,,,1", "{vanlig}")
+CLOSED_FIFTH = """
+lokasjon,fra,til,andel_aapne
+alle,01.06,11.08,0.5
+"""
+
+
+def _no_patience(arrivals: int = 200, price: int = 0) -> str:
+    """The small case's waiting type without a patience (nobody gives up), at a daily price."""
+    return NO_PATIENCE.format(vanlig=f"Vanlig,{arrivals},14,0.5,0.8,nei,nei,2,,0,venter,sykehus,{price},,,,1")
+
+
+def test_a_queue_without_patience_is_stable_only_with_more_bed_days_than_it_needs():
+    """Fewest stable beds: sum over days of open beds above arrivals times stay (exact arithmetic)."""
+    case = small_case(Plasstyper=_no_patience())
+    stable = case.min_stable_beds
+    assert stable["Akutt"] == 0  # a loss type has no queue
+    assert stable["Vanlig"] == 8  # 200 × 14 / 365 = 7.67 beds busy on average
+    closed = small_case(Plasstyper=_no_patience(), Kapasitet=CLOSED_FIFTH)
+    open_days = 365 - 72 * 0.5  # 1 June to 11 August is 72 days at half the beds
+    assert closed.min_stable_beds["Vanlig"] == int(np.floor(200 * 14 / open_days)) + 1 == 9
+    # a patience makes every queue stable
+    assert small_case(Plasstyper=WAITING_TYPES).min_stable_beds["Vanlig"] == 0
+
+
+def test_the_mip_never_leaves_a_queue_without_patience_unstable_against_brute_force():
+    """No price on waiting: before, the model gave the queue as few beds as it liked (a capped wait).
+
+    The optimum is the cheapest split that breaks no rule, and a split below the stable beds breaks
+    «Køen må ikke vokse uten grense»; its waits and cost are unbounded, never a capped number.
+    """
+    case = small_case(Plasstyper=_no_patience(), Parametre=TWELVE_BEDS)
+    result = solve(case)
+    sites, types = case.site_names, case.bed_type_names
+    best_cost, best, unstable_seen = np.inf, None, False
+    for beds in itertools.product(range(7), repeat=4):
+        if sum(beds) != 12:
+            continue
+        allocation = plan(*[(s, t, b) for (s, t), b in zip(itertools.product(sites, types), beds, strict=True)])
+        evaluation = evaluate(case, allocation)
+        row = evaluation.queueing.set_index("bed_type").loc["Vanlig"]
+        if row["beds"] < 8:
+            unstable_seen = True
+            assert row["queue_unbounded"]
+            assert not row["target_holds"]
+            assert row["mean_wait_days"] == np.inf
+            assert evaluation.costs["total_cost_nok"].iloc[0] == np.inf
+            assert "stable_queue" in set(evaluation.violations["family"])
+        if len(evaluation.violations):
+            continue
+        cost = float(evaluation.costs["total_cost_nok"].iloc[0])
+        if cost < best_cost - 1e-6:
+            best_cost, best = cost, allocation
+    assert unstable_seen
+    got = result.allocation.groupby("bed_type")["beds"].sum()
+    assert got["Vanlig"] >= 8
+    assert got.to_dict() == best.groupby("bed_type")["beds"].sum().to_dict()
+    optimum = result.costs.set_index("alternative").at[result.optimum_name, "total_cost_nok"]
+    assert optimum == pytest.approx(best_cost, abs=1.0)
+
+
+def test_a_queue_that_cannot_be_stable_within_the_total_is_named_with_the_beds_it_needs():
+    """400 arrivals × 14 days need 16 beds; the total is 10: no solution, and the message says why."""
+    from dimensioning.errors import InfeasibleError
+
+    case = small_case(Plasstyper=_no_patience(arrivals=400))
+    assert case.min_stable_beds["Vanlig"] == 16
+    with pytest.raises(InfeasibleError) as raised:
+        solve(case)
+    message = str(raised.value)
+    assert "Køen må ikke vokse uten grense" in message
+    assert "«Vanlig»: pasientene venter uten å gi opp, så køen vokser uten grense med færre enn 16 senger" in message
+    assert "heller ikke i nye lokaler" not in message  # it can: with 16 beds more
+
+
+def test_an_alternative_whose_queue_grows_reads_unbounded_in_every_report(tmp_path):
+    """«I dag» has 6 Vanlig beds against 8 stable: its waits, costs and sentences say «ubegrenset»."""
+    from openpyxl import load_workbook
+
+    from dimensioning import write_excel
+    from dimensioning.report.plots import cost_figure
+
+    today = """
+alternativ,lokasjon,plasstype,plasser
+I dag,A,Akutt,6
+I dag,B,Vanlig,6
+"""
+    case = small_case(Plasstyper=_no_patience(price=5745), Parametre=TWELVE_BEDS, Alternativer=today)
+    result = solve(case)
+    costs = result.costs.set_index("alternative")
+    assert costs.at["I dag", "total_cost_nok"] == np.inf
+    assert costs.at["I dag", "ukp_days_per_year"] == np.inf
+    assert np.isfinite(costs.at[result.optimum_name, "total_cost_nok"])
+    path = write_excel(result, tmp_path / "r.xlsx")
+    sheet = load_workbook(path)["Sammendrag"]
+    rows = {r[0]: r for r in sheet.iter_rows(values_only=True) if r[0]}
+    header = list(rows["Alternativ"])
+    assert rows["I dag"][header.index("Samlet kostnad (kr/år)")] == "ubegrenset"
+    assert rows["I dag"][header.index("UKP-døgn per år")] == "ubegrenset"
+    lines = [r[0] for r in sheet.iter_rows(values_only=True) if isinstance(r[0], str) and r[0].startswith("I dag:")]
+    assert lines == [lines[0]]
+    assert "køen for Vanlig vokser uten grense" in lines[0]
+    texts = [t.get_text() for t in cost_figure(result).axes[0].texts]
+    assert "ubegrenset: køen vokser" in texts

@@ -134,6 +134,21 @@ def test_coverage_ratio_rounds_by_largest_remainder():
         ({"Befolkning": POPULATION.replace("2030,0-79,9000\n", "")}, "mangler året 2030"),
         ({"Rater": RATES.replace("0.01", "0.5")}, "endring_liggetid_per_aar"),
         ({"Befolkning": POPULATION.replace("2025,80+,1000", "2025,80+,-5")}, "innbyggere"),
+        # a type whose rates are all 0 would keep today's demand every year without a word
+        (
+            {"Rater": RATES.replace("Vanlig,80+,150", "Vanlig,80+,0")},
+            "ark «Rater», rad 4, kolonne «innleggelser_per_1000»: alle ratene for «Vanlig» er 0",
+        ),
+        # nobody in the start year: no demand to grow from (was: growth 1 everywhere)
+        (
+            {"Befolkning": POPULATION.replace("2025,80+,1000", "2025,80+,0").replace("2025,0-79,9000", "2025,0-79,0")},
+            "ark «Befolkning», rad 2, kolonne «innbyggere»: ingen innbyggere i «80+» og «0-79» i startåret 2025, "
+            "så «Akutt» har ingen innleggelser",
+        ),
+        (
+            {"Befolkning": POPULATION.replace("2025,80+,1000", "2025,80+,0")},
+            "ingen innbyggere i «80+» i startåret 2025, så «Vanlig» har ingen innleggelser",
+        ),
     ],
 )
 def test_bad_years_sheets_get_cell_level_errors(sheets, fragment):
@@ -475,3 +490,32 @@ def test_plan_scenarios_change_growth_discount_rate_and_options(tmp_path):
     )
     assert swept.exit_code == 2
     assert "dimension plan --scenarier" in swept.output
+
+
+def test_plan_scenarios_plan_the_years_and_dimensioning_asked(tmp_path):
+    """--aar and --dimensjonering hold for every scenario of plan --scenarier (they were ignored)."""
+    from openpyxl import Workbook
+
+    runner = CliRunner()
+    template = tmp_path / "mal.xlsx"
+    assert runner.invoke(main, ["template", str(template)]).exit_code == 0
+    workbook = Workbook()
+    workbook.active.title = "Scenarier"
+    workbook.active.append(["scenario", "befolkningsvekst"])
+    workbook.active.append(["Som i dag", 1])
+    scenarios_path = tmp_path / "s.xlsx"
+    workbook.save(scenarios_path)
+
+    def last_year(*options: str) -> dict:
+        out = tmp_path / f"r{len(options)}.xlsx"
+        args = ["plan", str(template), "--scenarier", str(scenarios_path), *options, "--ut", str(out)]
+        result = runner.invoke(main, args)
+        assert result.exit_code == 0, result.output
+        table = list(load_workbook(out)["Planscenarier"].iter_rows(values_only=True))
+        return dict(zip(table[0], table[1], strict=True))
+
+    whole = last_year()
+    asked = last_year("--aar", "2025,2027")
+    assert asked["Siste år"] == 2027
+    assert whole["Siste år"] > 2027
+    assert asked["Endringer"] == "befolkningsvekst = 1"

@@ -242,6 +242,28 @@ def add_blocking_target_constraints(m: pyo.ConcreteModel, data: ModelData) -> No
     m.res_blocking_target = pyo.Constraint(types, rule=rule, doc="Blocking at most maks_avvisning")
 
 
+def add_stable_queue_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""A waiting queue whose patients never give up must not grow without bound.
+
+    For a ``venter`` type without ``gir_opp_etter_dager`` the open beds over the year must give
+    more bed-days than its patients need (:func:`~dimensioning.seasons.min_stable_beds`):
+
+    .. math:: c_t \ge c^{stable}_t \quad \forall t
+
+    Below it there is no mean wait, only the model's capped curve, which must never decide a plan.
+    Units: beds. Reads ``Plasstyper.ved_fullt``, ``gir_opp_etter_dager``, ``innleggelser_per_aar``,
+    ``liggetid_dager``, ``Sesong`` and ``Kapasitet``.
+    """
+    types = _types_where(m, data, lambda t: data.min_stable_beds.get(t, 0) > 0)
+    if not types:
+        return
+
+    def rule(m: pyo.ConcreteModel, t: str) -> object:
+        return _soft(m, "stable_queue", (t,), m.beds_of_type[t], ">=", m.p_min_stable[t])
+
+    m.res_stable_queue = pyo.Constraint(types, rule=rule, doc="A queue without patience is stable")
+
+
 def add_bed_step_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
     r"""Exact linearisation of the patients turned away per year, :math:`L_t(c) = \lambda_t B(c, a_t)`.
 
@@ -340,6 +362,7 @@ FAMILIES: tuple[tuple[str, Rule, bool], ...] = (
     ("max_sites", add_max_sites_constraints, True),
     ("policy", add_policy_constraints, True),
     ("blocking_target", add_blocking_target_constraints, True),
+    ("stable_queue", add_stable_queue_constraints, True),
     ("bed_steps", add_bed_step_constraints, False),
     ("staffing", add_staffing_constraints, False),
     ("moved_beds", add_moved_beds_constraints, True),
@@ -358,5 +381,6 @@ RELAXABLE_FAMILIES: tuple[str, ...] = (
     "policy_min",
     "policy_max",
     "blocking_target",
+    "stable_queue",
     "max_moved",
 )

@@ -42,6 +42,8 @@ class ModelData:
         ward_of: The ward each type belongs to at a site (``avdeling``; the type's own name when blank).
         max_sites: Largest number of sites per type (None = no limit).
         min_beds_for_target: Smallest pooled bed count meeting the blocking target.
+        min_stable_beds: Fewest pooled beds whose waiting queue does not grow without bound
+            (``venter`` types without patience; 0 for the others).
         max_beds_per_type: Upper bound on pooled beds of one type (for the turned-away curve).
         turned_away_curve: ``type -> array`` of expected patients not served per year at
             ``0..max_beds_per_type`` beds (turned away, given up waiting, booked stays not given).
@@ -95,6 +97,7 @@ class ModelData:
     reference_beds: dict[Pair, int] = field(default_factory=dict)
     moving_cost_per_bed_year: float = 0.0
     max_moved_beds: int | None = None
+    min_stable_beds: dict[str, int] = field(default_factory=dict)
 
     @property
     def counts_moves(self) -> bool:
@@ -219,6 +222,7 @@ def model_data(case: Case) -> ModelData:
         reference_beds=case.reference_beds,
         moving_cost_per_bed_year=case.settings.moving_cost_per_bed_year,
         max_moved_beds=case.settings.max_moved_beds,
+        min_stable_beds={t: int(v) for t, v in case.min_stable_beds.items()},
     )
 
 
@@ -268,6 +272,7 @@ def param_values(data: ModelData) -> dict[str, object]:
         "p_bath_rooms": data.bath_rooms,
         "p_screened_rooms": data.screened_rooms,
         "p_min_beds": data.min_beds_for_target,
+        "p_min_stable": {t: data.min_stable_beds.get(t, 0) for t in data.bed_types},
         "p_min_unit": data.min_unit_beds,
         "p_max_sites": {t: n_sites if k is None else k for t, k in data.max_sites.items()},
         "p_policy_min": {pair: data.policy_min.get(pair, 0) for pair in _policy_pairs(data)},
@@ -291,16 +296,18 @@ def param_values(data: ModelData) -> dict[str, object]:
 def step_bounds(data: ModelData) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], int]]:
     r"""Bounds that fix the bed steps no feasible plan can change.
 
-    The blocking target gives :math:`c_t \ge c^{min}_t`, so the first :math:`c^{min}_t` steps are 1;
+    The blocking target and a waiting queue's stability give :math:`c_t \ge c^{min}_t`, so the
+    first :math:`c^{min}_t` steps are 1;
     the fixed total gives :math:`c_t \le N - \sum_{u \ne t} c^{min}_u`, so later steps are 0.
     Presolve then drops them, which halves HiGHS's time on the Drammen case. They are plain
     variable bounds, not parameters: a sweep changes only the few that move (see
     :func:`update_params`), which keeps the persistent solver's update cheap.
     """
     lower, upper = {}, {}
-    total_min = sum(data.min_beds_for_target.values())
+    needed = {t: max(data.min_beds_for_target[t], data.min_stable_beds.get(t, 0)) for t in data.bed_types}
+    total_min = sum(needed.values())
     for t in data.bed_types:
-        low = data.min_beds_for_target[t]
+        low = needed[t]
         high = data.total_beds_max - (total_min - low)
         for k in range(data.max_beds_per_type):
             lower[t, k] = int(k < low)
@@ -330,6 +337,7 @@ def add_params(m: pyo.ConcreteModel, data: ModelData) -> None:
         ("p_bath_rooms", (m.S,), whole, "Single rooms with own bath"),
         ("p_screened_rooms", (m.S,), whole, "Screened day rooms"),
         ("p_min_beds", (m.T,), whole, "Pooled beds meeting the blocking target"),
+        ("p_min_stable", (m.T,), whole, "Fewest pooled beds whose waiting queue is stable"),
         ("p_min_unit", (m.T,), whole, "Smallest unit size (min_enhet)"),
         ("p_max_sites", (m.T,), whole, "Most sites per type (maks_lokasjoner; blank = all)"),
         ("p_policy_min", (m.POLICY,), whole, "Policy minimum (Foringer.min)"),

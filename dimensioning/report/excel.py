@@ -32,6 +32,8 @@ from ..labels import (
     sharing_rule_sentence,
     sharing_sentences,
     ukp_sentence,
+    unbounded_queue_phrase,
+    unbounded_types,
 )
 from ..results import Result
 from ..schema import SHEETS, column_doc
@@ -228,9 +230,10 @@ def _findings(result: Result) -> list[str]:
     for name in result.alternatives[1:]:
         extra = costs.at[name, "total_cost_nok"] - best
         rules = rules_phrase(int(costs.at[name, "broken_rules"]))
+        growing = unbounded_types(result, name)
+        compared = unbounded_queue_phrase(growing) if growing else f"{dearer_or_cheaper(extra)} enn optimal fordeling"
         lines.append(
-            f"{name}: {dearer_or_cheaper(extra)} enn optimal fordeling, avviser "
-            f"{number(costs.at[name, 'turned_away_per_year'])} pasienter per år og {rules}."
+            f"{name}: {compared}, avviser {number(costs.at[name, 'turned_away_per_year'])} pasienter per år og {rules}."
         )
     return lines
 

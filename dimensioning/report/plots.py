@@ -19,7 +19,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from .. import queueing  # noqa: E402
 from ..io_excel import write_bytes_atomic  # noqa: E402
-from ..labels import number  # noqa: E402
+from ..labels import number, record_source  # noqa: E402
 from ..results import Result  # noqa: E402
 from ..schema import NURSE_SKILL  # noqa: E402
 
@@ -262,6 +262,12 @@ def cost_figure(result: Result) -> plt.Figure:
         label="Avviste pasienter",
     )
     waiting = costs["waiting_cost_nok"] / 1e6
+    finite = (costs["total_cost_nok"] / 1e6)[np.isfinite(waiting)]
+    limit = (float(finite.max()) if len(finite) else float((staff + away).max())) * 1.18
+    unbounded = ~np.isfinite(waiting)
+    # a queue that grows without bound: its bar runs to the edge and says so
+    fixed = (costs["bed_cost_nok"] + costs["moving_cost_nok"]) / 1e6
+    waiting = waiting.where(~unbounded, limit - staff - away - fixed)
     ax.barh(
         labels,
         waiting,
@@ -272,12 +278,36 @@ def cost_figure(result: Result) -> plt.Figure:
         linewidth=0.4,
         label="Ventende pasienter (UKP-døgn o.l.)",
     )
-    totals = staff + away + waiting
-    for i, total in enumerate(totals):
-        ax.text(total + 0.5, i, f"{number(total, 1)} mill. kr", va="center", fontsize=7)
+    other = fixed
+    if (other > 0).any():
+        ax.barh(
+            labels,
+            other,
+            left=staff + away + waiting,
+            color=PALETTE[2],
+            edgecolor="black",
+            linewidth=0.4,
+            label="Plasser utenom pleien og flytting",
+        )
+    ends = staff + away + waiting + other
+    # the label is the total of record (the same figure as every table), not a sum of the bars
+    for i, (end, endless) in enumerate(zip(ends, unbounded, strict=True)):
+        if endless:
+            ax.text(
+                end - 0.5,
+                i,
+                "ubegrenset: køen vokser",
+                va="center",
+                ha="right",
+                fontsize=7,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0},
+            )
+        else:
+            total = float(costs["total_cost_nok"].iloc[i]) / 1e6
+            ax.text(end + 0.5, i, f"{number(total, 1)} mill. kr", va="center", fontsize=7)
     ax.invert_yaxis()
-    ax.set_xlabel("Mill. kr per år (beregnet)")
-    ax.set_xlim(0, float(totals.max()) * 1.18)
+    ax.set_xlabel(f"Mill. kr per år ({record_source(result)})")
+    ax.set_xlim(0, limit)
     fig.legend(loc="outside lower center", ncol=3, fontsize=7, frameon=False)
     ax.grid(axis="x", alpha=0.3)
     return fig
