@@ -1033,6 +1033,8 @@ def _print_summary(result: Result) -> None:
             f"{result.smallest_total_beds} (optimum: {result.optimum_total_beds})."
         )
     console.print(f"Løst på {number(result.status.runtime_s, 2)} s med {result.status.solver}.")
+    if result.status.stop_note_nb:
+        console.print(result.status.stop_note_nb)
 
 
 if __name__ == "__main__":

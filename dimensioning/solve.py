@@ -35,14 +35,20 @@ LOGGER = logging.getLogger(__name__)
 class SolveOptions:
     """Solver settings. The defaults prove optimality (gap 0) on one thread, deterministically.
 
+    A solve that needs more than ``node_limit`` branch-and-bound nodes stops there: a count, so
+    the same plan on every machine however slow. ``time_limit_s`` is only a safety net; a solve it
+    stops depends on the machine's speed, and the status says so (:attr:`SolveStatus.stopped`).
+
     Attributes:
-        time_limit_s: Wall-clock limit for HiGHS.
+        time_limit_s: Wall-clock limit for HiGHS (a safety net; reported when hit).
+        node_limit: Most branch-and-bound nodes (deterministic).
         mip_rel_gap: Relative MIP gap at which HiGHS may stop.
         threads: Solver threads (1 keeps runs reproducible).
         random_seed: HiGHS random seed.
     """
 
-    time_limit_s: float = 60.0
+    time_limit_s: float = 1800.0
+    node_limit: int = 200_000
     mip_rel_gap: float = 0.0
     threads: int = 1
     random_seed: int = 0
@@ -68,6 +74,9 @@ class SolveStatus:
         gap: Relative gap between objective and bound.
         runtime_s: Wall-clock time of build and solve.
         solver: Solver name and version.
+        stopped: What stopped a solve before optimality was proven: ``"noder"`` (the node limit,
+            the same on every machine), ``"tid"`` (the time limit: the plan may differ on a
+            faster or slower machine) or ``""``.
     """
 
     termination: Termination
@@ -76,16 +85,40 @@ class SolveStatus:
     gap: float
     runtime_s: float
     solver: str
+    stopped: str = ""
 
     @property
     def label_nb(self) -> str:
         """The status in bokmål."""
+        if self.termination is Termination.FEASIBLE and self.stopped == "tid":
+            return "gyldig, stoppet av tidsgrensen (ikke bevist optimal)"
+        if self.termination is Termination.FEASIBLE and self.stopped == "noder":
+            return "gyldig, stoppet av grensen for søket (ikke bevist optimal)"
         return {
             Termination.OPTIMAL: "optimal (bevist)",
             Termination.FEASIBLE: "gyldig, ikke bevist optimal",
             Termination.INFEASIBLE: "ingen gyldig løsning",
             Termination.ERROR: "feil i løseren",
         }[self.termination]
+
+    @property
+    def stop_note_nb(self) -> str:
+        """What a planner must know about a solve that stopped early (empty when proven optimal)."""
+        if self.termination is not Termination.FEASIBLE:
+            return ""
+        gap = percent(self.gap, 2) if self.gap == self.gap else "ukjent"
+        if self.stopped == "tid":
+            return (
+                f"Løseren stoppet ved tidsgrensen etter {number(self.runtime_s, 0)} s før fordelingen var bevist "
+                f"optimal (avstand til beste grense {gap}). En raskere eller tregere maskin kan stoppe et annet "
+                "sted og gi en annen fordeling; tallene er da ikke garantert like fra maskin til maskin."
+            )
+        if self.stopped == "noder":
+            return (
+                f"Løseren stoppet ved grensen for søket før fordelingen var bevist optimal (avstand til beste "
+                f"grense {gap}). Grensen er et antall steg, ikke tid, så svaret er det samme på alle maskiner."
+            )
+        return f"Fordelingen er gyldig, men ikke bevist optimal (avstand til beste grense {gap})."
 
 
 def run_solver(m: pyo.ConcreteModel, options: SolveOptions | None = None, solver: Highs | None = None) -> SolveStatus:
@@ -113,7 +146,11 @@ def run_solver(m: pyo.ConcreteModel, options: SolveOptions | None = None, solver
         "time_limit": options.time_limit_s,
         "rel_gap": options.mip_rel_gap,
         "threads": options.threads,
-        "solver_options": {"random_seed": options.random_seed, "mip_abs_gap": 1e-6},
+        "solver_options": {
+            "random_seed": options.random_seed,
+            "mip_abs_gap": 1e-6,
+            "mip_max_nodes": options.node_limit,
+        },
     }
     started = time.perf_counter()
     with _noting_interrupts() as interrupts:
@@ -151,8 +188,9 @@ def run_solver(m: pyo.ConcreteModel, options: SolveOptions | None = None, solver
     termination = (
         Termination.OPTIMAL if condition == TerminationCondition.convergenceCriteriaSatisfied else Termination.FEASIBLE
     )
+    stopped = {TerminationCondition.maxTimeLimit: "tid", TerminationCondition.iterationLimit: "noder"}
     LOGGER.info("HiGHS %s: %s, objective %.2f, gap %.2e", version, condition.name, objective, gap)
-    return SolveStatus(termination, objective, bound, gap, runtime, f"HiGHS {version}")
+    return SolveStatus(termination, objective, bound, gap, runtime, f"HiGHS {version}", stopped.get(condition, ""))
 
 
 @contextlib.contextmanager

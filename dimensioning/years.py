@@ -451,7 +451,10 @@ def schedule_options(
     proven = all(s.termination is Termination.OPTIMAL for s in statuses)
     gap = max((s.gap for s in statuses), default=0.0)
     termination = Termination.OPTIMAL if proven else Termination.FEASIBLE
-    status = SolveStatus(termination, value[end], value[end], gap, runtime_s, solver)
+    # a year stopped by the clock makes the whole plan machine-dependent; else by the node count
+    stops = {s.stopped for s in statuses}
+    stopped = "tid" if "tid" in stops else ("noder" if "noder" in stops else "")
+    status = SolveStatus(termination, value[end], value[end], gap, runtime_s, solver, stopped)
     allocations = {year: allocation for year, _, allocation in paths[end]}
     in_service = {year: set(names) for year, names, _ in paths[end]}
     return allocations, in_service, status

@@ -276,3 +276,57 @@ def test_total_parameters_are_one_way_or_the_other(parameters, message):
     with pytest.raises(InputError) as info:
         small_case(Parametre="navn,verdi\n" + parameters)
     assert message in str(info.value)
+
+
+def _knapsack(n: int = 60):
+    """A knapsack with two rows that needs many branch-and-bound nodes (no presolve help)."""
+    import random
+
+    import pyomo.environ as pyo
+
+    rng = random.Random(1)
+    weight = [rng.randint(1000, 2000) for _ in range(n)]
+    value = [w + rng.randint(-50, 50) for w in weight]
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(range(n), domain=pyo.Binary)
+    m.cap = pyo.Constraint(expr=sum(w * m.x[i] for i, w in enumerate(weight)) <= sum(weight) // 2 + 1)
+    m.side = pyo.Constraint(expr=sum((3 * w) % 17 * m.x[i] for i, w in enumerate(weight)) <= 200)
+    m.obj = pyo.Objective(expr=sum(v * m.x[i] for i, v in enumerate(value)), sense=pyo.maximize)
+    return m
+
+
+def test_a_solve_stopped_by_the_node_limit_is_reported_and_the_same_every_time():
+    """The node limit is a count: the same incumbent on every run (and machine), never «optimal (bevist)»."""
+    from dimensioning.solve import SolveOptions, Termination, run_solver
+
+    options = SolveOptions(node_limit=50)
+    first, second = run_solver(_knapsack(), options), run_solver(_knapsack(), options)
+    assert first.termination is Termination.FEASIBLE
+    assert first.stopped == "noder"
+    assert first.objective_nok == second.objective_nok
+    assert first.label_nb == "gyldig, stoppet av grensen for søket (ikke bevist optimal)"
+    assert "det samme på alle maskiner" in first.stop_note_nb
+    proven = run_solver(_knapsack())
+    assert proven.termination is Termination.OPTIMAL
+    assert proven.stopped == ""
+    assert proven.stop_note_nb == ""
+
+
+def test_a_solve_stopped_by_the_clock_says_the_plan_may_differ_on_another_machine(tmp_path):
+    """The time limit depends on the machine: the status, the terminal, Excel and the PDF say so."""
+    import dataclasses
+
+    from openpyxl import load_workbook
+
+    from dimensioning import write_excel
+    from dimensioning.solve import Termination
+
+    result = solve(small_case())
+    stopped = dataclasses.replace(result.status, termination=Termination.FEASIBLE, stopped="tid", gap=0.0123)
+    assert stopped.label_nb == "gyldig, stoppet av tidsgrensen (ikke bevist optimal)"
+    assert "avstand til beste grense 1,23 %" in stopped.stop_note_nb
+    assert "annen fordeling" in stopped.stop_note_nb
+    path = write_excel(dataclasses.replace(result, status=stopped), tmp_path / "r.xlsx")
+    facts = {r[0]: r[1] for r in load_workbook(path)["Sammendrag"].iter_rows(values_only=True) if r[0]}
+    assert facts["Løserstatus"] == stopped.label_nb
+    assert facts["Merknad om løsningen"] == stopped.stop_note_nb

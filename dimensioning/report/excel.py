@@ -183,6 +183,7 @@ def _summary(sheet: Worksheet, result: Result) -> None:
             result.smallest_total_beds if result.verification is None else None,
         ),
         ("Løserstatus", status.label_nb),
+        *([("Merknad om løsningen", status.stop_note_nb)] if status.stop_note_nb else []),
         ("Løser", status.solver),
         ("Gap (relativt, avrundet)", round(status.gap, 6)),
         (

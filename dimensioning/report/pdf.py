@@ -340,6 +340,8 @@ def _summary(result: Result, styles: dict) -> list:
         Paragraph("Dette bør du vite", styles["h1"]),
     ]
     story += [Paragraph(s, styles["bullet"], bulletText="•") for s in key_sentences(result)]
+    if result.status.stop_note_nb:
+        story.append(Paragraph(result.status.stop_note_nb, styles["bullet"], bulletText="•"))
     story.append(Paragraph("Anbefaling: senger per plasstype og lokasjon", styles["h1"]))
     table = result.allocation.pivot(index="site", columns="bed_type", values="beds").reindex(
         index=case.site_names, columns=case.bed_type_names

@@ -86,6 +86,8 @@ def _plan_lines(result: YearsResult, per_year: pd.DataFrame, last: int) -> list[
     status = result.plan_status
     gap = f" (gap {number(100 * status.gap, 2)} %)" if status.gap > 1e-9 else ""
     lines = [f"Planen over alle årene er løst {status.label_nb} med {status.solver}{gap}."]
+    if status.stop_note_nb:
+        lines.append(status.stop_note_nb)
     if not result.openings:
         return [*lines, f"Planen klarer seg uten utbygging fram til {last}."]
     opened = "; ".join(f"{option} i {year}" for option, year in sorted(result.openings.items(), key=lambda p: p[1]))
