@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -52,7 +52,7 @@ from scipy import optimize, special, stats
 from . import queueing
 from .case import Case
 from .errors import InputError, ValidationIssue
-from .labels import number
+from .labels import MONTH_NAMES_NB, join_nb, number, percent
 from .schema import MIN_LOS_DAYS, MONTHS
 from .seasons import DAYS, MONTH_OF_DAY, type_open_share
 from .stays import Stays
@@ -78,6 +78,7 @@ class Calibration:
         fit: Per bed type: ``observed_mean_occupied, model_mean_occupied, observed_share_full,
             model_share_full, census_days``.
         los_histogram: ``bed_type, days, stays`` (closed stays per whole day, for the figure).
+        quality: :func:`data_quality` of the record.
         first_day, last_day: The window read.
         stays: Stays used.
     """
@@ -90,11 +91,69 @@ class Calibration:
     first_day: pd.Timestamp
     last_day: pd.Timestamp
     stays: int
+    quality: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["item", "value", "detail"]))
 
     @property
     def period_nb(self) -> str:
         """The window as Norwegian dates."""
         return f"{self.first_day:%d.%m.%Y}-{self.last_day:%d.%m.%Y}"
+
+
+def data_quality(stays: Stays, case: Case, until: pd.Timestamp | None = None) -> pd.DataFrame:
+    """What a planner should know about a stay file before anything is estimated from it.
+
+    Aggregates only (no patient, no row of a stay): rows read and skipped, stays and those still
+    in, overlapping stays of one patient (a second admission before the first discharge: a
+    transfer between types, or a double registration), stays longer than a year, and per type the
+    days the record has more beds occupied than the case keeps open then (its first alternative
+    and ``Kapasitet``), which the calibration then takes from the record (:func:`record_beds`).
+
+    Returns:
+        ``item, value, detail`` in bokmål, one row per check.
+    """
+    frame = stays.frame
+    last = (pd.Timestamp(until) if until is not None else stays.last_day).normalize()
+    frame = frame[frame["admitted"] <= last]
+    ordered = frame.sort_values(["patient", "admitted"])
+    previous_end = ordered.groupby("patient")["discharged"].shift().fillna(last + pd.Timedelta(days=1))
+    follows = ordered.groupby("patient").cumcount() > 0
+    overlapping = int((follows & (ordered["admitted"] < previous_end)).sum())
+    length = (frame["discharged"].fillna(last) - frame["admitted"]).dt.days
+    rows = [
+        ("Rader lest", stays.rows_read, f"{stays.rows_skipped} tomme rader hoppet over"),
+        ("Opphold", len(frame), f"{int(frame['discharged'].isna().sum())} ikke avsluttet ved slutten av perioden"),
+        (
+            "Overlappende opphold for samme pasient",
+            overlapping,
+            "innskrevet på nytt før forrige opphold var avsluttet (overflytting eller dobbeltregistrering?)",
+        ),
+        (
+            "Opphold lengre enn ett år",
+            int((length > 365).sum()),
+            "regnes med som de er; sjekk om de er korttidsopphold",
+        ),
+    ]
+    days = pd.date_range(stays.first_day.normalize(), last, freq="D")
+    beds_then = _beds_then(case, frame, days)
+    shares = type_open_share(case)
+    day_of_year = calendar_day(days)
+    for t in case.bed_type_names:
+        own = frame[frame["bed_type"] == t]
+        if own.empty or len(days) == 0:
+            continue
+        census, _ = _census(own, days, 0)
+        open_beds = np.floor(beds_then[t] * shares[t].to_numpy()[day_of_year] + 1e-9)
+        over = census > open_beds
+        detail = ""
+        if over.any():
+            first_day, last_day = days[np.flatnonzero(over)[0]], days[np.flatnonzero(over)[-1]]
+            detail = (
+                f"opptil {int((census - open_beds).max())} senger flere enn caset holder åpne (første gang "
+                f"{first_day:%d.%m.%Y}, siste {last_day:%d.%m.%Y}); noen få er ventet: en stengt seng stenges når "
+                "pasienten reiser, og en type som låner senger kan ha flere pasienter enn egne senger"
+            )
+        rows.append((f"Dager med flere senger belagt enn caset har: {t}", int(over.sum()), detail))
+    return pd.DataFrame(rows, columns=["item", "value", "detail"])
 
 
 # the shortest record that is calibrated: a season needs months, a trend two halves
@@ -146,20 +205,32 @@ def calibrate(stays: Stays, case: Case, until: pd.Timestamp | None = None) -> Ca
         month_counts, exposure = _monthly(own, days)
         carried = len(own) / years
         low, high = _poisson_interval(len(own))
+        case_share = shares[t].to_numpy() if t in shares else np.ones(DAYS)
+        # the beds and closures the record itself shows, where the case's are fewer
+        beds, open_share, contradictions = record_beds(own, days, beds_then[t], case_share, los["los_days"])
         row.update(
-            beds_then=beds_then[t],
+            beds_then=beds,
+            beds_in_case=beds_then[t],
             carried_per_year=carried,
             carried_per_year_low=low / years,
             carried_per_year_high=high / years,
             **los,
         )
-        open_share = shares[t].to_numpy() if t in shares else np.ones(DAYS)
         kind = case.bed_types.at[t, "when_full"]
         patience = case.bed_types.at[t, "patience_days"]
         patience = None if patience is None or pd.isna(patience) else float(patience)
-        offered_month = _offered_by_month(
-            case, t, month_counts, exposure, beds_then[t], los["los_days"], open_share, patience
-        )
+        try:
+            offered_month = _offered_by_month(
+                case, t, month_counts, exposure, beds, los["los_days"], open_share, patience
+            )
+        except Saturated as full:
+            note = (
+                f"oppholdene viser fulle senger nesten hele tiden i {full.months}: hvor mange som ble avvist eller ga "
+                f"opp, kan ikke leses av oppholdene (det ville gitt mer enn {number(MAX_OFFERED_OVER_CARRIED)} ganger "
+                "så mange som ble lagt inn); verdiene i caset beholdes"
+            )
+            rows.append({**row, "note": "; ".join([*contradictions, note])})
+            continue
         index, raw = _seasonal_index(offered_month, exposure)
         offered = float(np.sum(offered_month * exposure) / exposure.sum() * 365.25)
         scale = offered / carried
@@ -171,10 +242,17 @@ def calibrate(stays: Stays, case: Case, until: pd.Timestamp | None = None) -> Ca
         )
         row.update(_trend(own, first, last, index))
         row.update(_waits(own))
-        if kind == "venter" and beds_then[t] > 0:
+        if kind == "venter" and beds > 0:
             row["model_mean_wait_days"] = _model_mean_wait(
-                case, t, offered, open_share, beds_then[t], los["los_days"], patience
+                case, t, offered, open_share, beds, los["los_days"], patience
             )
+        notes = list(contradictions)
+        if kind == "venter" and patience is not None and not row.get("waits_observed", False):
+            notes.append(
+                "oppholdene har ingen «meldt_utskrivningsklar», så de som ga opp å vente kan ikke skilles fra dem som "
+                f"fikk plass: antatt at pasientene i snitt gir opp etter {number(patience, 1)} døgn, som i caset"
+            )
+        row["note"] = "; ".join(notes)
         rows.append(row)
         se = np.where(month_counts > 0, 1.0 / np.sqrt(np.maximum(month_counts, 1)), np.nan)
         smoothed_se = np.sqrt(np.convolve(np.tile(se**2 * raw**2, 3), SMOOTHING**2, "same")[12:24]) / index
@@ -193,7 +271,7 @@ def calibrate(stays: Stays, case: Case, until: pd.Timestamp | None = None) -> Ca
             )
         census, counted = _census(own, days, warmup=int(math.ceil(3 * los["los_days"])))
         occupancy_rows, fit_row = _occupancy_fit(
-            kind, census, counted, open_share, beds_then[t], offered, los["los_days"], index, patience
+            kind, census, counted, open_share, beds, offered, los["los_days"], index, patience
         )
         fit_row = {"bed_type": t, **fit_row}
         occupancy_rows = [{"bed_type": t, **r} for r in occupancy_rows]
@@ -215,6 +293,7 @@ def calibrate(stays: Stays, case: Case, until: pd.Timestamp | None = None) -> Ca
         first_day=first,
         last_day=last,
         stays=len(frame),
+        quality=data_quality(stays, case, until),
     )
 
 
@@ -227,6 +306,87 @@ def _beds_then(case: Case, frame: pd.DataFrame, days: pd.DatetimeIndex) -> dict[
         if beds.sum() > 0:
             return {t: int(beds.get(t, 0)) for t in case.bed_type_names}
     return {t: int(_census(frame[frame["bed_type"] == t], days, 0)[0].max(initial=0)) for t in case.bed_type_names}
+
+
+def record_beds(
+    own: pd.DataFrame, days: pd.DatetimeIndex, case_beds: int, case_share: np.ndarray, los: float
+) -> tuple[int, np.ndarray, list[str]]:
+    """The beds and open shares the estimate uses: the case's, unless the record shows more.
+
+    A stay record cannot hold more patients than there were beds open. Where it does, again and
+    again, the case's beds or closures are not those of the record's time, and inverting the loss
+    model on them diverges (the carried flow would need an infinite offered one):
+
+    - more beds occupied than the case's beds on more than ``OVER_BEDS_SHARE`` of the days: the
+      most seen is taken as the beds then (a few days over are patients in a borrowed bed);
+    - more occupied during a closure (a run of days the case keeps fewer beds open) than the
+      case keeps open, on most of its days once the stays of its first days have ended (a closed
+      bed closes when its patient leaves): that closure is taken as not in the record (open
+      share 1 for its days).
+
+    Returns:
+        The beds, the ``(365,)`` open share by day of year and one bokmål sentence per
+        contradiction (which days, how many beds).
+    """
+    census, _ = _census(own, days, 0)
+    peak = int(census.max(initial=0))
+    notes = []
+    beds = case_beds
+    over = float(np.mean(census > case_beds))
+    if peak > case_beds and over > OVER_BEDS_SHARE:
+        day = days[int(np.argmax(census))]
+        notes.append(
+            f"oppholdene viser flere enn de {case_beds} sengene caset har på {percent(over)} av dagene, opptil "
+            f"{peak} ({day:%d.%m.%Y}): regnet med {peak} senger"
+        )
+        beds = peak
+    share = case_share.copy()
+    day_of_year = calendar_day(days)
+    reduced = case_share[day_of_year] < 1.0 - 1e-12
+    edges = np.flatnonzero(np.diff(np.r_[0, reduced.astype(int), 0]))
+    drain = int(math.ceil(los))
+    for start, stop in zip(edges[::2], edges[1::2], strict=True):  # each closure in the record's time
+        later = slice(start + drain, stop)  # the days after the stays at its start have ended
+        if stop - start - drain < 1:
+            continue
+        open_beds = np.floor(beds * case_share[day_of_year[later]] + 1e-9)
+        if np.mean(census[later] > open_beds) <= 0.5:
+            continue
+        share[day_of_year[start:stop]] = 1.0
+        notes.append(
+            f"stengingen {days[start]:%d.%m.%Y}-{days[stop - 1]:%d.%m.%Y} finnes ikke i oppholdene (opptil "
+            f"{int(census[later].max())} senger belagt, caset holder {int(open_beds.min())} åpne): regnet som åpen"
+        )
+    return beds, share, notes
+
+
+# more days than this over the case's beds: the record had more beds (fewer: borrowed beds)
+OVER_BEDS_SHARE = 0.02
+
+
+def calendar_day(dates: pd.DatetimeIndex) -> np.ndarray:
+    """Day of the case's 365-day year (0 = 1 January) of each date: 1 July is day 181 in a leap year too.
+
+    29 February is read as 28 February, so a closure «01.07-31.07» is 1-31 July in every year.
+    """
+    before_march = dates.month.to_numpy() <= 2
+    leap = dates.is_leap_year
+    return np.minimum(dates.day_of_year.to_numpy() - 1 - np.where(leap & ~before_march, 1, 0), DAYS - 1) - np.where(
+        leap & (dates.month.to_numpy() == 2) & (dates.day.to_numpy() == 29), 1, 0
+    )
+
+
+class Saturated(Exception):
+    """The record's beds are full so often that the loss inversion has no finite answer (:func:`_offered_by_month`)."""
+
+    def __init__(self, months: str) -> None:
+        super().__init__(months)
+        self.months = months
+
+
+# offered over carried above this (two in three turned away) is not an estimate but a record
+# whose beds were full all month: the loss model's inversion is refused there
+MAX_OFFERED_OVER_CARRIED = 3.0
 
 
 def _poisson_interval(count: int) -> tuple[float, float]:
@@ -353,6 +513,7 @@ def _offered_by_month(
         yearly = float(np.sum(carried * exposure) / exposure.sum() * 365.25)
         return carried * _give_up_factor(case, t, yearly, open_share, beds, los, patience)
     offered = carried.copy()
+    full = []
     for m in range(12):
         if carried[m] <= 0:
             continue
@@ -364,10 +525,13 @@ def _offered_by_month(
 
         if gap(carried[m]) >= 0:  # nobody turned away at this load (e.g. stays shorter than a day)
             continue
-        high = carried[m] * 2.0
-        while gap(high) < 0 and high < carried[m] * 1e4:
-            high *= 2.0
-        offered[m] = optimize.brentq(gap, carried[m], high, xtol=1e-12) if gap(high) >= 0 else high
+        high = carried[m] * MAX_OFFERED_OVER_CARRIED
+        if gap(high) < 0:  # bounded: a month whose beds were always full has no estimate
+            full.append(MONTH_NAMES_NB[m])
+            continue
+        offered[m] = optimize.brentq(gap, carried[m], high, xtol=1e-12)
+    if full:
+        raise Saturated(join_nb(full))
     return offered
 
 
@@ -510,7 +674,7 @@ def _occupancy_fit(
     full when every bed open that day is taken.
     """
     patience = patience if kind == "venter" else None
-    day_of_year = np.minimum(dates.day_of_year.to_numpy() - 1, DAYS - 1)
+    day_of_year = calendar_day(dates)
     nominal = beds if beds > 0 else int(census.max(initial=1))
     open_beds = np.maximum(1, np.floor(share[day_of_year] * nominal + 1e-9).astype(int))
     months = dates.month.to_numpy() - 1

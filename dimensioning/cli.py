@@ -26,6 +26,7 @@ from .cli_nb import option
 from .errors import (
     DimensioningError,
     InfeasibleError,
+    InputError,
     Interrupted,
     count_words,
     file_error,
@@ -35,7 +36,7 @@ from .errors import (
 )
 from .examples import EXAMPLES, drammen, drammen_path, example, template_case
 from .io_excel import check_output_path, outputs_together, protect_inputs
-from .io_template import write_sweep_template, write_template
+from .io_template import read_back, write_stays_template, write_sweep_template, write_template
 from .labels import (
     holds_sentence,
     larger_plan_sentence,
@@ -604,6 +605,14 @@ def _plan_scenarios(
     click.echo(f"Planscenarier skrevet til {out_path}")
 
 
+def _print_data_quality(quality: pd.DataFrame, path: Path) -> None:
+    """The stay file's data-quality summary (aggregates only), before the estimates."""
+    table = _table(f"Datakvalitet i {redact_ids(path.name)}", ("Kontroll", "Antall", "Merknad"))
+    for row in quality.itertuples():
+        table.add_row(row.item, number(row.value), row.detail)
+    Console(width=150).print(table)
+
+
 def _plan_years_asked(
     case: Case, default: list[int], first_year: int | None, last_year: int | None, chosen: str | None
 ) -> list[int]:
@@ -681,7 +690,17 @@ def calibrate_command(
         case = load_case(case_path) if case_path else drammen()
         stays = read_stays(stays_path, case.bed_type_names, case.site_names)
         calibration = calibrate(stays, case, None if cutoff is None else pd.Timestamp(cutoff))
-        write_template(calibrated_case(case, calibration), out_path)
+        _print_data_quality(calibration.quality, stays_path)
+        new_case = calibrated_case(case, calibration)
+        try:  # never write an input file that the tool's own validation refuses
+            read_back(new_case)
+        except InputError as refused:
+            problems = "\n".join(f"  - {issue}" for issue in refused.issues)
+            raise DimensioningError(
+                "Kalibreringen ga tall som verktøyet selv ikke godtar som inndata, så ingen fil er skrevet:\n"
+                f"{problems}\nSjekk oppholdsfilen og at caset har de sengene og stengingene som gjaldt i perioden."
+            ) from refused
+        write_template(new_case, out_path)
         write_calibration_excel(calibration, details)
         figures = write_calibration_figures(calibration, out_path.parent, out_path.stem)
     table = _table(
@@ -715,6 +734,9 @@ def calibrate_command(
             occupied,
         )
     Console(width=150).print(table)
+    for row in estimates_frame(calibration).itertuples():
+        if row.note and row.offered_per_year == row.offered_per_year:
+            click.echo(f"Merk, {row.bed_type}: {row.note}.")
     for row in estimates_frame(calibration).itertuples():
         if row.model_mean_wait_days == row.model_mean_wait_days and row.waits_observed:
             click.echo(
@@ -821,12 +843,23 @@ def check_command(
     "from_path",
     metavar="INNDATA",
     type=click.Path(path_type=Path),
-    help="Inndatafilen scenariofilen lages fra (standard: eksempelet Drammen).",
+    help="Inndatafilen scenariofilen eller oppholdsfilen lages fra (standard: eksempelet Drammen).",
+)
+@option(
+    "--opphold",
+    "stays_template",
+    is_flag=True,
+    help="Skriv en tom oppholdsfil for dimension kalibrer i stedet, med plasstypene og lokasjonene i --fra.",
 )
 @option("--overskriv", is_flag=True, help="Overskriv FIL.xlsx hvis den finnes.")
 @_handle_errors
 def template_command(
-    out_path: Path, example_name: str | None, sweep_template: bool, from_path: Path | None, overskriv: bool
+    out_path: Path,
+    example_name: str | None,
+    sweep_template: bool,
+    from_path: Path | None,
+    stays_template: bool,
+    overskriv: bool,
 ) -> None:
     """Skriv en inndatamal for en ny kommune, et utfylt eksempel, eller en scenariofil.
 
@@ -837,8 +870,17 @@ def template_command(
     if out_path.exists() and not overskriv:
         msg = f"{out_path} finnes allerede. Bruk --overskriv eller et annet filnavn."
         raise DimensioningError(msg)
+    if sweep_template and stays_template:
+        raise DimensioningError("Velg enten --scenarier eller --opphold, ikke begge.")
     with guarded([from_path], [out_path], ".xlsx"):
-        if sweep_template:
+        if stays_template:
+            base = load_case(from_path) if from_path else drammen()
+            write_stays_template(base, out_path)
+            click.echo(
+                f"Tom oppholdsfil for «{base.display_name}» skrevet til {out_path}. Fyll inn én rad per opphold "
+                "(pseudonymt, aldri fødselsnummer) og kjør «dimension kalibrer»; arket «Les meg» forklarer kolonnene."
+            )
+        elif sweep_template:
             base = load_case(from_path) if from_path else drammen()
             write_sweep_template(base, out_path)
             click.echo(f"Scenariofil for «{base.display_name}» skrevet til {out_path}")

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .case import Case, case_tables
-from .io_excel import write_tables_workbook
+from openpyxl.utils import get_column_letter
+
+from .case import Case, case_from_tables, case_tables
+from .io_excel import RawTables, _excel_value, write_tables_workbook
+from .schema import SHEETS, column_doc
 
 
 def write_template(case: Case, path: str | Path) -> Path:
@@ -20,6 +23,83 @@ def write_template(case: Case, path: str | Path) -> Path:
     """
     tables = {name: frame.to_dict("records") for name, frame in case_tables(case).items()}
     return write_tables_workbook(tables, path)
+
+
+def read_back(case: Case) -> Case:
+    """The case as the tool would read it back from the workbook :func:`write_template` writes.
+
+    A derived case (a calibration) is checked with this before it is written, so the tool never
+    writes an input file that its own validation refuses.
+
+    Raises:
+        InputError: What the validation says of the would-be workbook (sheet, row and column).
+    """
+    raw: RawTables = {}
+    tables = case_tables(case)
+    for spec in SHEETS:  # every sheet, as write_tables_workbook writes them
+        headers = [doc["header"] for doc in column_doc(spec.row_model)]
+        rows = tables[spec.name].to_dict("records") if spec.name in tables else []
+        raw[spec.name] = [
+            (i, {h: _excel_value(None if _missing(row.get(h)) else row.get(h)) for h in headers})
+            for i, row in enumerate(rows, 2)
+        ] or [(1, dict.fromkeys(headers))]  # an empty sheet keeps its header, as in the workbook
+    return case_from_tables(raw, name=case.name)
+
+
+def _missing(value: object) -> bool:
+    """NaN and None: an empty cell."""
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def write_stays_template(case: Case, path: str | Path) -> Path:
+    """An empty stay file for ``dimension kalibrer``: the sheet «Opphold» and a «Les meg» sheet.
+
+    The columns are those :func:`~.stays.read_stays` reads, dates formatted dd.mm.åååå, and
+    ``plasstype`` and ``lokasjon`` offer the case's own names as a drop-down list (a hidden
+    sheet «Lister»), so a typing error is caught while the file is filled in.
+    """
+    from openpyxl import Workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from .io_excel import save_workbook, style_table
+    from .stays import COLUMN_HELP, OPTIONAL, REQUIRED, STAYS_SHEET
+
+    headers = [*REQUIRED, *OPTIONAL]
+    workbook = Workbook()
+    readme = workbook.active
+    readme.title = "Les meg"
+    for line in (
+        ["Oppholdsfil for «dimension kalibrer»"],
+        [f"Én rad per korttidsopphold i arket «{STAYS_SHEET}». Pasientdata skal være pseudonyme."],
+        [f"Plasstyper og lokasjoner fra «{case.display_name}» kan velges i listene."],
+        [],
+        ["Kolonne", "Forklaring"],
+        *[[h, COLUMN_HELP[h]] for h in headers],
+    ):
+        readme.append(line)
+    readme.column_dimensions["A"].width = 26
+    readme.column_dimensions["B"].width = 110
+    sheet = workbook.create_sheet(STAYS_SHEET)
+    sheet.append(headers)
+    style_table(sheet, headers)
+    lists = workbook.create_sheet("Lister")
+    for i, name in enumerate(case.bed_type_names, start=1):
+        lists.cell(row=i, column=1, value=name)
+    for i, name in enumerate(case.site_names, start=1):
+        lists.cell(row=i, column=2, value=name)
+    lists.sheet_state = "hidden"
+    last = 5000
+    for column, letter, count in (
+        ("plasstype", "A", len(case.bed_type_names)),
+        ("lokasjon", "B", len(case.site_names)),
+    ):
+        target = get_column_letter(headers.index(column) + 1)
+        check = DataValidation(type="list", formula1=f"=Lister!${letter}$1:${letter}${count}", allow_blank=True)
+        check.add(f"{target}2:{target}{last}")
+        sheet.add_data_validation(check)
+    for column in ("innskrevet", "utskrevet", "meldt_utskrivningsklar"):  # the column's style: new cells get it
+        sheet.column_dimensions[get_column_letter(headers.index(column) + 1)].number_format = "DD.MM.YYYY"
+    return save_workbook(workbook, path)
 
 
 def sweep_example(case: Case) -> tuple[list[str], list[list], list[list]]:

@@ -70,6 +70,21 @@ def with_unit(value: float, unit: str, decimals: int = 0) -> str:
     return f"{text} {word}".strip()
 
 
+MONTH_NAMES_NB = (
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+)
+
 UNBOUNDED = "ubegrenset"
 """What a figure that grows without bound reads as (a queue without patience below its stable beds)."""
 

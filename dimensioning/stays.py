@@ -31,6 +31,18 @@ DATE_COLUMNS = ("innskrevet", "utskrevet", "meldt_utskrivningsklar")
 # a discharge this long after the last admission in the file is taken for a typing error
 MAX_DAYS_AFTER_LAST_ADMISSION = 366
 MAX_STAYS = 2_000_000
+#: What each column of a stay file holds, for the empty stay file («dimension template --opphold»).
+COLUMN_HELP = {
+    "pasient": "Pseudonymt løpenummer (samme pasient får samme nummer). Aldri fødselsnummer: filen blir da ikke lest.",
+    "plasstype": "Plasstypen oppholdet var på, skrevet som i arket «Plasstyper» i inndatafilen.",
+    "lokasjon": "Lokasjonen oppholdet var på, skrevet som i arket «Lokasjoner».",
+    "innskrevet": "Dato for innskrivning (dd.mm.åååå).",
+    "utskrevet": "Dato for utskrivning (dd.mm.åååå); tom hvis pasienten fortsatt er innlagt.",
+    "meldt_utskrivningsklar": (
+        "Valgfri: datoen sykehuset meldte pasienten utskrivningsklar. Gir ventetiden for typer som venter; "
+        "uten den kan ikke de som ga opp skilles fra dem som fikk plass."
+    ),
+}
 EARLIEST = datetime.date(1990, 1, 1)
 LATEST = datetime.date(2100, 12, 31)
 HOW_TO_PSEUDONYMISE = (
@@ -64,10 +76,14 @@ class Stays:
         frame: ``patient, bed_type, site, admitted, discharged, ready`` (dates as
             ``datetime64``; ``discharged`` NaT while still in, ``ready`` NaT when not given).
         source: The file read.
+        rows_read: Rows under the header in the file (empty ones included).
+        rows_skipped: Empty rows, left out.
     """
 
     frame: pd.DataFrame
     source: str
+    rows_read: int = 0
+    rows_skipped: int = 0
 
     @property
     def first_day(self) -> pd.Timestamp:
@@ -184,7 +200,9 @@ def read_stays(path: str | Path, bed_types: list[str], sites: list[str]) -> Stay
             "ready": pd.to_datetime(frame["meldt_utskrivningsklar"]),
         }
     )
-    return Stays(out, str(path))
+    # blank rows are dropped by the reader, so count from the last row's number
+    read = max(r for r, _ in rows) - 1
+    return Stays(out, str(path), rows_read=read, rows_skipped=read - len(body))
 
 
 def parse_date(value: object) -> tuple[datetime.date | None, str | None]:
@@ -220,14 +238,21 @@ def _read_rows(path: Path) -> tuple[str, list[tuple[int, dict]]]:
     """Raw rows ``(excel_row, {header: value})`` of the stay sheet or CSV file (row 1: the header)."""
     if path.suffix.lower() in (".csv", ".txt"):
         return path.name, _read_csv(path)
-    tables, issues = read_workbook_checked(path)
+    # the sheet «Opphold» alone when there is one (a «Les meg» or a hidden list sheet is not read)
+    tables, issues = read_workbook_checked(path, [STAYS_SHEET])
+    if not tables:
+        tables, issues = read_workbook_checked(path)
     if issues:
         raise InputError(str(path), issues)
     if not tables:
         raise InputError(str(path), [ValidationIssue("-", None, None, "arbeidsboken har ingen ark med data")])
     sheet = next((name for name in tables if name.strip().lower() == STAYS_SHEET.lower()), next(iter(tables)))
-    rows = tables[sheet]
-    return sheet, [(r, {_header(h): v for h, v in cells.items()}) for r, cells in rows]
+    rows = [(r, {_header(h): v for h, v in cells.items()}) for r, cells in tables[sheet]]
+    if rows and rows[0][0] == 1:  # a sheet with a header and no stays
+        return sheet, rows
+    # the header as row 1, as a CSV file gives it (the reader keys the data rows by it)
+    header = list(dict.fromkeys(h for _, cells in rows for h in cells))
+    return sheet, [(1, {h: h for h in header}), *rows]
 
 
 def _read_csv(path: Path) -> list[tuple[int, dict]]:

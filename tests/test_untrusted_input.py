@@ -268,3 +268,30 @@ def test_a_report_that_cannot_be_written_whole_leaves_nothing(tmp_path):
     assert "Traceback" not in done.stderr
     left = sorted(p.name for p in out.iterdir()) if out.exists() else []
     assert left == [], left
+
+
+@pytest.mark.parametrize("separator", [";", ",", "\t"])
+def test_a_10000_character_cell_in_a_stay_csv_is_named_at_its_cell(tmp_path, separator):
+    """One long cell in row 11 (with commas, as free text has) is that cell's problem, not «every column missing»."""
+    from click.testing import CliRunner
+
+    from dimensioning.cli import main
+
+    lines = [separator.join(["pasient", "plasstype", "lokasjon", "innskrevet", "utskrevet"])]
+    for i in range(12):
+        lines.append(separator.join([f"P{i}", "KAD", "Drammen helsehus", f"0{1 + i % 9}.01.2024", "20.01.2024"]))
+    long_cell = "tekst, med komma " * 600
+    if separator == ",":
+        long_cell = f'"{long_cell}"'
+    lines[10] = separator.join(["P9", "KAD", long_cell, "01.01.2024", "05.01.2024"])
+    path = tmp_path / "opphold.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = path.read_bytes()
+    result = CliRunner().invoke(main, ["kalibrer", str(path), "--ut", str(tmp_path / "ut" / "k.xlsx")])
+    assert result.exit_code == 2, result.output
+    assert "rad 11, kolonne «lokasjon»" in result.output
+    assert "mangler" not in result.output
+    assert "Intern feil" not in result.output
+    assert len(result.output) < 2000  # the cell is cut short, not repeated whole
+    assert path.read_bytes() == before
+    assert not (tmp_path / "ut").exists() or not any((tmp_path / "ut").iterdir())

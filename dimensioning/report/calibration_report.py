@@ -42,7 +42,7 @@ NOTES = (
 
 
 def write_calibration_excel(calibration: Calibration, path: str | Path) -> Path:
-    """Write ``Estimater``, ``Sesong``, ``Tilpasning``, ``Belegg``, ``Liggetid`` and ``Om beregningen``."""
+    """Write the sheets Estimater, Sesong, Tilpasning, Belegg, Liggetid, Datakvalitet and Om beregningen."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Estimater"
@@ -90,6 +90,11 @@ def write_calibration_excel(calibration: Calibration, path: str | Path) -> Path:
         calibration.los_histogram,
         [Col("bed_type", "Plasstype"), Col("days", "Liggetid (døgn)", "0"), Col("stays", "Avsluttede opphold", "0")],
     )
+    _write_table(
+        workbook.create_sheet("Datakvalitet"),
+        calibration.quality,
+        [Col("item", "Kontroll"), Col("value", "Antall", "0"), Col("detail", "Merknad")],
+    )
     about = workbook.create_sheet("Om beregningen")
     about.append(["Periode", calibration.period_nb])
     about.append(["Opphold", calibration.stays])
@@ -103,7 +108,8 @@ _ESTIMATE_COLUMNS: list[Col] = [
     Col("bed_type", "Plasstype"),
     Col("stays", "Opphold", "0"),
     Col("open_stays", "Ikke avsluttet ved slutt", "0"),
-    Col("beds_then", "Senger da", "0"),
+    Col("beds_then", "Senger da (brukt i beregningen)", "0"),
+    Col("beds_in_case", "Senger da etter caset", "0"),
     Col("carried_per_year", "Innlagt per år", FTE),
     Col("offered_per_year", "Etterspørsel per år (innleggelser_per_aar)", FTE),
     Col("offered_per_year_low", "95 % KI fra", FTE),
