@@ -295,3 +295,42 @@ def test_a_10000_character_cell_in_a_stay_csv_is_named_at_its_cell(tmp_path, sep
     assert len(result.output) < 2000  # the cell is cut short, not repeated whole
     assert path.read_bytes() == before
     assert not (tmp_path / "ut").exists() or not any((tmp_path / "ut").iterdir())
+
+
+def test_a_queue_that_can_never_keep_up_is_named_by_the_cli_not_optimised(tmp_path):
+    """USK waiting without patience at three times today's demand (240 beds busy, 146 in all): exit 2, named.
+
+    Before: «optimal (bevist)», a capped 365-day wait for every alternative and USK cut to 38 beds.
+    """
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from dimensioning.cli import main
+    from dimensioning.examples import drammen_path
+
+    workbook = load_workbook(drammen_path())
+    sheet = workbook["Plasstyper"]
+    header = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value == "Forsterket (USK)":
+            row[header.index("innleggelser_per_aar")].value = 5160
+            row[header.index("gir_opp_etter_dager")].value = None
+    case = tmp_path / "usk.xlsx"
+    workbook.save(case)
+    before = case.read_bytes()
+    out = tmp_path / "ut" / "r.xlsx"
+    result = CliRunner().invoke(main, ["solve", str(case), "--ut", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "optimal (bevist)" not in result.output
+    assert "«Forsterket (USK)»: pasientene venter uten å gi opp, så køen vokser uten grense" in result.output
+    assert "Køen må ikke vokse uten grense" in result.output
+    assert "Intern feil" not in result.output
+    assert case.read_bytes() == before
+    # the comparison written beside it says «ubegrenset» where a wait has no mean, never 365 days
+    check = load_workbook(out)["Kontroll"]
+    header = [c.value for c in check[1]]
+    usk = [r for r in check.iter_rows(min_row=2, values_only=True) if r[1] == "Forsterket (USK)"]
+    waits = [r[header.index("Snitt ventetid over alle innlagte (døgn)")] for r in usk]
+    assert len(waits) == 4  # the three alternatives and the best split within the rules
+    assert set(waits) == {"ubegrenset"}
+    assert formula_cells(out) == []
