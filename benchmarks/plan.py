@@ -21,8 +21,8 @@ import os
 import time
 
 from dimensioning import drammen
-from dimensioning.seasons import _CURVES
-from dimensioning.years import demand_by_year, plan_years, planning_years, solve_plan
+from dimensioning.queueing.seasons import _CURVES
+from dimensioning.workflows.years import demand_by_year, plan_years, planning_years, solve_plan
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ import os
 import time
 
 from dimensioning import drammen, solve
-from dimensioning.simulate import SimulationOptions, simulate
+from dimensioning.simulation.simulate import SimulationOptions, simulate
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ import statistics
 import time
 
 from dimensioning import drammen, solve
-from dimensioning.verify import VerifyOptions
+from dimensioning.workflows.verify import VerifyOptions
 
 
 def timed(improve: bool) -> tuple[float, object]:

@@ -19,12 +19,12 @@ import time
 import highspy
 import numpy as np
 
-from dimensioning.case import case_from_tables, read_case_tables
-from dimensioning.examples import drammen_path
+from dimensioning.inputs.case import case_from_tables, read_case_tables
+from dimensioning.inputs.examples import drammen_path
+from dimensioning.inputs.scenarios import Scenario, apply, parse_override
 from dimensioning.model import model_data
 from dimensioning.model.objective import TIE_BREAK_NOK_PER_BED
-from dimensioning.scenarios import Scenario, apply, parse_override
-from dimensioning.sweep import sweep
+from dimensioning.workflows.sweep import sweep
 
 
 def grid_scenarios(base, count: int) -> list[Scenario]:

@@ -23,7 +23,7 @@ def run() -> None:
     try:
         import click
 
-        from .cli import main
+        from dimensioning.cli import main
     except KeyboardInterrupt:
         _interrupted()
     try:

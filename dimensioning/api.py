@@ -7,14 +7,11 @@ from dataclasses import replace
 
 import pandas as pd
 
-from .case import Case
-from .errors import SolverError
-from .evaluate import Evaluation, evaluate, of_record
-from .explain import marginal_values, moves
-from .labels import BEST_WITHIN, OPTIMUM, simulated_target_message
-from .model import build_model
-from .results import Result
-from .solve import (
+from dimensioning.common.labels import BEST_WITHIN, OPTIMUM
+from dimensioning.inputs.case import Case
+from dimensioning.model import build_model
+from dimensioning.results import Result
+from dimensioning.solve import (
     SolveOptions,
     SolveStatus,
     Termination,
@@ -23,17 +20,25 @@ from .solve import (
     run_solver,
     smallest_total_beds,
 )
-from .verify import VerifyOptions, simulated_table, verified_plan
+from dimensioning.workflows.evaluate import (
+    Evaluation,
+    evaluate,
+    of_record,
+    refuse_rule_breaking_optimum,
+    with_simulated_targets,
+)
+from dimensioning.workflows.explain import marginal_values, moves
+from dimensioning.workflows.verify import VerifyOptions, simulated_table, verified_plan
 
 
 def solve(case: Case, options: SolveOptions | None = None, verify: VerifyOptions | None = None) -> Result:
     """Find the cheapest allocation that meets every rule, and compare it with the alternatives.
 
     Args:
-        case: A validated case (see :func:`~dimensioning.case.load_case`).
+        case: A validated case (see :func:`~dimensioning.inputs.case.load_case`).
         options: Solver settings.
         verify: Simulate the optimum with the case's own rules and tighten the targets of the types
-            that miss, until the simulated plan holds (:mod:`~dimensioning.verify`); the
+            that miss, until the simulated plan holds (:mod:`~dimensioning.workflows.verify`); the
             alternatives are simulated too. None (the default) skips the simulation.
 
     Returns:
@@ -101,57 +106,6 @@ def _alternatives(case: Case, checker: object) -> list[Evaluation]:
         rows = case.alternatives[case.alternatives["alternative"] == name]
         evaluations.append(evaluate(case, rows[["site", "bed_type", "beds"]], name, checker=checker))
     return evaluations
-
-
-def with_simulated_targets(evaluation: Evaluation, simulated: pd.DataFrame) -> Evaluation:
-    """The rules an allocation breaks, with its targets judged by the simulation (the evaluation of record).
-
-    The analytic blocking-target rows (``blocking_target``: the model's curve of each type alone)
-    are replaced by one row per type whose simulated share not served, or mean wait, misses its
-    target beyond the 95 % interval, so "rules broken" says what the simulation says.
-    """
-    rows = simulated[(simulated["alternative"] == evaluation.name) & ~simulated["holds"]]
-    kept = evaluation.violations[evaluation.violations["family"] != "blocking_target"]
-    added = pd.DataFrame(
-        [
-            {
-                "family": "blocking_target",
-                "site": "",
-                "bed_type": r.bed_type,
-                "sense": "<=",
-                "value": float(r.blocking_sim),
-                "bound": float(r.max_blocking),
-                "amount": max(0.0, float(r.blocking_sim - r.max_blocking)),
-                "message_nb": simulated_target_message(r),
-            }
-            for r in rows.itertuples()
-        ],
-        columns=kept.columns,
-    )
-    violations = pd.concat([kept, added], ignore_index=True) if not added.empty else kept.reset_index(drop=True)
-    costs = evaluation.costs.assign(broken_rules=len(violations))
-    return replace(evaluation, violations=violations, costs=costs)
-
-
-def refuse_rule_breaking_optimum(evaluation: Evaluation, judged_by_simulation: bool = False) -> None:
-    """Never call a solution optimal when the model's own rules, checked afresh, say it breaks them.
-
-    The solver works in floating point; absurd but valid-looking numbers could in principle let
-    it report a plan that rounds into a breach. Input domains make this unlikely; this is the
-    second guard.
-
-    Raises:
-        SolverError: Naming the rules the plan breaks.
-    """
-    broken = evaluation.violations
-    if judged_by_simulation:  # the targets are the simulation's to judge, and its verdict is reported
-        broken = broken[broken["family"] != "blocking_target"]
-    if broken.empty:
-        return
-    lines = ["Løseren fant en fordeling som ikke holder modellens egne krav (numerisk usikkert svar):"]
-    lines += [f"  - {message}" for message in broken["message_nb"].head(10)]
-    lines.append("Sjekk inndata for svært store eller svært små tall.")
-    raise SolverError("\n".join(lines))
 
 
 def _with_runtime(status: SolveStatus, runtime_s: float) -> SolveStatus:

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .case import Case
-from .evaluate import Evaluation
-from .labels import OPTIMUM
-from .solve import SolveStatus
-from .verify import Verification
+from dimensioning.common.labels import OPTIMUM
+from dimensioning.inputs.case import Case
+from dimensioning.solve import SolveStatus
+from dimensioning.workflows.evaluate import Evaluation
+from dimensioning.workflows.verify import Verification
 
 
 @dataclass(frozen=True)
@@ -31,11 +31,11 @@ class Result:
         infeasibility_nb: When no allocation meets every rule, why (the bokmål explanation); the
             frames then hold only the workbook's alternatives.
         marginal: Per bed type, what one bed more or less of the optimum is worth
-            (:func:`~dimensioning.explain.marginal_values`).
+            (:func:`~dimensioning.workflows.explain.marginal_values`).
         moves: The steps from the reference alternative to the optimum with their effects
-            (:func:`~dimensioning.explain.moves`); None without a reference alternative.
+            (:func:`~dimensioning.workflows.explain.moves`); None without a reference alternative.
         verification: The simulation of the optimum and the alternatives, and the loop that
-            tightened the targets (:mod:`~dimensioning.verify`); None when not verified.
+            tightened the targets (:mod:`~dimensioning.workflows.verify`); None when not verified.
     """
 
     case: Case

@@ -1,7 +1,7 @@
 """The one solver boundary: run HiGHS (through Pyomo's highspy interface) and explain infeasibility.
 
 No Pyomo result object leaves this module: callers get a typed :class:`SolveStatus`, or a
-:class:`~dimensioning.errors.InfeasibleError` / :class:`~dimensioning.errors.SolverError`.
+:class:`~dimensioning.common.errors.InfeasibleError` / :class:`~dimensioning.common.errors.SolverError`.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
-from .case import Case
-from .errors import InfeasibleError, Interrupted, SolverError
-from .labels import FAMILY_LABELS, number, percent, with_unit
-from .model import BuildOptions, build_model
-from .model.build import add_pooled_upper_bounds, locate
-from .model.constraints import RELAXABLE_FAMILIES
-from .seasons import NEVER_STABLE
+from dimensioning.common.errors import InfeasibleError, Interrupted, SolverError
+from dimensioning.common.labels import FAMILY_LABELS, number, percent, with_unit
+from dimensioning.inputs.case import Case
+from dimensioning.model import BuildOptions, build_model
+from dimensioning.model.build import add_pooled_upper_bounds, locate
+from dimensioning.model.constraints import RELAXABLE_FAMILIES
+from dimensioning.queueing.seasons import NEVER_STABLE
 
 LOGGER = logging.getLogger(__name__)
 
@@ -245,7 +245,7 @@ class Placer:
 
     One model (built once, in sweep mode without derived bounds) and one persistent HiGHS serve
     every call, so a call costs one small MIP. The targets are the caller's business: the
-    simulation-based search (:mod:`~dimensioning.search`) decides how many beds each type gets.
+    simulation-based search (:mod:`~dimensioning.workflows.search`) decides how many beds each type gets.
     """
 
     def __init__(self, case: Case, options: SolveOptions | None = None, new_premises: bool = False) -> None:

@@ -8,8 +8,8 @@ import io
 import pytest
 
 from dimensioning import drammen, solve
-from dimensioning.case import Case, case_from_tables
-from dimensioning.io_excel import RawTables, _rows_to_raw
+from dimensioning.inputs.case import Case, case_from_tables
+from dimensioning.inputs.workbook import RawTables, _rows_to_raw
 
 
 def tables_from_csv(sheets: dict[str, str]) -> RawTables:
@@ -67,7 +67,7 @@ def drammen_result(drammen_case):
 @pytest.fixture(scope="session")
 def drammen_verified(drammen_case):
     """Drammen solved and verified by simulation (as ``dimension solve`` does by default)."""
-    from dimensioning.verify import VerifyOptions
+    from dimensioning.workflows.verify import VerifyOptions
 
     return solve(drammen_case, verify=VerifyOptions())
 

@@ -10,13 +10,13 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
-from dimensioning.calibrate import SMOOTHING, calibrate, calibrated_case
 from dimensioning.cli import main
-from dimensioning.errors import InputError
-from dimensioning.schema import MONTHS
-from dimensioning.seasons import MONTH_OF_DAY, demand_index
-from dimensioning.simulate import simulate_stays
-from dimensioning.stays import looks_like_national_id, read_stays
+from dimensioning.common.errors import InputError
+from dimensioning.common.labels import MONTHS
+from dimensioning.inputs.stays import looks_like_national_id, read_stays
+from dimensioning.queueing.seasons import MONTH_OF_DAY, demand_index
+from dimensioning.simulation.simulate import simulate_stays
+from dimensioning.workflows.calibrate import SMOOTHING, calibrate, calibrated_case
 
 from .conftest import small_case
 
@@ -210,7 +210,7 @@ def test_kalibrer_on_the_bundled_record_writes_no_ids_and_keeps_the_recommendati
     a true 200) moves one bed from dementia to rehabilitation; every true value is inside its interval.
     """
     from dimensioning import drammen, load_case, solve
-    from dimensioning.examples import synthetic_stays_path
+    from dimensioning.inputs.examples import synthetic_stays_path
 
     out = tmp_path / "ny.xlsx"
     result = CliRunner().invoke(main, ["kalibrer", "--ut", str(out)])
@@ -394,7 +394,7 @@ def test_kalibrer_never_writes_a_case_its_own_validation_refuses(tmp_path, monke
     """An estimate the input validation would refuse (here forced): a message, and no file at all."""
     import importlib
 
-    calibration_module = importlib.import_module("dimensioning.calibrate")  # the package exports calibrate()
+    calibration_module = importlib.import_module("dimensioning.workflows.calibrate")  # the package exports calibrate()
     real = calibration_module.calibrated_case
 
     def absurd(case, calibration):
@@ -461,7 +461,7 @@ def test_kalibrer_summarises_the_data_quality_of_the_stay_file_first(tmp_path):
     over = quality.at["Dager med flere senger belagt enn caset har: Akutt", "value"]
     assert over > 0
     case_path = tmp_path / "case.xlsx"
-    from dimensioning.io_template import write_template
+    from dimensioning.inputs.template import write_template
 
     write_template(small_case(**{**KNOWN, "Alternativer": FEWER_BEDS}), case_path)
     result = CliRunner().invoke(

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from dimensioning import InputError, load_case, queueing
-from dimensioning.case import case_from_tables
-from dimensioning.examples import drammen_csv_folder, drammen_path
+from dimensioning.inputs.case import case_from_tables
+from dimensioning.inputs.examples import drammen_csv_folder, drammen_path
 
 from .conftest import SMALL, small_case, tables_from_csv
 
@@ -56,7 +56,7 @@ def test_drammen_facts(drammen_case):
     assert drammen_case.min_beds_for_target["Rehabilitering"] == 15
     # respite is booked (planlagt): 220 stays × 10 days, at most 5 % of the booked days not given
     # with beds filled to 85 %; summer has more bookings (index 1.2) and 90 % of beds open
-    from dimensioning.seasons import MONTH_OF_DAY, arrivals_per_day
+    from dimensioning.queueing.seasons import MONTH_OF_DAY, arrivals_per_day
 
     booked = np.bincount(MONTH_OF_DAY, arrivals_per_day(drammen_case)["Avlastning"] * 10.0, 12)
     open_days = np.bincount(MONTH_OF_DAY, drammen_case.open_shares.min(axis=1), 12)
@@ -136,10 +136,10 @@ def test_decimal_comma_and_whole_numbers_from_excel():
 
 
 def test_committed_workbook_is_regenerated_from_csv(tmp_path):
-    from dimensioning.examples import rebuild_drammen_workbook
+    from dimensioning.workflows.bundled import rebuild_drammen_workbook
 
     fresh = rebuild_drammen_workbook(tmp_path / "drammen.xlsx")
-    assert fresh.read_bytes() == drammen_path().read_bytes(), "run: python -m dimensioning.examples"
+    assert fresh.read_bytes() == drammen_path().read_bytes(), "run: python -m dimensioning.inputs.examples"
 
 
 def test_valid_rows_of_a_broken_sheet_are_still_cross_checked():

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from dimensioning.cli import main
-from dimensioning.examples import drammen_path
+from dimensioning.inputs.examples import drammen_path
 
 
 def test_solve_default_case_writes_report(tmp_path):

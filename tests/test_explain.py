@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from dimensioning import solve, write_excel
-from dimensioning.explain import marginal_values, move_text, moves
+from dimensioning.workflows.explain import marginal_values, move_text, moves
 
 from .conftest import small_case
 
@@ -71,7 +71,7 @@ def test_why_sheet_in_excel(drammen_result, tmp_path):
 
 
 def test_marginal_values_of_a_small_case_against_a_direct_evaluation():
-    from dimensioning.evaluate import evaluate
+    from dimensioning.workflows.evaluate import evaluate
 
     case = small_case()
     result = solve(case)
@@ -85,7 +85,7 @@ def test_marginal_values_of_a_small_case_against_a_direct_evaluation():
 
 def test_reports_say_which_targets_the_real_year_misses(drammen_result):
     """Without a simulation the model's own curves are the record, and every sentence says so."""
-    from dimensioning.labels import real_year_sentence
+    from dimensioning.common.labels import real_year_sentence
     from dimensioning.report.pdf import key_sentences
 
     queue = drammen_result.queueing

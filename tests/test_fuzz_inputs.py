@@ -22,8 +22,8 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from dimensioning.cli import main
-from dimensioning.examples import drammen_csv_folder, drammen_path
-from dimensioning.schema import OPTIONAL_SHEETS, SHEETS, column_doc
+from dimensioning.inputs.examples import drammen_csv_folder, drammen_path
+from dimensioning.inputs.schema import OPTIONAL_SHEETS, SHEETS, column_doc
 
 INPUT_NAME = "feil.xlsx"
 REQUIRED_SHEETS = [spec.name for spec in SHEETS if spec.name not in OPTIONAL_SHEETS]

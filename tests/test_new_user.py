@@ -9,11 +9,11 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from dimensioning import solve
-from dimensioning.case import case_from_tables
 from dimensioning.cli import main
-from dimensioning.examples import template_case, template_csv_folder
-from dimensioning.io_excel import read_csv_folder
-from dimensioning.labels import cost_difference_phrase, turned_away_difference_phrase, with_unit
+from dimensioning.common.labels import cost_difference_phrase, turned_away_difference_phrase, with_unit
+from dimensioning.inputs.case import case_from_tables
+from dimensioning.inputs.examples import template_case, template_csv_folder
+from dimensioning.inputs.workbook import read_csv_folder
 from dimensioning.report.pdf import key_sentences
 
 ENGLISH = re.compile(r"\b(Usage|Options|Error|Show this|Missing|Invalid value|No such|Try '|Aborted|Commands)\b")

@@ -16,9 +16,9 @@ from pypdf import PdfReader
 from rich.console import Console
 
 from dimensioning import solve, write_excel
-from dimensioning.labels import number, percent
+from dimensioning.common.labels import holds_sentence, number, percent
 from dimensioning.report import write_pdf
-from dimensioning.verify import VerifyOptions, simulated_table
+from dimensioning.workflows.verify import VerifyOptions, simulated_table
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def unverified(drammen_case):
 
 
 def terminal(result, monkeypatch) -> str:
-    from dimensioning import cli
+    from dimensioning.cli import solve as cli  # the solve command prints the summary
 
     buffer = io.StringIO()
     monkeypatch.setattr(
@@ -116,7 +116,7 @@ def test_alternatives_have_the_same_figures_with_and_without_the_search(drammen_
         a = drammen_verified.costs.set_index("alternative").loc[name]
         b = unverified.costs.set_index("alternative").loc[name]
         pd.testing.assert_series_equal(a, b)
-    text = " ".join(__import__("dimensioning").labels.holds_sentence(unverified).split())
+    text = " ".join(holds_sentence(unverified).split())
     assert "ikke kontrollert" in text
 
 
@@ -131,8 +131,8 @@ def test_written_fordeling_and_deling_sheets_reproduce_the_plan(drammen_verified
         columns=["site", "bed_type", "beds"],
     )
     # the case as an input workbook, its Deling sheet replaced by the one the report wrote
-    from dimensioning.case import load_case
-    from dimensioning.io_template import write_template
+    from dimensioning.inputs.case import load_case
+    from dimensioning.inputs.template import write_template
 
     template = load_workbook(write_template(drammen_case, tmp_path / "inn.xlsx"))
     target = template["Deling"]

@@ -207,7 +207,7 @@ def test_exact_lag_weights_match_the_sinusoidal_closed_form():
 def test_constant_demand_gives_the_stationary_load_on_every_day(los, cv):
     # a one-day grid once put 1-day stays off by -4 % to +9 %; the exact weights make it the
     # stationary load a = lambda * E[S] on every day of the year
-    from dimensioning.seasons import _unit_mol
+    from dimensioning.queueing.seasons import _unit_mol
 
     daily = _unit_mol((1.0,) * 12, los, cv) * 365  # one arrival a day
     assert daily == pytest.approx(np.full(365, los), rel=1e-6)
@@ -242,7 +242,7 @@ def test_continuous_erlang_b_is_exact_at_integers_decreasing_and_convex(a):
 
 
 def test_real_year_blocking_without_seasons_is_erlang_b_and_with_a_closure_the_continued_one():
-    from dimensioning.seasons import real_year_blocking
+    from dimensioning.queueing.seasons import real_year_blocking
 
     from .conftest import small_case
 
@@ -269,7 +269,7 @@ def test_continuous_table_equals_the_continued_function_at_every_count(share):
 
 
 def test_real_year_curve_is_stationary_erlang_b_without_seasons_and_the_evaluation_with_them():
-    from dimensioning.seasons import real_year_blocking
+    from dimensioning.queueing.seasons import real_year_blocking
 
     from .conftest import small_case
 
@@ -305,7 +305,7 @@ def test_real_year_curve_is_stationary_erlang_b_without_seasons_and_the_evaluati
 
 
 def test_real_year_curve_is_conservative_when_sites_close_differently():
-    from dimensioning.seasons import real_year_blocking
+    from dimensioning.queueing.seasons import real_year_blocking
 
     from .conftest import small_case
 

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from dimensioning.cli import main
-from dimensioning.labels import number, percent
+from dimensioning.common.labels import number, percent
 from dimensioning.report import write_pdf
 from dimensioning.report.pdf import comparison_rows, key_sentences
 from dimensioning.report.plots import DPI, FIGSIZE_IN

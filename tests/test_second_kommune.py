@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from dimensioning import solve
-from dimensioning.labels import sharing_sentences
-from dimensioning.verify import VerifyOptions
+from dimensioning.common.labels import sharing_sentences
+from dimensioning.workflows.verify import VerifyOptions
 
 from .conftest import tables_from_csv
 
@@ -68,7 +68,7 @@ I dag,Lia,USK,12
 
 @pytest.fixture(scope="module")
 def fjordvik():
-    from dimensioning.case import case_from_tables
+    from dimensioning.inputs.case import case_from_tables
 
     case = case_from_tables(tables_from_csv(FJORDVIK), name="fjordvik")
     return solve(case, verify=VerifyOptions())

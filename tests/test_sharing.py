@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dimensioning.errors import InputError
-from dimensioning.sharing import open_choices, rule_arrays, with_defaults
-from dimensioning.simulate import SimulationOptions, simulate
+from dimensioning.common.errors import InputError
+from dimensioning.inputs.sharing import open_choices, rule_arrays, with_defaults
+from dimensioning.simulation.simulate import SimulationOptions, simulate
 
 from .conftest import small_case
 from .test_verify import HEADER as LOSS_HEADER
@@ -194,11 +194,11 @@ def search_case():
 
 
 def _search(case, years=3, replications=4):
-    from dimensioning.evaluate import fixed_yearly_cost
-    from dimensioning.labels import OPTIMUM
-    from dimensioning.search import Search
+    from dimensioning.common.labels import OPTIMUM
     from dimensioning.solve import Placer
-    from dimensioning.verify import VerifyOptions, simulated_table
+    from dimensioning.workflows.evaluate import fixed_yearly_cost
+    from dimensioning.workflows.search import Search
+    from dimensioning.workflows.verify import VerifyOptions, simulated_table
 
     verify = VerifyOptions(years=years, replications=replications, jobs=1, seed=3)
     return Search(
@@ -212,7 +212,7 @@ def _search(case, years=3, replications=4):
 def test_search_finds_the_cheapest_plan_that_holds_as_brute_force_does(search_case):
     """Every split of the 24 beds × every number of dementia beds kept back, judged on the same patients."""
     from dimensioning import solve
-    from dimensioning.sharing import with_defaults
+    from dimensioning.inputs.sharing import with_defaults
 
     search = _search(search_case)
     start = solve(search_case).allocation
@@ -255,7 +255,7 @@ def _moves_case(parameters: str):
 
 def test_a_move_has_a_cost_and_a_limit():
     from dimensioning import solve
-    from dimensioning.evaluate import moved_beds
+    from dimensioning.workflows.evaluate import moved_beds
 
     free = solve(_moves_case(""))
     moved_free = moved_beds(free.case, free.allocation)
@@ -288,7 +288,7 @@ def test_a_move_has_a_cost_and_a_limit():
 def test_a_one_site_type_closes_whole_beds_in_the_curve_as_in_the_simulation():
     """11 KAD beds at one site, 90 % open in the summer: 9 beds open, not 9.9; the curve and the simulation agree."""
     from dimensioning import queueing
-    from dimensioning.seasons import arrivals_per_day, one_site_types
+    from dimensioning.queueing.seasons import arrivals_per_day, one_site_types
 
     types = (
         "plasstype,innleggelser_per_aar,liggetid_dager,maks_avvisning,pleiefaktor,min_enhet,maks_lokasjoner,"

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from dimensioning import queueing
 from dimensioning.cli import main
-from dimensioning.seasons import beds_open_per_day, day_of_year
-from dimensioning.simulate import SimulationOptions, analytic_check, compare_reservation, simulate
+from dimensioning.queueing.seasons import beds_open_per_day, day_of_year
+from dimensioning.simulation.simulate import SimulationOptions, analytic_check, compare_reservation, simulate
 
 from .conftest import small_case
 

@@ -10,11 +10,11 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from dimensioning import InfeasibleError, InputError, solve
-from dimensioning.case import case_from_tables, read_case_tables
 from dimensioning.cli import main
-from dimensioning.examples import drammen_path
-from dimensioning.scenarios import Scenario, apply, parse_override, read_scenarios
-from dimensioning.sweep import sweep
+from dimensioning.inputs.case import case_from_tables, read_case_tables
+from dimensioning.inputs.examples import drammen_path
+from dimensioning.inputs.scenarios import Scenario, apply, parse_override, read_scenarios
+from dimensioning.workflows.sweep import sweep
 
 from .conftest import scenario_book
 

@@ -16,10 +16,10 @@ import pytest
 from openpyxl import load_workbook
 
 from dimensioning import InputError
-from dimensioning.case import read_case_tables
-from dimensioning.examples import drammen_path
-from dimensioning.scenarios import MAX_SCENARIOS, read_scenarios
-from dimensioning.sweep import STATUS_ERROR, sweep
+from dimensioning.inputs.case import read_case_tables
+from dimensioning.inputs.examples import drammen_path
+from dimensioning.inputs.scenarios import MAX_SCENARIOS, read_scenarios
+from dimensioning.workflows.sweep import STATUS_ERROR, sweep
 
 from .conftest import scenario_book
 
@@ -182,7 +182,7 @@ def test_huge_grid_is_refused_before_it_is_expanded(tmp_path, base):
 
 
 def test_one_failing_scenario_is_named_and_the_rest_go_on(tmp_path, base, monkeypatch):
-    import dimensioning.sweep as sweep_module
+    import dimensioning.workflows.sweep as sweep_module
 
     real = sweep_module.evaluate
 

@@ -8,8 +8,8 @@ import pytest
 from openpyxl import load_workbook
 
 from dimensioning import solve, write_excel
-from dimensioning.io_template import write_template
-from dimensioning.verify import VerifyOptions
+from dimensioning.inputs.template import write_template
+from dimensioning.workflows.verify import VerifyOptions
 
 from .conftest import small_case
 
@@ -89,7 +89,7 @@ def test_a_workbook_that_inflates_beyond_the_limit_is_refused_before_it_is_read(
     from click.testing import CliRunner
 
     from dimensioning.cli import main
-    from dimensioning.examples import drammen_path
+    from dimensioning.inputs.examples import drammen_path
 
     path = tmp_path / "bombe.xlsx"
     shutil.copy(drammen_path(), path)
@@ -113,7 +113,7 @@ def test_a_workbook_that_inflates_beyond_the_limit_is_refused_before_it_is_read(
 
 
 def test_start_year_after_end_year_is_named_not_an_internal_error():
-    from dimensioning.errors import InputError
+    from dimensioning.common.errors import InputError
 
     with pytest.raises(InputError) as caught:
         small_case(Parametre="navn,verdi\ntotalt_antall_plasser,10\nstartaar,2035\nsluttaar,2030\n")
@@ -122,7 +122,7 @@ def test_start_year_after_end_year_is_named_not_an_internal_error():
 
 def test_demand_in_a_year_does_not_depend_on_which_years_are_planned(drammen_case):
     """`dimension plan --aar 2040` once took 2040 as the start year, with today's demand."""
-    from dimensioning.years import demand_by_year
+    from dimensioning.workflows.years import demand_by_year
 
     alone = demand_by_year(drammen_case, [2040]).set_index("bed_type")
     pair = demand_by_year(drammen_case, [2025, 2040])
@@ -142,8 +142,8 @@ def test_identity_numbers_are_taken_out_of_messages_and_derived_file_names(tmp_p
     from click.testing import CliRunner
 
     from dimensioning.cli import main
-    from dimensioning.errors import redact_ids, safe_stem
-    from dimensioning.examples import drammen_path
+    from dimensioning.common.errors import redact_ids, safe_stem
+    from dimensioning.inputs.examples import drammen_path
 
     fnr = "01019010046"
     assert redact_ids(f"Bråta {fnr}") == "Bråta [fødselsnummer fjernet]"
@@ -195,7 +195,7 @@ def test_stay_files_saved_as_unicode_text_or_random_bytes_get_a_message(tmp_path
 
 
 def test_a_name_too_long_to_lay_out_is_refused_at_its_cell():
-    from dimensioning.errors import InputError
+    from dimensioning.common.errors import InputError
 
     long_name = "Lokasjon " + "x" * 10_000
     sites = (
@@ -212,9 +212,9 @@ def test_a_name_too_long_to_lay_out_is_refused_at_its_cell():
 def _synthetic_record(tmp_path, edit, name):
     from openpyxl import load_workbook as load
 
-    from dimensioning.examples import SYNTHETIC_STAYS, _data_dir
+    from dimensioning.inputs.data import SYNTHETIC_STAYS, data_dir
 
-    book = load(_data_dir() / SYNTHETIC_STAYS)
+    book = load(data_dir() / SYNTHETIC_STAYS)
     sheet = book["Opphold"]
     header = [c.value for c in sheet[1]]
     edit(sheet, header)
@@ -306,7 +306,7 @@ def test_a_queue_that_can_never_keep_up_is_named_by_the_cli_not_optimised(tmp_pa
     from openpyxl import load_workbook
 
     from dimensioning.cli import main
-    from dimensioning.examples import drammen_path
+    from dimensioning.inputs.examples import drammen_path
 
     workbook = load_workbook(drammen_path())
     sheet = workbook["Plasstyper"]

@@ -8,10 +8,10 @@ import pytest
 
 from dimensioning import queueing
 from dimensioning.api import solve
-from dimensioning.labels import holds_sentence
-from dimensioning.seasons import real_year_blocking
-from dimensioning.simulate import SimulationOptions, simulate
-from dimensioning.verify import VerifyOptions, effective_load_factor
+from dimensioning.common.labels import holds_sentence
+from dimensioning.queueing.seasons import real_year_blocking
+from dimensioning.simulation.simulate import SimulationOptions, simulate
+from dimensioning.workflows.verify import VerifyOptions, effective_load_factor
 
 from .conftest import small_case
 

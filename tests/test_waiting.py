@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 from dimensioning import queueing, solve
-from dimensioning.errors import InputError
-from dimensioning.evaluate import evaluate
-from dimensioning.seasons import DAYS
-from dimensioning.simulate import SimulationOptions, analytic_check, simulate
+from dimensioning.common.errors import InputError
+from dimensioning.queueing.seasons import DAYS
+from dimensioning.simulation.simulate import SimulationOptions, analytic_check, simulate
+from dimensioning.workflows.evaluate import evaluate
 
 from .conftest import small_case
 
@@ -70,7 +70,7 @@ def test_waiting_target_sets_the_fewest_beds():
 def test_every_drammen_curve_is_convex_and_the_envelope_is_exact():
     """The step linearisation needs convex curves: checked over the whole bed range, for every type."""
     from dimensioning import drammen
-    from dimensioning.seasons import one_site_types
+    from dimensioning.queueing.seasons import one_site_types
 
     for peak in (False, True):
         case = drammen().replace(peak_dimensioning=peak)
@@ -309,7 +309,7 @@ def test_the_mip_never_leaves_a_queue_without_patience_unstable_against_brute_fo
 
 def test_a_queue_that_cannot_be_stable_within_the_total_is_named_with_the_beds_it_needs():
     """400 arrivals × 14 days need 16 beds; the total is 10: no solution, and the message says why."""
-    from dimensioning.errors import InfeasibleError
+    from dimensioning.common.errors import InfeasibleError
 
     case = small_case(Plasstyper=_no_patience(arrivals=400))
     assert case.min_stable_beds["Vanlig"] == 16

@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 
 from dimensioning import queueing
 from dimensioning.cli import main
-from dimensioning.errors import InputError
-from dimensioning.years import (
+from dimensioning.common.errors import InputError
+from dimensioning.workflows.years import (
     COVERAGE_RATIO,
     FIXED_TOTAL,
     best_split,
@@ -199,7 +199,7 @@ def test_plan_command_on_the_template_and_without_the_sheets(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Dekningsgraden" in result.output
     # a workbook without Befolkning/Rater gets a Norwegian message and exit 2, no traceback
-    from dimensioning.io_template import write_template
+    from dimensioning.inputs.template import write_template
 
     bare = small_case(Alternativer=ALTERNATIVES)
     path = write_template(bare, tmp_path / "uten.xlsx")
@@ -262,8 +262,8 @@ def test_multi_year_plan_against_brute_force():
     """2 years, 2 sites, 2 types, one option: the plan is the cheapest discounted choice of all."""
     import itertools
 
-    from dimensioning.evaluate import yearly_cost
-    from dimensioning.years import plan_case, solve_plan
+    from dimensioning.workflows.evaluate import yearly_cost
+    from dimensioning.workflows.years import plan_case, solve_plan
 
     case = small_case(**TINY)
     years = [2025, 2026]
@@ -304,7 +304,7 @@ def test_multi_year_plan_against_brute_force():
 
 def test_an_opened_option_stays_open():
     """Demand peaks in the middle year: the option opens for it and stays open after (irreversible)."""
-    from dimensioning.years import solve_plan
+    from dimensioning.workflows.years import solve_plan
 
     sheets = {
         **TINY,
@@ -333,7 +333,7 @@ Ny fløy,B,2026,4,0,3000000
 @pytest.mark.parametrize("investment", [0, 3_000_000, 40_000_000])
 def test_year_by_year_plan_equals_the_one_mip(investment):
     """Two options at two sites over three years: the recursion over sets of options gives the MIP's plan."""
-    from dimensioning.years import solve_plan
+    from dimensioning.workflows.years import solve_plan
 
     sheets = {
         **TINY,
@@ -364,7 +364,7 @@ Påbygg,A,2025,3,{investment // 2},50000
 
 def test_plan_years_gives_the_same_tables_in_one_process_and_in_a_pool():
     """The years are shared out over worker processes; the tables do not depend on it."""
-    from dimensioning.years import plan_years
+    from dimensioning.workflows.years import plan_years
 
     today = "alternativ,lokasjon,plasstype,plasser\nI dag,A,Akutt,4\nI dag,B,Vanlig,4\n"
     case = small_case(**TINY, Alternativer=today)
@@ -378,7 +378,7 @@ def test_plan_years_gives_the_same_tables_in_one_process_and_in_a_pool():
 def test_real_year_curves_cut_from_longer_ones_equal_computed_ones():
     """The curve cache serves shorter tables by cutting longer ones: the values must be the same."""
     from dimensioning import drammen
-    from dimensioning.seasons import _CURVES, real_year_curves
+    from dimensioning.queueing.seasons import _CURVES, real_year_curves
 
     case = drammen()
     _CURVES.clear()
@@ -420,7 +420,7 @@ def test_report_has_the_chapter_on_the_years_ahead(tmp_path):
 def test_every_fifth_year_and_the_weight_of_the_years_between():
     """planaar_hvert 5 plans 2025, 2030, ... and the end year; a planned year counts until the next."""
     from dimensioning.model.multiyear import year_weights
-    from dimensioning.years import planning_years
+    from dimensioning.workflows.years import planning_years
 
     step = "navn,verdi,enhet\ntotalt_antall_plasser,10,senger\nstartaar,2025,år\nsluttaar,2042,år\nplanaar_hvert,5,år\n"
     population = POPULATION.replace("2030,", "2042,")
@@ -437,8 +437,8 @@ def test_plan_scenarios_change_growth_discount_rate_and_options(tmp_path):
     """dimension plan --scenarier: growth, discount rate and rates move the plan; dimension sweep refuses them."""
     from openpyxl import Workbook
 
-    from dimensioning.case import read_case_tables
-    from dimensioning.scenarios import apply, read_scenarios
+    from dimensioning.inputs.case import read_case_tables
+    from dimensioning.inputs.scenarios import apply, read_scenarios
 
     runner = CliRunner()
     template = tmp_path / "mal.xlsx"

@@ -5,9 +5,9 @@ Pyomo is imported only in this package and in :mod:`dimensioning.solve`.
 
 from __future__ import annotations
 
-from .build import BuildOptions, build_model, constraint_violations
-from .constraints import FAMILIES, RELAXABLE_FAMILIES
-from .params import ModelData, model_data, update_params
+from dimensioning.model.build import BuildOptions, build_model, constraint_violations
+from dimensioning.model.constraints import FAMILIES, RELAXABLE_FAMILIES
+from dimensioning.model.params import ModelData, model_data, update_params
 
 __all__ = [
     "FAMILIES",

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import pandas as pd
 import pyomo.environ as pyo
 
-from ..case import Case
-from .constraints import FAMILIES
-from .objective import add_objective
-from .params import ModelData, add_params, model_data
-from .sets import add_sets
-from .variables import add_variables
+from dimensioning.inputs.case import Case
+from dimensioning.model.constraints import FAMILIES
+from dimensioning.model.objective import add_objective
+from dimensioning.model.params import ModelData, add_params, model_data
+from dimensioning.model.sets import add_sets
+from dimensioning.model.variables import add_variables
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def add_pooled_upper_bounds(m: pyo.ConcreteModel) -> None:
     Together with the blocking-target family, whose :math:`c^{min}_t` is then set to the same
     :math:`\bar c_t`, this fixes the beds of every type and leaves the model to place them at the
     sites (rooms, facilities, units, staffing): the simulation-based search of
-    :mod:`~dimensioning.search` chooses the pooled beds, the model places them. Added once to a
+    :mod:`~dimensioning.workflows.search` chooses the pooled beds, the model places them. Added once to a
     model built with ``BuildOptions(sweep=True, derived_bounds=False)``.
     """
     m.p_pooled_max = pyo.Param(m.T, initialize=0, within=pyo.NonNegativeIntegers, mutable=True, doc="Beds per type")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import pyomo.environ as pyo
 
-from .params import ModelData
+from dimensioning.model.params import ModelData
 
 Rule = Callable[[pyo.ConcreteModel, ModelData], None]
 
@@ -246,7 +246,7 @@ def add_stable_queue_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
     r"""A waiting queue whose patients never give up must not grow without bound.
 
     For a ``venter`` type without ``gir_opp_etter_dager`` the open beds over the year must give
-    more bed-days than its patients need (:func:`~dimensioning.seasons.min_stable_beds`):
+    more bed-days than its patients need (:func:`~dimensioning.queueing.seasons.min_stable_beds`):
 
     .. math:: c_t \ge c^{stable}_t \quad \forall t
 

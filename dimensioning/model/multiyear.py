@@ -32,8 +32,8 @@ from dataclasses import dataclass
 
 import pyomo.environ as pyo
 
-from .build import BuildOptions, populate
-from .params import ModelData
+from dimensioning.model.build import BuildOptions, populate
+from dimensioning.model.params import ModelData
 
 
 @dataclass(frozen=True)

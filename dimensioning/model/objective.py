@@ -12,7 +12,7 @@ r"""Objective of the allocation model: yearly cost in NOK, with a documented tie
   is what a bed costs when the total is free).
 - :math:`K_t(c)`: yearly cost of what the type's patients miss at *c* pooled beds: patients turned
   away (or who give up waiting) times ``kostnad_per_avvist``, plus days waited (or booked days not
-  given) times ``kostnad_per_ventedogn`` (:attr:`~dimensioning.case.Case.shortfall_cost_curve`), through
+  given) times ``kostnad_per_ventedogn`` (:attr:`~dimensioning.inputs.case.Case.shortfall_cost_curve`), through
   the steps of ``def_bed_steps``. Where the exact curve is not convex the model uses its lower convex
   envelope, and every plan is evaluated afterwards with the exact curve.
 - Tie-break :math:`\epsilon = 1` NOK per bed times :math:`w_{s,t} = \ln p_i`, where the (site, type)
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from .params import ModelData
+from dimensioning.model.params import ModelData
 
 TIE_BREAK_NOK_PER_BED = 1.0
 SLACK_PENALTY_NOK = 1e9

@@ -1,4 +1,4 @@
-"""Model data: everything the MIP needs, precomputed from a :class:`~dimensioning.case.Case`.
+"""Model data: everything the MIP needs, precomputed from a :class:`~dimensioning.inputs.case.Case`.
 
 This module is pure pandas/numpy (no Pyomo objects are built here except in :func:`add_params`):
 queueing outputs become tables before any model component exists.
@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from .. import queueing
-from ..case import Case
-from ..schema import NURSE_SKILL
+from dimensioning import queueing
+from dimensioning.inputs.case import Case
+from dimensioning.inputs.schema import NURSE_SKILL
 
 Pair = tuple[str, str]
 STEP_GAIN_CUTOFF = 1e-9
@@ -49,7 +49,7 @@ class ModelData:
             ``0..max_beds_per_type`` beds (turned away, given up waiting, booked stays not given).
         shortfall_cost_curve: ``type -> array`` of the yearly NOK of what patients miss (turned
             away, days waited, booked days not given) at ``0..max_beds_per_type`` beds: the lower
-            convex envelope of the exact curve (:attr:`~dimensioning.case.Case.shortfall_cost_curve`),
+            convex envelope of the exact curve (:attr:`~dimensioning.inputs.case.Case.shortfall_cost_curve`),
             equal to it wherever that is convex.
         other_cost_per_bed: Yearly NOK per bed for the non-nurse skill groups, per type.
         nurse_fte_per_bed: Nurse FTE per bed (pleiefaktor times nurse share), per type.

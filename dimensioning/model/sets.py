@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from .params import ModelData, wards
+from dimensioning.model.params import ModelData, wards
 
 
 def add_sets(m: pyo.ConcreteModel, data: ModelData) -> None:

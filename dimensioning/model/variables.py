@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from .params import ModelData, step_bounds
+from dimensioning.model.params import ModelData, step_bounds
 
 
 def add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:

@@ -1,4 +1,4 @@
-"""Calibration as a workbook and figures. Reads only a :class:`~dimensioning.calibrate.Calibration`.
+"""Calibration as a workbook and figures. Reads only a :class:`~dimensioning.workflows.calibrate.Calibration`.
 
 Every table is per bed type, month or bed count: no patient-level row or id is ever written.
 """
@@ -17,11 +17,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
-from ..calibrate import Calibration, whole_day_pmf  # noqa: E402
-from ..io_excel import save_workbook  # noqa: E402
-from ..schema import MONTHS  # noqa: E402
-from .excel import DAYS, FTE, SHARE, Col, _write_table  # noqa: E402
-from .plots import nb_axis, save_figure  # noqa: E402
+from dimensioning.common.labels import MONTHS  # noqa: E402
+from dimensioning.inputs.workbook import save_workbook  # noqa: E402
+from dimensioning.report.excel import DAYS, FTE, SHARE, Col, _write_table  # noqa: E402
+from dimensioning.report.plots import nb_axis, save_figure  # noqa: E402
+from dimensioning.workflows.calibrate import Calibration, whole_day_pmf  # noqa: E402
 
 NOTES = (
     "Estimatene er beregnet fra oppholdene i perioden, per plasstype, med 95 % konfidensintervall og antall opphold.",

@@ -17,10 +17,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..case import case_tables
-from ..explain import move_text
-from ..io_excel import HEADER_FILL, save_workbook, style_table
-from ..labels import (
+from dimensioning.common.labels import (
     FAMILY_LABELS,
     dearer_or_cheaper,
     holds_sentence,
@@ -35,8 +32,11 @@ from ..labels import (
     unbounded_queue_phrase,
     unbounded_types,
 )
-from ..results import Result
-from ..schema import SHEETS, column_doc
+from dimensioning.inputs.case import case_tables
+from dimensioning.inputs.schema import SHEETS, column_doc
+from dimensioning.inputs.workbook import HEADER_FILL, save_workbook, style_table
+from dimensioning.results import Result
+from dimensioning.workflows.explain import move_text
 
 NOK = "#,##0"
 FTE = "0.0"

@@ -34,10 +34,7 @@ from reportlab.platypus import (
     Paragraph as _Paragraph,
 )
 
-from ..case import case_tables
-from ..explain import move_text
-from ..io_excel import write_bytes_atomic
-from ..labels import (
+from dimensioning.common.labels import (
     FAMILY_LABELS,
     cost_difference_phrase,
     holds_sentence,
@@ -51,8 +48,11 @@ from ..labels import (
     ukp_figures,
     ukp_sentence,
 )
-from ..results import Result
-from . import plots
+from dimensioning.inputs.case import case_tables
+from dimensioning.inputs.workbook import write_bytes_atomic
+from dimensioning.report import plots
+from dimensioning.results import Result
+from dimensioning.workflows.explain import move_text
 
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 TEXT_WIDTH = 170 * mm
@@ -103,7 +103,7 @@ def write_pdf(
         result: A solved and evaluated case.
         folder: Output folder (created if missing).
         sweep_table: Optional sweep result (one row per scenario) for the sensitivity section.
-        years: Optional :class:`~dimensioning.years.YearsResult` for the chapter «Behov fram mot …».
+        years: Optional :class:`~dimensioning.workflows.years.YearsResult` for the chapter «Behov fram mot …».
 
     Returns:
         Paths by name: ``"rapport"`` for the PDF and one entry per figure.
@@ -138,7 +138,7 @@ def write_pdf(
 
 def _years_section(result: Result, years: object, styles: dict, figures: dict[str, Path]) -> list:
     """«Behov fram mot 2040»: the plan per year, the year the fixed total breaks, the coverage ratio."""
-    from .plan_report import plan_sentences
+    from dimensioning.report.plan_report import plan_sentences
 
     per_year = years.per_year
     last = int(per_year["year"].max())
@@ -605,7 +605,7 @@ def _small_units_section(result: Result, styles: dict, figures: dict[str, Path])
         if len(used) >= 2:
             low, high = used[0], used[-1]
             load = float(case.load_beds[bed_type])
-            from .. import queueing
+            from dimensioning import queueing
 
             examples.append(
                 f"{bed_type} (belastning {number(load, 1)} senger, jevn etterspørsel): med {low} senger avvises "

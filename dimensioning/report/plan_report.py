@@ -1,6 +1,6 @@
 """The years ahead as a workbook: strategies per year side by side, inputs echoed with sources.
 
-Reads only a :class:`~dimensioning.years.YearsResult` (and the case's own input tables for the echo).
+Reads only a :class:`~dimensioning.workflows.years.YearsResult` (and the case's own input tables for the echo).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from ..io_excel import save_workbook
-from ..labels import number
-from ..years import COVERAGE_RATIO, FIXED_TOTAL, PLAN, YearsResult
-from .excel import DAYS, FTE, NOK, SHARE, Col, _write_table
+from dimensioning.common.labels import number
+from dimensioning.inputs.workbook import save_workbook
+from dimensioning.report.excel import DAYS, FTE, NOK, SHARE, Col, _write_table
+from dimensioning.workflows.years import COVERAGE_RATIO, FIXED_TOTAL, PLAN, YearsResult
 
 STRATEGY_NB = {
     PLAN: "Plan (optimal over årene, med utbygging)",

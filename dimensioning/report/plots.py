@@ -17,11 +17,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from .. import queueing  # noqa: E402
-from ..io_excel import write_bytes_atomic  # noqa: E402
-from ..labels import number, record_source  # noqa: E402
-from ..results import Result  # noqa: E402
-from ..schema import NURSE_SKILL  # noqa: E402
+from dimensioning import queueing  # noqa: E402
+from dimensioning.common.labels import number, record_source  # noqa: E402
+from dimensioning.inputs.schema import NURSE_SKILL  # noqa: E402
+from dimensioning.inputs.workbook import write_bytes_atomic  # noqa: E402
+from dimensioning.results import Result  # noqa: E402
 
 FIGSIZE_IN = (7.0, 4.0)
 DPI = 200
@@ -315,7 +315,7 @@ def cost_figure(result: Result) -> plt.Figure:
 
 def sensitivity_figures(table: pd.DataFrame) -> dict[str, plt.Figure]:
     """Cost and patients turned away against each swept numeric parameter of a sweep result."""
-    from .sweep_report import GRID_PREFIX, swept_parameters
+    from dimensioning.report.sweep_report import GRID_PREFIX, swept_parameters
 
     grid = table["scenario"].astype(str).str.startswith(GRID_PREFIX)
     if grid.any():  # a grid varies its parameters on purpose; named scenarios change several things at once
@@ -373,7 +373,7 @@ def plan_figures(years_result: object, bed_types: list[str]) -> dict[str, plt.Fi
     ``plan-senger``: stacked beds per type per year, with the year each option opens marked.
     ``plan-venting``: UKP days and patients not served per year under each strategy.
     """
-    from ..years import COVERAGE_RATIO, FIXED_TOTAL, PLAN
+    from dimensioning.workflows.years import COVERAGE_RATIO, FIXED_TOTAL, PLAN
 
     per_type, per_year = years_result.per_type, years_result.per_year
     figures = {}

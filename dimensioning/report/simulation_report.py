@@ -12,9 +12,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
-from ..io_excel import save_workbook, style_table  # noqa: E402
-from ..schema import MONTHS  # noqa: E402
-from .plots import PALETTE, nb_axis, save_figure  # noqa: E402
+from dimensioning.common.labels import MONTHS  # noqa: E402
+from dimensioning.inputs.workbook import save_workbook, style_table  # noqa: E402
+from dimensioning.report.plots import PALETTE, nb_axis, save_figure  # noqa: E402
 
 HEADERS = {
     "variant": ("Variant", None),

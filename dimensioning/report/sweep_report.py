@@ -16,8 +16,8 @@ import pandas as pd  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 from openpyxl.styles import Font  # noqa: E402
 
-from ..io_excel import HEADER_FILL, save_workbook, style_table, write_bytes_atomic  # noqa: E402
-from ..scenarios import GRID_NAME_PREFIX, Scenario  # noqa: E402
+from dimensioning.inputs.scenarios import GRID_NAME_PREFIX, Scenario  # noqa: E402
+from dimensioning.inputs.workbook import HEADER_FILL, save_workbook, style_table, write_bytes_atomic  # noqa: E402
 
 FIXED_HEADERS = {
     "scenario": ("Scenario", None),
@@ -60,11 +60,11 @@ def header_of(column: str) -> tuple[str, str | None]:
 
 def read_sweep_table(path: str | Path) -> pd.DataFrame:
     """Read the ``Resultater`` sheet of a sweep workbook back into the sweep table (English columns)."""
-    from ..io_excel import read_workbook
+    from dimensioning.inputs.workbook import read_workbook
 
     tables = read_workbook(path, ["Resultater"])
     if "Resultater" not in tables:
-        from ..errors import InputError, ValidationIssue
+        from dimensioning.common.errors import InputError, ValidationIssue
 
         issue = ValidationIssue("Resultater", None, None, "arket mangler: er dette en fil fra dimension sweep?")
         raise InputError(str(path), [issue])

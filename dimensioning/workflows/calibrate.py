@@ -49,13 +49,13 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from . import queueing
-from .case import Case
-from .errors import InputError, ValidationIssue
-from .labels import MONTH_NAMES_NB, join_nb, number, percent
-from .schema import MIN_LOS_DAYS, MONTHS
-from .seasons import DAYS, MONTH_OF_DAY, type_open_share
-from .stays import Stays
+from dimensioning import queueing
+from dimensioning.common.errors import InputError, ValidationIssue
+from dimensioning.common.labels import MONTH_NAMES_NB, MONTHS, join_nb, number, percent
+from dimensioning.inputs.case import Case
+from dimensioning.inputs.schema import MIN_LOS_DAYS
+from dimensioning.inputs.stays import Stays
+from dimensioning.queueing.seasons import DAYS, MONTH_OF_DAY, type_open_share
 
 Z95 = 1.959963984540054
 SMOOTHING = np.array([0.25, 0.5, 0.25])
@@ -544,7 +544,7 @@ def _scaled_queue(
     season and closures) times *k*, with the fitted length of stay. Returns the case's arrivals per
     year (*k* = 1) and the curves as a function of *k*.
     """
-    from .seasons import arrivals_per_day, waiting_curves
+    from dimensioning.queueing.seasons import arrivals_per_day, waiting_curves
 
     rate = arrivals_per_day(case)[t].to_numpy(dtype=float)
     load = case.mol_loads[t].to_numpy(dtype=float) * los / float(case.bed_types.at[t, "los_days"])

@@ -1,12 +1,12 @@
 r"""The split and the sharing rule chosen together, with the simulation as the judge.
 
 The MIP chooses beds on analytic curves that see each type alone. The simulation of the case's
-own rules (:mod:`~dimensioning.simulate`) sees what they do not: whole beds closed at each site,
+own rules (:mod:`~dimensioning.simulation.simulate`) sees what they do not: whole beds closed at each site,
 and who takes whose free bed. This module searches around the MIP's plan until the simulated plan
 holds, at least cost:
 
 - a *state* is a split (beds per site and type) and a concrete sharing rule
-  (:mod:`~dimensioning.sharing`): every open choice (``velg``) has a value;
+  (:mod:`~dimensioning.inputs.sharing`): every open choice (``velg``) has a value;
 - a state is *judged* by one simulation with a fixed seed (the same seed for every state, so
   states are compared on the same patients: common random numbers); it *holds* when every type's
   simulated share not served, and mean wait where there is a target, is at most its target (the
@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .case import Case
-from .labels import plural
-from .sharing import open_choices, rule_key, with_defaults
+from dimensioning.common.labels import plural
+from dimensioning.inputs.case import Case
+from dimensioning.inputs.sharing import open_choices, rule_key, with_defaults
 
 LOGGER = logging.getLogger(__name__)
 

@@ -12,13 +12,14 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from . import queueing
-from .case import Case
-from .labels import violation_message
-from .model import constraint_violations
-from .model.params import ward_of
-from .schema import NURSE_SKILL
-from .seasons import real_year_blocking, shortfall_real_year, time_varying_blocking
+from dimensioning import queueing
+from dimensioning.common.errors import SolverError
+from dimensioning.common.labels import simulated_target_message, violation_message
+from dimensioning.inputs.case import Case
+from dimensioning.inputs.schema import NURSE_SKILL
+from dimensioning.model import constraint_violations
+from dimensioning.model.params import ward_of
+from dimensioning.queueing.seasons import real_year_blocking, shortfall_real_year, time_varying_blocking
 
 
 @dataclass(frozen=True)
@@ -405,3 +406,54 @@ def _nurses_per_unit(units: pd.DataFrame, need: np.ndarray, minimum: float) -> n
         weights = need[rows] if need[rows].sum() > 0 else units["beds"].to_numpy(dtype=float)[rows]
         result[rows] = max(need[rows].sum(), minimum) * weights / weights.sum()
     return result
+
+
+def with_simulated_targets(evaluation: Evaluation, simulated: pd.DataFrame) -> Evaluation:
+    """The rules an allocation breaks, with its targets judged by the simulation (the evaluation of record).
+
+    The analytic blocking-target rows (``blocking_target``: the model's curve of each type alone)
+    are replaced by one row per type whose simulated share not served, or mean wait, misses its
+    target beyond the 95 % interval, so "rules broken" says what the simulation says.
+    """
+    rows = simulated[(simulated["alternative"] == evaluation.name) & ~simulated["holds"]]
+    kept = evaluation.violations[evaluation.violations["family"] != "blocking_target"]
+    added = pd.DataFrame(
+        [
+            {
+                "family": "blocking_target",
+                "site": "",
+                "bed_type": r.bed_type,
+                "sense": "<=",
+                "value": float(r.blocking_sim),
+                "bound": float(r.max_blocking),
+                "amount": max(0.0, float(r.blocking_sim - r.max_blocking)),
+                "message_nb": simulated_target_message(r),
+            }
+            for r in rows.itertuples()
+        ],
+        columns=kept.columns,
+    )
+    violations = pd.concat([kept, added], ignore_index=True) if not added.empty else kept.reset_index(drop=True)
+    costs = evaluation.costs.assign(broken_rules=len(violations))
+    return dataclasses.replace(evaluation, violations=violations, costs=costs)
+
+
+def refuse_rule_breaking_optimum(evaluation: Evaluation, judged_by_simulation: bool = False) -> None:
+    """Never call a solution optimal when the model's own rules, checked afresh, say it breaks them.
+
+    The solver works in floating point; absurd but valid-looking numbers could in principle let
+    it report a plan that rounds into a breach. Input domains make this unlikely; this is the
+    second guard.
+
+    Raises:
+        SolverError: Naming the rules the plan breaks.
+    """
+    broken = evaluation.violations
+    if judged_by_simulation:  # the targets are the simulation's to judge, and its verdict is reported
+        broken = broken[broken["family"] != "blocking_target"]
+    if broken.empty:
+        return
+    lines = ["Løseren fant en fordeling som ikke holder modellens egne krav (numerisk usikkert svar):"]
+    lines += [f"  - {message}" for message in broken["message_nb"].head(10)]
+    lines.append("Sjekk inndata for svært store eller svært små tall.")
+    raise SolverError("\n".join(lines))

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
-from .case import Case, case_from_tables, case_tables
-from .io_excel import RawTables, _excel_value, write_tables_workbook
-from .schema import SHEETS, column_doc
+from dimensioning.inputs.case import Case, case_from_tables, case_tables
+from dimensioning.inputs.schema import SHEETS, column_doc
+from dimensioning.inputs.workbook import RawTables, _excel_value, write_tables_workbook
 
 
 def write_template(case: Case, path: str | Path) -> Path:
@@ -61,8 +61,8 @@ def write_stays_template(case: Case, path: str | Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from .io_excel import save_workbook, style_table
-    from .stays import COLUMN_HELP, OPTIONAL, REQUIRED, STAYS_SHEET
+    from dimensioning.inputs.stays import COLUMN_HELP, OPTIONAL, REQUIRED, STAYS_SHEET
+    from dimensioning.inputs.workbook import save_workbook, style_table
 
     headers = [*REQUIRED, *OPTIONAL]
     workbook = Workbook()
@@ -182,8 +182,8 @@ def write_sweep_template(case: Case, path: str | Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from .io_excel import save_workbook, style_table
-    from .scenarios import ALIASES
+    from dimensioning.inputs.scenarios import ALIASES
+    from dimensioning.inputs.workbook import save_workbook, style_table
 
     workbook = Workbook()
     readme = workbook.active

@@ -70,6 +70,9 @@ def with_unit(value: float, unit: str, decimals: int = 0) -> str:
     return f"{text} {word}".strip()
 
 
+#: The months as the input sheets (Sesong) and the reports abbreviate them.
+MONTHS = ("jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "des")
+
 MONTH_NAMES_NB = (
     "januar",
     "februar",

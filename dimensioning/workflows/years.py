@@ -31,14 +31,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .case import Case
-from .errors import InputError, ValidationIssue, shown
-from .evaluate import Evaluation, evaluate, targets_hold
-from .model import BuildOptions, build_model, model_data, update_params
-from .model.multiyear import CapacityOption, build_plan_model, opened_options, option_beds_by_site, year_weights
-from .model.params import ModelData
-from .seasons import RealYearCurves, remember_curves
-from .solve import SolveOptions, SolveStatus, Termination, allocation_from_model, elastic_solution, run_solver
+from dimensioning.common.errors import InputError, ValidationIssue, shown
+from dimensioning.inputs.case import Case
+from dimensioning.model import BuildOptions, build_model, model_data, update_params
+from dimensioning.model.multiyear import (
+    CapacityOption,
+    build_plan_model,
+    opened_options,
+    option_beds_by_site,
+    year_weights,
+)
+from dimensioning.model.params import ModelData
+from dimensioning.queueing.seasons import RealYearCurves, remember_curves
+from dimensioning.solve import (
+    SolveOptions,
+    SolveStatus,
+    Termination,
+    allocation_from_model,
+    elastic_solution,
+    run_solver,
+)
+from dimensioning.workflows.evaluate import Evaluation, evaluate, targets_hold
 
 FIXED_TOTAL = "fast total"
 COVERAGE_RATIO = "dekningsgrad"
@@ -595,7 +608,7 @@ _WORKER_TASK: tuple[Callable[..., Any], tuple] | None = None
 def _init_year_worker(function: Callable[..., Any], shared: tuple) -> None:
     """Pool initializer: the function and its shared arguments; die with the parent, leave Ctrl-C to it."""
     global _WORKER_TASK  # noqa: PLW0603 - per-process worker state
-    from .sweep import die_with_parent
+    from dimensioning.workflows.sweep import die_with_parent
 
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -715,9 +728,9 @@ def plan_sweep(
         first_break_types, openings, plan_beds_last, plan_ukp_days_last, fixed_ukp_days_last,
         fixed_turned_away_last, ratio_beds_last, plan_cost_nok, plan_meets_targets, last_year``.
     """
-    from .case import case_from_tables
-    from .errors import InputError
-    from .scenarios import apply
+    from dimensioning.common.errors import InputError
+    from dimensioning.inputs.case import case_from_tables
+    from dimensioning.inputs.scenarios import apply
 
     rows = []
     for number, scenario in enumerate(scenarios, start=1):

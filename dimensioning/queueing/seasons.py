@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import queueing
-from .schema import MONTHS
+from dimensioning import queueing
+from dimensioning.common.labels import MONTHS
 
 DAYS = 365
 _FIRST = datetime.date(2023, 1, 1)

@@ -27,21 +27,14 @@ from typing import Any
 
 import pandas as pd
 
-from .api import refuse_rule_breaking_optimum
-from .case import case_from_tables
-from .errors import DimensioningError, InputError, SolverError, file_error
-from .evaluate import evaluate
-from .io_excel import RawTables
-from .labels import FAMILY_LABELS
-from .model import BuildOptions, build_model, model_data, update_params
-from .scenarios import Scenario, apply
-from .solve import (
-    SolveOptions,
-    Termination,
-    allocation_from_model,
-    diagnose_infeasible,
-    run_solver,
-)
+from dimensioning.common.errors import DimensioningError, InputError, SolverError, file_error
+from dimensioning.common.labels import FAMILY_LABELS
+from dimensioning.inputs.case import case_from_tables
+from dimensioning.inputs.scenarios import Scenario, apply
+from dimensioning.inputs.workbook import RawTables
+from dimensioning.model import BuildOptions, build_model, model_data, update_params
+from dimensioning.solve import SolveOptions, Termination, allocation_from_model, diagnose_infeasible, run_solver
+from dimensioning.workflows.evaluate import evaluate, refuse_rule_breaking_optimum
 
 LOGGER = logging.getLogger(__name__)
 

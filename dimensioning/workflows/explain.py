@@ -1,7 +1,7 @@
 """Why this split: what one bed more or less of each type is worth, and what each move does.
 
 Planners and politicians ask why. Both answers come from the same yearly cost the optimisation
-minimises (:func:`~dimensioning.evaluate.yearly_cost`: staffing with the nurse minimum per ward,
+minimises (:func:`~dimensioning.workflows.evaluate.yearly_cost`: staffing with the nurse minimum per ward,
 patients turned away at their cost), so they add up to the figures in the comparison.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .case import Case
-from .evaluate import yearly_cost
+from dimensioning.inputs.case import Case
+from dimensioning.workflows.evaluate import yearly_cost
 
 MARGINAL_COLUMNS = [
     "bed_type",

@@ -8,7 +8,7 @@ the same draws, and ``benchmarks/simulate.py`` prints both speeds. numba was cho
 hand-written C extension: it compiles this loop as it stands, caches the machine code on disk, and
 ships as a wheel for every platform the project supports.
 
-The rules of the loop are the module docstring of :mod:`~dimensioning.simulate`.
+The rules of the loop are the module docstring of :mod:`~dimensioning.simulation.simulate`.
 """
 
 from __future__ import annotations

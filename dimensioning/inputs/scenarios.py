@@ -34,9 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError, ValidationIssue, shown
-from .io_excel import RawTables, read_workbook
-from .schema import PARAMETERS, SHEET_BY_NAME, columns_of
+from dimensioning.common.errors import InputError, ValidationIssue, shown
+from dimensioning.inputs.schema import PARAMETERS, SHEET_BY_NAME, columns_of
+from dimensioning.inputs.workbook import RawTables, read_workbook
 
 SCENARIO_SHEET = "Scenarier"
 GRID_SHEET = "Rutenett"
@@ -259,7 +259,7 @@ class _ValueChecker:
 
     def problems(self, override: Override, value: Any) -> list[str]:
         """Bokmål messages for the cells this override sets to ``value`` (empty if valid)."""
-        from .case import sheet_issues
+        from dimensioning.inputs.case import sheet_issues
 
         key = (override.header, repr(value))
         if key not in self.seen:

@@ -13,7 +13,7 @@ staffing algorithm of Feldman, Mandelbaum, Massey and Whitt (2008):
    the largest factor seen (factors only grow, so the loop ends);
 4. solve again with the loads :math:`k_t m_t` (targets and costs both move), and repeat until the
    simulated plan meets every target or no plan within the rules is left;
-5. search around the loop's best plan with the simulation as the judge (:mod:`~dimensioning.search`):
+5. search around the loop's best plan with the simulation as the judge (:mod:`~dimensioning.workflows.search`):
    the sharing rule's open choices (``Deling``, ``velg``) and one-bed moves between types, until
    the simulated plan holds at least cost, or, when nothing within the total holds, the smallest
    total that holds in simulation.
@@ -30,16 +30,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import queueing
-from .case import Case
-from .evaluate import fixed_yearly_cost, targets_hold
-from .labels import OPTIMUM
-from .model import BuildOptions, build_model, model_data, update_params
-from .search import Search, SearchOptions, SearchRecord
-from .seasons import arrivals_per_day, bed_matrix, mol_loads
-from .sharing import open_choices, with_defaults
-from .simulate import SimulationOptions, simulate
-from .solve import Placer, SolveOptions, Termination, allocation_from_model, run_solver
+from dimensioning import queueing
+from dimensioning.common.labels import OPTIMUM
+from dimensioning.inputs.case import Case
+from dimensioning.inputs.sharing import open_choices, with_defaults
+from dimensioning.model import BuildOptions, build_model, model_data, update_params
+from dimensioning.queueing.seasons import arrivals_per_day, bed_matrix, mol_loads
+from dimensioning.simulation.simulate import SimulationOptions, simulate
+from dimensioning.solve import Placer, SolveOptions, Termination, allocation_from_model, run_solver
+from dimensioning.workflows.evaluate import fixed_yearly_cost, targets_hold
+from dimensioning.workflows.search import Search, SearchOptions, SearchRecord
 
 
 @dataclass(frozen=True)

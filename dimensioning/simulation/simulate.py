@@ -1,6 +1,6 @@
 """Discrete-event simulation of an allocation: seasons, holiday closures, overflow, reserved beds.
 
-Engine: an event loop on numpy arrays compiled by numba (:mod:`~dimensioning.simkernel`; arrivals,
+Engine: an event loop on numpy arrays compiled by numba (:mod:`~dimensioning.simulation.kernel`; arrivals,
 stays and patience are drawn up front, vectorised; departures live in a binary heap). It was chosen
 over simpy and ciw because a loss system with overflow needs no process scheduling, so a generator
 per patient would only add overhead; the benchmark (``benchmarks/simulate.py``) reports events per
@@ -9,7 +9,7 @@ second, compiled and as plain Python.
 Rules, as in the municipality's allocation office:
 - a patient first gets a bed of its own type at any site (the site with most free beds of it);
 - if none is free, the patient may take a free bed of a type it may borrow from under the plan's
-  sharing rule (:mod:`~dimensioning.sharing`, sheet ``Deling``; the short form is
+  sharing rule (:mod:`~dimensioning.inputs.sharing`, sheet ``Deling``; the short form is
   ``kan_bruke_andre`` and ``reservert``): only while more of the lender's open beds are free,
   over all sites, than the lender keeps back (``reserverte_plasser``), and, for a patient already
   waiting, only where ``ventende_kan_laane``; the site with most free beds;
@@ -45,11 +45,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import queueing
-from .case import Case
-from .seasons import DAYS, MONTH_OF_DAY, arrivals_per_day, bed_matrix, beds_open_per_day
-from .sharing import lifted, rule_arrays
-from .simkernel import event_loop, event_loop_compiled
+from dimensioning import queueing
+from dimensioning.inputs.case import Case
+from dimensioning.inputs.sharing import lifted, rule_arrays
+from dimensioning.queueing.seasons import DAYS, MONTH_OF_DAY, arrivals_per_day, bed_matrix, beds_open_per_day
+from dimensioning.simulation.kernel import event_loop, event_loop_compiled
 
 
 @dataclass(frozen=True)
@@ -406,7 +406,7 @@ def simulate(
 ) -> SimulationResult:
     """Simulate an allocation and summarise blocking, overflow and occupancy with 95 % CIs.
 
-    ``sharing`` is the rule of who may use whose free bed (:mod:`~dimensioning.sharing`); None
+    ``sharing`` is the rule of who may use whose free bed (:mod:`~dimensioning.inputs.sharing`); None
     takes the case's own, with open choices at the free-bed principle.
     """
     options = options or SimulationOptions()
@@ -499,7 +499,7 @@ def analytic_check(case: Case, allocation: pd.DataFrame, options: SimulationOpti
     options = options or SimulationOptions()
     from dataclasses import replace
 
-    from .seasons import shortfall_real_year
+    from dimensioning.queueing.seasons import shortfall_real_year
 
     simulated = simulate(case, allocation, replace(options, overflow=False)).per_type.set_index("bed_type")
     beds = allocation.groupby("bed_type")["beds"].sum().reindex(case.bed_type_names, fill_value=0)

@@ -10,7 +10,7 @@ borrow; patients already waiting wait for a bed of their own type.
 
 The short form (``kan_bruke_andre`` and ``reservert`` in ``Plasstyper``) expands to rows with
 :math:`r = 0` and waiting patients allowed, which is the free-bed principle as practised. A cell
-left empty or ``velg`` is chosen by the model with the split (:mod:`~dimensioning.verify`); until
+left empty or ``velg`` is chosen by the model with the split (:mod:`~dimensioning.workflows.verify`); until
 then it counts as the free-bed principle (:func:`with_defaults`).
 """
 

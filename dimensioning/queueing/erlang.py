@@ -18,6 +18,30 @@ import math
 import numpy as np
 import numpy.typing as npt
 
+__all__ = [
+    "DAYS_PER_YEAR",
+    "offered_load",
+    "erlang_b_table",
+    "erlang_b",
+    "erlang_b_continuous",
+    "erlang_b_continuous_table",
+    "erlang_c",
+    "occupancy",
+    "turned_away_per_year",
+    "min_servers",
+    "max_load",
+    "lognormal_params",
+    "stay_survival",
+    "stay_lag_weights",
+    "modified_offered_load",
+    "period_blocking",
+    "free_bed_blocking",
+    "trunk_reservation",
+    "wait_metrics",
+    "lower_convex_envelope",
+    "is_convex",
+]
+
 DAYS_PER_YEAR = 365.0
 _ERFC = np.frompyfunc(math.erfc, 1, 1)
 

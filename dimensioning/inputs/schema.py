@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from .errors import has_invisible, shown, visible
+from dimensioning.common.errors import has_invisible, shown, visible
 
 YES_WORDS = {"ja", "j", "yes", "y", "sann", "true", "1", "x"}
 NO_WORDS = {"nei", "n", "no", "usann", "false", "0", "-"}
@@ -350,9 +350,6 @@ class AlternativeRow(_Row):
     bed_type: Name = column("plasstype", "Plasstype")
     beds: Count = column("plasser", "Senger", unit="senger", le=MAX_BEDS)
     source: Text = column("kilde", "Kilde", default="")
-
-
-MONTHS = ("jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "des")
 
 
 def _month_field(month: str) -> Any:

@@ -18,11 +18,10 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from . import queueing
-from .errors import InputError, ValidationIssue, shown
-from .io_excel import RawTables, read_csv_folder, read_workbook_checked
-from .labels import join_nb
-from .schema import (
+from dimensioning import queueing
+from dimensioning.common.errors import InputError, ValidationIssue, shown
+from dimensioning.common.labels import join_nb
+from dimensioning.inputs.schema import (
     ABOUT_FIELDS,
     FACILITY_NEEDS,
     MAX_BEDS,
@@ -35,9 +34,10 @@ from .schema import (
     columns_of,
     header_to_field,
 )
+from dimensioning.inputs.workbook import RawTables, read_csv_folder, read_workbook_checked
 
 if TYPE_CHECKING:
-    from .seasons import RealYearCurves
+    from dimensioning.queueing.seasons import RealYearCurves
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,7 @@ class Case:
         peak_dimensioning: Meet the blocking target in every month of the real year instead of on
             the yearly mean (``--dimensjonering topp``).
         load_factors: ``(type, factor)`` pairs that scale a type's modified offered load in the
-            model (the simulation-verified loop's effective loads, :mod:`~dimensioning.verify`);
+            model (the simulation-verified loop's effective loads, :mod:`~dimensioning.workflows.verify`);
             empty for the case as given.
         municipality: The municipality's name for reports (``Om: kommune``; default: the file name).
         reference_alternative: The alternative page 1 compares with (``Om: referansealternativ``;
@@ -237,7 +237,7 @@ class Case:
     @cached_property
     def mol_loads(self) -> pd.DataFrame:
         """Modified offered load per day (rows 0..364) and bed type, from ``Sesong``."""
-        from .seasons import mol_loads
+        from dimensioning.queueing.seasons import mol_loads
 
         loads = mol_loads(self)
         for bed_type, factor in self.load_factors:
@@ -247,7 +247,7 @@ class Case:
     @cached_property
     def open_shares(self) -> pd.DataFrame:
         """Share of each site's beds open per day (rows 0..364), from ``Kapasitet``."""
-        from .seasons import open_share
+        from dimensioning.queueing.seasons import open_share
 
         return open_share(self.capacity, self.site_names)
 
@@ -275,7 +275,7 @@ class Case:
     @cached_property
     def real_year_curves(self) -> RealYearCurves:
         """Patients turned away per month at ``0..max_pooled_beds`` beds per type, in the real year."""
-        from .seasons import real_year_curves
+        from dimensioning.queueing.seasons import real_year_curves
 
         return real_year_curves(self, self.max_pooled_beds)
 
@@ -303,7 +303,7 @@ class Case:
         Only ``venter`` types whose patients never give up have such a bound (0 for the others):
         see :func:`~.seasons.min_stable_beds`.
         """
-        from .seasons import min_stable_beds
+        from dimensioning.queueing.seasons import min_stable_beds
 
         return pd.Series(min_stable_beds(self), index=self.bed_types.index, name="min_stable_beds")
 
@@ -340,7 +340,7 @@ class Case:
         kept back, also while it waits. ``reserve_beds`` is NaN and ``waiting_may_borrow`` None
         where the model chooses (``velg``).
         """
-        from .sharing import sharing_rows
+        from dimensioning.inputs.sharing import sharing_rows
 
         return sharing_rows(self)
 
@@ -385,7 +385,7 @@ def load_case(path: str | Path | None = None) -> Case:
         InputError: With every problem found, each naming sheet, row and column in bokmål.
     """
     if path is None:
-        from .examples import drammen_path
+        from dimensioning.inputs.data import drammen_path
 
         path = drammen_path()
     path = Path(path)

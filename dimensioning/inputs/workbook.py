@@ -1,7 +1,7 @@
 """Reading and writing input workbooks (the user's interface), and atomic, reproducible saving.
 
 Reading returns raw tables: for each sheet a list of ``(excel_row_number, {header: value})``.
-Validation of those raw values happens in :mod:`dimensioning.case`. What a workbook can hide
+Validation of those raw values happens in :mod:`dimensioning.inputs.case`. What a workbook can hide
 from a planner is found here and reported with its cell: hidden sheets, rows and columns, merged
 cells, formulas Excel never calculated, Excel error values, duplicated or missing headers, a
 stale size tag (every row is read whatever the file claims), a damaged file.
@@ -40,9 +40,18 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .errors import DimensioningError, InputError, Interrupted, OutputError, ValidationIssue, file_error, shown, visible
-from .labels import UNBOUNDED
-from .schema import ABOUT_FIELDS, SHEETS, column_doc
+from dimensioning.common.errors import (
+    DimensioningError,
+    InputError,
+    Interrupted,
+    OutputError,
+    ValidationIssue,
+    file_error,
+    shown,
+    visible,
+)
+from dimensioning.common.labels import UNBOUNDED
+from dimensioning.inputs.schema import ABOUT_FIELDS, SHEETS, column_doc
 
 RawRow = tuple[int, dict[str, Any]]
 RawTables = dict[str, list[RawRow]]

@@ -21,8 +21,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError, ValidationIssue, contains_national_id, national_id_valid, redact_ids, shown
-from .io_excel import check_input_file, read_workbook_checked
+from dimensioning.common.errors import (
+    InputError,
+    ValidationIssue,
+    contains_national_id,
+    national_id_valid,
+    redact_ids,
+    shown,
+)
+from dimensioning.inputs.workbook import check_input_file, read_workbook_checked
 
 STAYS_SHEET = "Opphold"
 REQUIRED = ("pasient", "plasstype", "lokasjon", "innskrevet", "utskrevet")
@@ -57,7 +64,7 @@ HOW_TO_PSEUDONYMISE = (
 def looks_like_national_id(value: object) -> bool:
     """True for 11 digits whose two check digits are valid (fødselsnummer and D-nummer alike).
 
-    See :func:`~dimensioning.errors.national_id_valid`; an Excel number that lost its leading zero
+    See :func:`~dimensioning.common.errors.national_id_valid`; an Excel number that lost its leading zero
     (10 digits) is read with it.
     """
     text = str(value).strip().replace(" ", "")

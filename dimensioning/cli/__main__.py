@@ -1,0 +1,5 @@
+"""``python -m dimensioning.cli``: the same as the console script ``dimension``."""
+
+from dimensioning._entry import run
+
+run()

@@ -1,0 +1,265 @@
+"""What every command shares: the group, error handling, guarded outputs, options, tables, progress."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from dimensioning import __version__
+from dimensioning.cli.texts import install as install_bokmal
+from dimensioning.cli.texts import option
+from dimensioning.common.errors import (
+    DimensioningError,
+    Interrupted,
+    file_error,
+    redact_ids,
+    shown,
+)
+from dimensioning.common.labels import (
+    number,
+)
+from dimensioning.inputs.case import Case, load_case
+from dimensioning.inputs.examples import drammen, drammen_path
+from dimensioning.inputs.workbook import check_output_path, outputs_together, protect_inputs
+
+DEFAULT_REPORT_DIR = Path("reports")
+
+install_bokmal()
+
+LOGGER = logging.getLogger(__name__)
+
+
+def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """One place for errors: a bokmål message and a non-zero exit; a traceback only with --debug.
+
+    Exit codes: 2 bad input, no solution or an output refused; 1 a file the system could not read
+    or write; 130 interrupted (Ctrl-C or SIGTERM); 3 an internal error (a bug: please report it).
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> Any:
+        logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
+        previous = signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
+        try:
+            with outputs_together():  # a command's files appear together or not at all
+                return command(*args, **kwargs)
+        except (KeyboardInterrupt, Interrupted):
+            if debug:
+                raise
+            click.echo("Avbrutt. Ingen fil er halvveis skrevet; kjør kommandoen igjen for å fortsette.", err=True)
+            sys.exit(130)
+        except DimensioningError as error:
+            if debug:
+                raise
+            click.echo(redact_ids(str(error)), err=True)
+            sys.exit(2)
+        except OSError as error:
+            if debug:
+                raise
+            click.echo(redact_ids(str(file_error(error.filename or "?", error, "lese eller skrive"))), err=True)
+            sys.exit(1)
+        except Exception as error:  # the last resort: a planner never sees a traceback
+            if debug:
+                raise
+            LOGGER.debug("internal error", exc_info=True)
+            message = (
+                f"Intern feil ({type(error).__name__}): {shown(error)}. Dette er en feil i programmet: "
+                "kjør igjen med --feilsok og send utskriften til utviklerne."
+            )
+            click.echo(redact_ids(message), err=True)
+            sys.exit(3)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    return option("--feilsok", "--debug", "debug", is_flag=True, help="Vis full feilsporing (for utviklerne).")(wrapper)
+
+
+def _interrupt_on_sigterm(_signum: int, _frame: object) -> None:
+    """SIGTERM is handled like Ctrl-C: clean up (stop workers, remove temporary files), then exit."""
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def guarded(inputs: list[Path | None], outputs: list[Path] | None = None, suffix: str | None = None) -> Iterator[None]:
+    """Check the outputs before any work, and refuse any write over an input while the block runs."""
+    with protect_inputs(*inputs):
+        for output in outputs or []:
+            check_output_path(output, suffix)
+        yield
+
+
+dimensioning_option = option(
+    "--dimensjonering",
+    type=click.Choice(["snitt", "topp"]),
+    default="snitt",
+    show_default=True,
+    help=(
+        "snitt: kravet til avvisning gjelder for året sett under ett, med vintertopp og ferier; topp: "
+        "det gjelder i hver måned. Begge regner med «modified offered load» (MOL: hvor mange senger som "
+        "i snitt er opptatt på hver dag av året når etterspørselen varierer)."
+    ),
+)
+
+verify_option = option(
+    "--verifiser/--ikke-verifiser",
+    "verify",
+    default=True,
+    show_default=True,
+    help=(
+        "Søk fram en fordeling og en delingsregel som holder kravene i simuleringen med kommunens egne "
+        "regler (sesong, ferier, ledig-seng-prinsippet). Med --ikke-verifiser anbefales modellens plan "
+        "uten søk; tallene er de samme simulerte tallene, og planen kalles ukontrollert."
+    ),
+)
+
+seed_option = option(
+    "--startverdi",
+    "--seed",
+    "seed",
+    metavar="HELTALL",
+    type=click.IntRange(min=0),
+    default=2024,
+    show_default=True,
+    help="Startverdi for tilfeldige tall i simuleringen (samme verdi gir samme tall).",
+)
+
+
+def load_input(input_path: Path | None, dimensjonering: str = "snitt") -> Case:
+    """The case from INPUT (or the bundled Drammen case, said aloud), with the dimensioning mode set."""
+    if input_path is None:
+        click.echo("Ingen inndatafil oppgitt: bruker eksempelet Drammen kommune (data/drammen.xlsx).", err=True)
+    case = load_case(input_path) if input_path else drammen()
+    return case.replace(peak_dimensioning=dimensjonering == "topp")
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    options_metavar="[VALG]",
+    subcommand_metavar="KOMMANDO [ARGUMENTER]...",
+)
+@click.version_option(__version__, "--versjon", "--version", prog_name="dimension", message="%(prog)s %(version)s")
+def main() -> None:
+    """Dimensjonering av korttidsplasser: køteori og optimering (MIP med HiGHS).
+
+    Uten INNDATA brukes eksempelet Drammen kommune (data/drammen.xlsx). Lag din egen inndatafil
+    med «dimension template min-kommune.xlsx».
+    """
+
+
+def out_option(kind: str, help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The ``--ut``/``--out`` option of a command that writes.
+
+    ``kind`` "file": the Excel file (parameter ``out_path``); "folder": the folder (``out_dir``).
+    """
+    if kind == "file":
+        return option(
+            "--ut",
+            "--out",
+            "out_path",
+            metavar="FIL.xlsx",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help=help_text,
+        )
+    return option(
+        "--ut", "--out", "out_dir", metavar="MAPPE", type=click.Path(path_type=Path, file_okay=False), help=help_text
+    )
+
+
+simulation_options = [
+    option(
+        "--aar",
+        "--years",
+        "years",
+        metavar="ÅR",
+        type=click.FloatRange(min=0.1),
+        default=10.0,
+        show_default=True,
+        help="Simulerte år (etter ett års innsvingning).",
+    ),
+    option(
+        "--gjentak",
+        "--replications",
+        "replications",
+        metavar="ANTALL",
+        type=click.IntRange(min=2),
+        default=20,
+        show_default=True,
+        help="Antall uavhengige gjentak (for konfidensintervall).",
+    ),
+    seed_option,
+    option(
+        "--prosesser",
+        "--jobs",
+        "jobs",
+        metavar="ANTALL",
+        type=click.IntRange(min=1),
+        help="Antall prosesser (standard: alle kjerner).",
+    ),
+]
+
+jobs_option = simulation_options[-1]
+
+
+def rich_table(title: str, headers: tuple[str, ...]) -> Table:
+    """A terminal table: the first column left-aligned, numbers right-aligned."""
+    table = Table(title=title)
+    for i, header in enumerate(headers):
+        table.add_column(header, justify="left" if i == 0 else "right")
+    return table
+
+
+def read_base_tables(path: Path | None) -> dict:
+    """Raw tables of the base workbook (validated once here, so a broken base fails early)."""
+    from dimensioning.inputs.case import read_case_tables
+
+    return read_case_tables(path or drammen_path())
+
+
+@contextlib.contextmanager
+def progress_bar(total: int, label: str = "Scenarier") -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar: tasks done (scenarios, years), rate and time left (quiet when not a terminal)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("igjen"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True)) as progress:
+        task = progress.add_task("sweep", total=total, rate="")
+        started = time.perf_counter()
+        first: list[int] = []
+
+        def update(done: int, _total: int) -> None:
+            if not first:
+                first.append(done)
+            elapsed = time.perf_counter() - started
+            solved = done - first[0]
+            rate = f"{number(solved / elapsed, 1)} per s" if elapsed > 0 and solved else ""
+            progress.update(task, completed=done, rate=rate)
+
+        yield update

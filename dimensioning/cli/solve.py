@@ -1,0 +1,143 @@
+"""``dimension solve``: the recommendation and the comparison with the case's alternatives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from dimensioning.api import solve
+from dimensioning.cli.shell import (
+    DEFAULT_REPORT_DIR,
+    dimensioning_option,
+    guarded,
+    handle_errors,
+    load_input,
+    main,
+    out_option,
+    seed_option,
+    verify_option,
+)
+from dimensioning.common.errors import (
+    InfeasibleError,
+    safe_stem,
+)
+from dimensioning.common.labels import (
+    holds_sentence,
+    larger_plan_sentence,
+    number,
+    percent,
+    record_source,
+    sharing_sentences,
+    ukp_figures,
+    ukp_sentence,
+)
+from dimensioning.inputs.case import Case
+from dimensioning.inputs.examples import drammen_path
+from dimensioning.report import write_excel
+from dimensioning.results import Result
+
+
+def solve_with_status(case: Case, verify: bool = False, seed: int = 2024) -> Result:
+    """Solve with a status line on the terminal (large cases take a while; nothing shown when piped)."""
+    from dimensioning.workflows.verify import VerifyOptions
+
+    sites, types = len(case.site_names), len(case.bed_type_names)
+    text = f"Bygger og løser modellen ({sites} lokasjoner × {types} plasstyper)"
+    if verify:
+        text += " og kontrollerer med simulering"
+    with Console(stderr=True).status(f"{text} …"):
+        # the simulation is the evaluation of record either way; --ikke-verifiser only skips the search
+        return solve(case, verify=VerifyOptions(seed=seed, improve=verify))
+
+
+@main.command("solve", options_metavar="[VALG]")
+@click.argument("input_path", metavar="[INNDATA]", required=False, type=click.Path(path_type=Path))
+@out_option("file", "Excel-rapporten som skrives (standard: reports/<case>-resultat.xlsx).")
+@dimensioning_option
+@verify_option
+@seed_option
+@handle_errors
+def solve_command(input_path: Path | None, out_path: Path | None, dimensjonering: str, verify: bool, seed: int) -> None:
+    """Finn optimal fordeling og sammenlign med alternativene i INNDATA (standard: eksempelet Drammen)."""
+    out_path = out_path or DEFAULT_REPORT_DIR / f"{safe_stem(input_path or drammen_path())}-resultat.xlsx"
+    with guarded([input_path or drammen_path()], [out_path], ".xlsx"):
+        case = load_input(input_path, dimensjonering)
+        try:
+            result = solve_with_status(case, verify, seed)
+        except InfeasibleError as error:
+            if getattr(error, "result", None) is not None:
+                write_excel(error.result, out_path)
+                _print_summary(error.result)
+                error.args = (f"{error}\nSammenligningen av alternativene er likevel skrevet til {out_path}.",)
+            raise
+        write_excel(result, out_path)
+    _print_summary(result)
+    click.echo(f"Rapport skrevet til {out_path}")
+
+
+def _print_summary(result: Result) -> None:
+    """A short table in the terminal: beds per type for every alternative, then cost lines."""
+    console = Console(width=140)
+    names = result.alternatives
+    table = Table(title=f"Korttidsplasser – {result.case.display_name} ({result.status.label_nb})")
+    table.add_column("Plasstype")
+    for name in names:
+        table.add_column(name, justify="right")
+    beds = result.comparison.pivot_table(
+        index="bed_type", columns="alternative", values="beds", aggfunc="sum", sort=False
+    )
+    source = record_source(result)
+    blocking = result.queueing.set_index(["alternative", "bed_type"])["share_not_served"]
+    rules = "vintertopp, ferier og delingsregelen" if source == "simulert" else "vintertopp og ferier, uten deling"
+    legend = (
+        "Senger per plasstype (andel som ikke får plass i parentes: avvist, gir opp å vente "
+        f"eller bookede døgn ikke gitt; {source} med {rules})."
+    )
+    for bed_type in result.case.bed_type_names:
+        cells = [f"{int(beds.at[bed_type, n])} ({percent(blocking[n, bed_type], 0)})" for n in names]
+        table.add_row(bed_type, *cells)
+    costs = result.costs.set_index("alternative")
+    table.add_section()
+    table.add_row("Kostnad (mill. kr/år)", *[number(costs.at[n, "total_cost_nok"] / 1e6, 1) for n in names])
+    table.add_row(f"Avviste per år ({source})", *[number(costs.at[n, "turned_away_per_year"]) for n in names])
+    ukp = {n: ukp_figures(result, n) for n in names}
+    if all(ukp.values()):
+        table.add_row(f"UKP-døgn per år ({source})", *[number(ukp[n]["days"]) for n in names])
+        table.add_row(
+            f"Kostnad UKP-døgn (mill. kr/år, {source})", *[number(ukp[n]["cost_nok"] / 1e6, 1) for n in names]
+        )
+        table.add_row(
+            f"Snitt ventetid UKP for dem som venter (døgn, {source})",
+            *[number(ukp[n]["wait_if_waiting"], 1) for n in names],
+        )
+    if (costs["unmet_booked_days_per_year"] > 0).any() or (result.case.bed_types["when_full"] == "planlagt").any():
+        table.add_row(
+            f"Bookede døgn som ikke kan gis ({source})",
+            *[number(costs.at[n, "unmet_booked_days_per_year"]) for n in names],
+        )
+    table.add_row("Regelbrudd", *[str(int(costs.at[n, "broken_rules"])) for n in names])
+    console.print(table)
+    console.print(legend)
+    if all(ukp.values()):
+        decision = result.case.reference_name
+        shown_names = [n for n in (result.optimum_name if result.has_optimum else None, decision) if n]
+        console.print(ukp_sentence(result, shown_names or names[:1]))
+    if not result.has_optimum:
+        return
+    console.print(holds_sentence(result))
+    for sentence in sharing_sentences(result):
+        console.print(sentence)
+    larger = larger_plan_sentence(result)
+    if larger:
+        console.print(larger)
+    if result.smallest_total_beds is not None and result.verification is None:
+        console.print(
+            f"Minste antall plasser som oppfyller alle kravene (beregnet, ikke kontrollert med simulering): "
+            f"{result.smallest_total_beds} (optimum: {result.optimum_total_beds})."
+        )
+    console.print(f"Løst på {number(result.status.runtime_s, 2)} s med {result.status.solver}.")
+    if result.status.stop_note_nb:
+        console.print(result.status.stop_note_nb)

@@ -1,0 +1,62 @@
+"""The package shows the pipeline: stages import only the stages below them, and no module imports itself back.
+
+The contract itself is data in ``pyproject.toml`` (``[tool.importlinter]``); this test runs it, and
+walks the import graph for circles (which a layers contract does not see inside one stage).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import grimp
+from importlinter.cli import lint_imports
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_stages_import_only_the_stages_below_them(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert lint_imports(config_filename=str(ROOT / "pyproject.toml")) == 0
+
+
+def _cycle(graph: grimp.ImportGraph) -> list[str] | None:
+    """One import circle among the modules (lazy imports inside functions included), or None."""
+    state: dict[str, int] = {}  # 1: on the path, 2: done
+    path: list[str] = []
+
+    def visit(module: str) -> list[str] | None:
+        state[module] = 1
+        path.append(module)
+        for imported in sorted(graph.find_modules_directly_imported_by(module)):
+            if not imported.startswith("dimensioning"):
+                continue
+            if state.get(imported) == 1:
+                return [*path[path.index(imported) :], imported]
+            if imported not in state and (found := visit(imported)):
+                return found
+        path.pop()
+        state[module] = 2
+        return None
+
+    for module in sorted(graph.modules):
+        if module not in state and (found := visit(module)):
+            return found
+    return None
+
+
+def test_no_module_imports_itself_back():
+    graph = grimp.build_graph("dimensioning")
+    # the package root only re-exports lazily (importlib), so it may sit on top of everything
+    graph.remove_module("dimensioning")
+    assert _cycle(graph) is None, " -> ".join(_cycle(graph) or [])
+
+
+def test_the_walk_finds_a_circle_when_there_is_one():
+    graph = grimp.ImportGraph()
+    for module in ("dimensioning.a", "dimensioning.b", "dimensioning.c"):
+        graph.add_module(module)
+    graph.add_import(importer="dimensioning.a", imported="dimensioning.b")
+    graph.add_import(importer="dimensioning.b", imported="dimensioning.c")
+    assert _cycle(graph) is None
+    graph.add_import(importer="dimensioning.c", imported="dimensioning.a")
+    assert _cycle(graph) == ["dimensioning.a", "dimensioning.b", "dimensioning.c", "dimensioning.a"]
