@@ -252,6 +252,16 @@ class Case:
         return open_share(self.capacity, self.site_names)
 
     @cached_property
+    def type_open_shares(self) -> pd.DataFrame:
+        """Share of each type's pooled beds open per day (:func:`~dimensioning.queueing.seasons.type_open_share`).
+
+        Computed once per case: the curves, their cache key and the stable beds all read it.
+        """
+        from dimensioning.queueing.seasons import type_open_share
+
+        return type_open_share(self)
+
+    @cached_property
     def missing_facilities(self) -> dict[tuple[str, str], list[str]]:
         """``(site, type) -> facilities the type needs and the site lacks`` (bokmål), for pairs that lack any."""
         missing = {}

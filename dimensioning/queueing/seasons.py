@@ -417,7 +417,7 @@ def real_year_curves(case: object, max_beds: int) -> RealYearCurves:
     """
     rates = arrivals_per_day(case)
     loads = case.mol_loads
-    shares = type_open_share(case)
+    shares = case.type_open_shares
     key = _curve_key(case, rates, loads, shares)
     known = _CURVES.get(key)
     if known is not None and known.turned_away.shape[0] > max_beds:
@@ -431,7 +431,7 @@ def real_year_curves(case: object, max_beds: int) -> RealYearCurves:
 
 def remember_curves(case: object, curves: RealYearCurves) -> None:
     """Keep curves computed elsewhere (a worker process) for this case's inputs, as if computed here."""
-    key = _curve_key(case, arrivals_per_day(case), case.mol_loads, type_open_share(case))
+    key = _curve_key(case, arrivals_per_day(case), case.mol_loads, case.type_open_shares)
     known = _CURVES.get(key)
     if known is None or known.turned_away.shape[0] < curves.turned_away.shape[0]:
         _CURVES.pop(key, None)
@@ -455,7 +455,7 @@ def min_stable_beds(case: object) -> np.ndarray:
     """
     types = case.bed_type_names
     rates = arrivals_per_day(case)[types].to_numpy()
-    shares = np.round(type_open_share(case)[types].to_numpy(), 12)
+    shares = np.round(case.type_open_shares[types].to_numpy(), 12)
     kinds = case.bed_types.reindex(types)
     whole = one_site_types(case)
     beds = np.zeros(len(types), dtype=int)

@@ -55,7 +55,7 @@ from dimensioning.common.labels import MONTH_NAMES_NB, MONTHS, join_nb, number, 
 from dimensioning.inputs.case import Case
 from dimensioning.inputs.schema import MIN_LOS_DAYS
 from dimensioning.inputs.stays import Stays
-from dimensioning.queueing.seasons import DAYS, MONTH_OF_DAY, type_open_share
+from dimensioning.queueing.seasons import DAYS, MONTH_OF_DAY
 
 Z95 = 1.959963984540054
 SMOOTHING = np.array([0.25, 0.5, 0.25])
@@ -135,7 +135,7 @@ def data_quality(stays: Stays, case: Case, until: pd.Timestamp | None = None) ->
     ]
     days = pd.date_range(stays.first_day.normalize(), last, freq="D")
     beds_then = _beds_then(case, frame, days)
-    shares = type_open_share(case)
+    shares = case.type_open_shares
     day_of_year = calendar_day(days)
     for t in case.bed_type_names:
         own = frame[frame["bed_type"] == t]
@@ -185,7 +185,7 @@ def calibrate(stays: Stays, case: Case, until: pd.Timestamp | None = None) -> Ca
         )
         raise InputError("opphold", [ValidationIssue("Opphold", None, "innskrevet", message)])
     years = len(days) / 365.25
-    shares = type_open_share(case)
+    shares = case.type_open_shares
     beds_then = _beds_then(case, frame, days)
     rows, seasonal, occupancy, fit, histograms = [], [], [], [], []
     for t in case.bed_type_names:

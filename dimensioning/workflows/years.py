@@ -551,9 +551,11 @@ def plan_years(
             "mangler senger med «dimension solve» for det året."
         )
     else:
+        # the plan's years are evaluated on every core too (forked workers keep the curves)
+        tasks = [(year, plan_allocations[year], frozenset(opened[year])) for year in years]
+        planned = map_years(plan_year_evaluation, (case, demand), tasks, jobs)
         for year in years:
-            year_case = plan_case(case, year, demand, opened[year])
-            evaluations.append((PLAN, year, evaluate(year_case, plan_allocations[year], PLAN, free_bed=False)))
+            evaluations.append((PLAN, year, planned[year]))
             for option in sorted(opened[year] - set(openings)):
                 openings[option] = year
     per_type, per_year, allocations = _tables(case, evaluations)
@@ -597,9 +599,17 @@ def year_work(
     costs = year_option_costs(case, demand, options, year) if method == "years" else None
     curves = plan_case(case, year, demand).real_year_curves
     year_case = case_for_year(case, year, demand)
-    fixed = evaluate(year_case, best_split(year_case, options), FIXED_TOTAL, free_bed=False)
-    ratio = evaluate(year_case, coverage_ratio_allocation(today, factor), COVERAGE_RATIO, free_bed=False)
+    checker = build_model(year_case)  # one rule check for both evaluations of the year
+    fixed = evaluate(year_case, best_split(year_case, options), FIXED_TOTAL, checker, free_bed=False)
+    ratio = evaluate(year_case, coverage_ratio_allocation(today, factor), COVERAGE_RATIO, checker, free_bed=False)
     return [(FIXED_TOTAL, year, fixed), (COVERAGE_RATIO, year, ratio)], costs, curves
+
+
+def plan_year_evaluation(
+    case: Case, demand: pd.DataFrame, year: int, allocation: pd.DataFrame, opened: frozenset[str]
+) -> Evaluation:
+    """The plan's evaluation in one year, with the options in service that year (a task of :func:`map_years`)."""
+    return evaluate(plan_case(case, year, demand, set(opened)), allocation, PLAN, free_bed=False)
 
 
 _WORKER_TASK: tuple[Callable[..., Any], tuple] | None = None
