@@ -11,6 +11,7 @@ from dimensioning.cli.shell import (
     DEFAULT_REPORT_DIR,
     guarded,
     handle_errors,
+    jobs_option,
     main,
     out_option,
     progress_bar,
@@ -37,14 +38,7 @@ from dimensioning.inputs.workbook import check_output_path
     help="Inndatafilen scenariene endrer (standard: eksempelet Drammen).",
 )
 @out_option("file", "Resultatfil (standard: reports/<scenariofil>-resultat.xlsx). Figurene legges ved siden av.")
-@option(
-    "--prosesser",
-    "--jobs",
-    "jobs",
-    metavar="ANTALL",
-    type=click.IntRange(min=1),
-    help="Antall prosesser (standard: alle kjerner).",
-)
+@jobs_option
 @option(
     "--klynge",
     "--scheduler",
