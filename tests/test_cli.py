@@ -91,3 +91,34 @@ def test_infeasible_workbook_names_conflicting_rules(tmp_path):
     assert "kan ikke oppfylles samtidig: Totalt antall plasser, Krav til avvisning" in result.output
     assert "mangler" in result.output
     assert "Traceback" not in result.output
+
+
+def test_default_outputs_differ_by_command_and_mode_so_none_replaces_another(tmp_path, monkeypatch):
+    """README step 5: solve --dimensjonering topp wrote over step 1's result; every mode has its own name now."""
+    from dimensioning.cli.shell import default_output
+
+    source = tmp_path / "min-kommune.xlsx"
+    names = {
+        default_output(source, "resultat", ".xlsx").name,
+        default_output(source, "resultat", ".xlsx", dimensjonering="topp").name,
+        default_output(source, "resultat", ".xlsx", verify=False).name,
+        default_output(source, "resultat", ".xlsx", dimensjonering="topp", verify=False).name,
+        default_output(source, "rapport").name,
+        default_output(source, "plan", ".xlsx").name,
+    }
+    assert names == {
+        "min-kommune-resultat.xlsx",
+        "min-kommune-resultat-topp.xlsx",
+        "min-kommune-resultat-ukontrollert.xlsx",
+        "min-kommune-resultat-topp-ukontrollert.xlsx",
+        "min-kommune-rapport",
+        "min-kommune-plan.xlsx",
+    }
+    shutil.copy(drammen_path(), source)
+    monkeypatch.chdir(tmp_path)
+    first = CliRunner().invoke(main, ["solve", str(source), "--ikke-verifiser"])
+    assert "reports/min-kommune-resultat-ukontrollert.xlsx" in first.output
+    before = (tmp_path / "reports" / "min-kommune-resultat-ukontrollert.xlsx").read_bytes()
+    peak = CliRunner().invoke(main, ["solve", str(source), "--ikke-verifiser", "--dimensjonering", "topp"])
+    assert "reports/min-kommune-resultat-topp-ukontrollert.xlsx" in peak.output
+    assert (tmp_path / "reports" / "min-kommune-resultat-ukontrollert.xlsx").read_bytes() == before

@@ -159,7 +159,7 @@ def test_identity_numbers_are_taken_out_of_messages_and_derived_file_names(tmp_p
     result = runner.invoke(main, ["solve", str(case), "--ikke-verifiser"])
     assert result.exit_code == 0, result.output
     written = [p.name for p in (tmp_path / "reports").iterdir()]
-    assert written == ["drammen-x-resultat.xlsx"]
+    assert written == ["drammen-x-resultat-ukontrollert.xlsx"]  # --ikke-verifiser has its own name
     assert fnr not in result.output
     # a broken workbook with the number in its name: the message names the file without it
     broken = tmp_path / f"feil-{fnr}.xlsx"

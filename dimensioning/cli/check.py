@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 
 from dimensioning.cli.shell import (
-    DEFAULT_REPORT_DIR,
+    default_output,
     dimensioning_option,
     guarded,
     handle_errors,
@@ -17,9 +17,6 @@ from dimensioning.cli.shell import (
     rich_table,
 )
 from dimensioning.cli.simulate import alternative_option, simulation_setup, with_simulation_options
-from dimensioning.common.errors import (
-    safe_stem,
-)
 from dimensioning.common.labels import (
     number,
     percent,
@@ -55,7 +52,7 @@ def check_command(
     from dimensioning.report.simulation_report import check_figure, write_simulation_excel, write_simulation_figures
     from dimensioning.simulation.simulate import analytic_check
 
-    out_dir = out_dir or DEFAULT_REPORT_DIR / f"{safe_stem(input_path or drammen_path())}-sjekk"
+    out_dir = out_dir or default_output(input_path or drammen_path(), "sjekk", dimensjonering=dimensjonering)
     with guarded([input_path or drammen_path()], [out_dir / "sjekk.xlsx"]):
         case, name, allocation, options = simulation_setup(
             input_path, alternative, dimensjonering, years=years, replications=replications, seed=seed, jobs=jobs

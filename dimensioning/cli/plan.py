@@ -10,6 +10,7 @@ from rich.console import Console
 
 from dimensioning.cli.shell import (
     DEFAULT_REPORT_DIR,
+    default_output,
     dimensioning_option,
     guarded,
     handle_errors,
@@ -86,7 +87,7 @@ def plan_command(
 
         _plan_scenarios(input_path, scenarios_path, out_path, jobs, prepare)
         return
-    out_path = out_path or DEFAULT_REPORT_DIR / f"{safe_stem(input_path or drammen_path())}-plan.xlsx"
+    out_path = out_path or default_output(input_path or drammen_path(), "plan", ".xlsx", dimensjonering=dimensjonering)
     with guarded([input_path or drammen_path()], [out_path], ".xlsx"):
         case = load_input(input_path, dimensjonering)
         if case.population.empty or case.rates.empty:

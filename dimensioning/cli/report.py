@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from dimensioning.cli.shell import (
-    DEFAULT_REPORT_DIR,
+    default_output,
     dimensioning_option,
     guarded,
     handle_errors,
@@ -22,7 +22,6 @@ from dimensioning.cli.solve import solve_with_status
 from dimensioning.cli.texts import option
 from dimensioning.common.errors import (
     InfeasibleError,
-    safe_stem,
 )
 from dimensioning.inputs.examples import drammen_path
 
@@ -62,7 +61,9 @@ def report_command(
     from dimensioning.report import write_pdf
     from dimensioning.report.sweep_report import read_sweep_table
 
-    out_dir = out_dir or DEFAULT_REPORT_DIR / f"{safe_stem(input_path or drammen_path())}-rapport"
+    out_dir = out_dir or default_output(
+        input_path or drammen_path(), "rapport", dimensjonering=dimensjonering, verify=verify
+    )
     with guarded([input_path or drammen_path(), sweep_path], [out_dir / "rapport.pdf"]):
         case = load_input(input_path, dimensjonering)
         sweep_table = read_sweep_table(sweep_path) if sweep_path else None

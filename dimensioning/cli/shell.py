@@ -24,6 +24,7 @@ from dimensioning.common.errors import (
     Interrupted,
     file_error,
     redact_ids,
+    safe_stem,
     shown,
 )
 from dimensioning.common.labels import (
@@ -155,6 +156,18 @@ def main() -> None:
     Uten INNDATA brukes eksempelet Drammen kommune (data/drammen.xlsx). Lag din egen inndatafil
     med «dimension template min-kommune.xlsx».
     """
+
+
+def default_output(
+    source: Path, what: str, suffix: str = "", *, dimensjonering: str = "snitt", verify: bool = True
+) -> Path:
+    """The default output of a command: ``reports/<input>-<what>[-topp][-ukontrollert]<suffix>``.
+
+    Every command and mode has its own name, so ``dimension solve --dimensjonering topp`` or
+    ``--ikke-verifiser`` never replaces the result the planner made a minute before with the defaults.
+    """
+    mode = ("-topp" if dimensjonering == "topp" else "") + ("" if verify else "-ukontrollert")
+    return DEFAULT_REPORT_DIR / f"{safe_stem(source)}-{what}{mode}{suffix}"
 
 
 def out_option(kind: str, help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

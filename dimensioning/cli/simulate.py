@@ -13,7 +13,7 @@ from rich.console import Console
 
 from dimensioning.api import solve
 from dimensioning.cli.shell import (
-    DEFAULT_REPORT_DIR,
+    default_output,
     dimensioning_option,
     guarded,
     handle_errors,
@@ -26,7 +26,6 @@ from dimensioning.cli.shell import (
 from dimensioning.cli.texts import option
 from dimensioning.common.errors import (
     DimensioningError,
-    safe_stem,
 )
 from dimensioning.common.labels import (
     number,
@@ -100,7 +99,7 @@ def simulate_command(
     dimensjonering: str,
 ) -> None:
     """Simuler en fordeling med sesong, ferier og ledig seng-prinsippet (95 % konfidensintervall)."""
-    out_dir = out_dir or DEFAULT_REPORT_DIR / f"{safe_stem(input_path or drammen_path())}-simulering"
+    out_dir = out_dir or default_output(input_path or drammen_path(), "simulering", dimensjonering=dimensjonering)
     with guarded([input_path or drammen_path()], [out_dir / "simulering.xlsx"]):
         _simulate(input_path, alternative, lift, out_dir, dimensjonering, years, replications, seed, jobs)
 

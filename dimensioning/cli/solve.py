@@ -10,7 +10,7 @@ from rich.table import Table
 
 from dimensioning.api import solve
 from dimensioning.cli.shell import (
-    DEFAULT_REPORT_DIR,
+    default_output,
     dimensioning_option,
     guarded,
     handle_errors,
@@ -22,7 +22,6 @@ from dimensioning.cli.shell import (
 )
 from dimensioning.common.errors import (
     InfeasibleError,
-    safe_stem,
 )
 from dimensioning.common.labels import (
     holds_sentence,
@@ -62,7 +61,9 @@ def solve_with_status(case: Case, verify: bool = False, seed: int = 2024) -> Res
 @handle_errors
 def solve_command(input_path: Path | None, out_path: Path | None, dimensjonering: str, verify: bool, seed: int) -> None:
     """Finn optimal fordeling og sammenlign med alternativene i INNDATA (standard: eksempelet Drammen)."""
-    out_path = out_path or DEFAULT_REPORT_DIR / f"{safe_stem(input_path or drammen_path())}-resultat.xlsx"
+    out_path = out_path or default_output(
+        input_path or drammen_path(), "resultat", ".xlsx", dimensjonering=dimensjonering, verify=verify
+    )
     with guarded([input_path or drammen_path()], [out_path], ".xlsx"):
         case = load_input(input_path, dimensjonering)
         try:
