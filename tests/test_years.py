@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from dimensioning import queueing
 from dimensioning.cli import main
 from dimensioning.common.errors import InputError
+from dimensioning.common.labels import number
 from dimensioning.workflows.years import (
     COVERAGE_RATIO,
     FIXED_TOTAL,
@@ -519,3 +520,23 @@ def test_plan_scenarios_plan_the_years_and_dimensioning_asked(tmp_path):
     assert asked["Siste år"] == 2027
     assert whole["Siste år"] > 2027
     assert asked["Endringer"] == "befolkningsvekst = 1"
+
+
+def test_solve_one_future_year_from_befolkning_and_rater(tmp_path, monkeypatch):
+    """dimension solve --aar: that year's demand (the plan's own figure), its own default output, years named."""
+    from dimensioning.inputs.examples import drammen
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(main, ["solve", "--aar", "2035", "--ikke-verifiser"])
+    assert result.exit_code == 2, result.output  # 146 beds cannot hold 2035's demand
+    demand = demand_by_year(drammen(), [2035]).set_index("bed_type")["arrivals_per_year"]
+    assert "Etterspørselen i 2035 etter «Befolkning» og «Rater»" in result.output
+    assert f"Demens {number(demand['Demens'])} innleggelser" in result.output
+    assert "«Drammen kommune, 2035»" in result.output
+    assert "Med nye eller utvidede lokaler trenger kravene minst" in result.output
+    assert (tmp_path / "reports" / "drammen-resultat-ukontrollert-2035.xlsx").exists()
+    assert not (tmp_path / "reports" / "drammen-resultat-ukontrollert.xlsx").exists()
+    outside = runner.invoke(main, ["solve", "--aar", "2050"])
+    assert outside.exit_code == 2
+    assert "«Befolkning» har tall for 2023-2040" in outside.output

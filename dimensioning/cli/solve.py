@@ -20,7 +20,9 @@ from dimensioning.cli.shell import (
     seed_option,
     verify_option,
 )
+from dimensioning.cli.texts import option
 from dimensioning.common.errors import (
+    DimensioningError,
     InfeasibleError,
 )
 from dimensioning.common.labels import (
@@ -58,14 +60,27 @@ def solve_with_status(case: Case, verify: bool = False, seed: int = 2024) -> Res
 @dimensioning_option
 @verify_option
 @seed_option
+@option(
+    "--aar",
+    "year",
+    type=click.IntRange(1900, 2200),
+    metavar="ÅR",
+    help="Løs et framtidig år: etterspørselen det året etter «Befolkning» og «Rater»; lokalene, totalen "
+    "og alt annet som i INNDATA.",
+)
 @handle_errors
-def solve_command(input_path: Path | None, out_path: Path | None, dimensjonering: str, verify: bool, seed: int) -> None:
+def solve_command(
+    input_path: Path | None, out_path: Path | None, dimensjonering: str, verify: bool, seed: int, year: int | None
+) -> None:
     """Finn optimal fordeling og sammenlign med alternativene i INNDATA (standard: eksempelet Drammen)."""
+    suffix = f"-{year}.xlsx" if year else ".xlsx"
     out_path = out_path or default_output(
-        input_path or drammen_path(), "resultat", ".xlsx", dimensjonering=dimensjonering, verify=verify
+        input_path or drammen_path(), "resultat", suffix, dimensjonering=dimensjonering, verify=verify
     )
     with guarded([input_path or drammen_path()], [out_path], ".xlsx"):
         case = load_input(input_path, dimensjonering)
+        if year is not None:
+            case = _case_in(case, year)
         try:
             result = solve_with_status(case, verify, seed)
         except InfeasibleError as error:
@@ -77,6 +92,29 @@ def solve_command(input_path: Path | None, out_path: Path | None, dimensjonering
         write_excel(result, out_path)
     _print_summary(result)
     click.echo(f"Rapport skrevet til {out_path}")
+
+
+def _case_in(case: Case, year: int) -> Case:
+    """The case with the demand of ``year`` from «Befolkning» and «Rater» (``--aar``), said aloud."""
+    from dimensioning.workflows.years import case_for_year, demand_by_year
+
+    if case.population.empty or case.rates.empty:
+        raise DimensioningError(
+            "--aar trenger arkene «Befolkning» og «Rater» i inndatafilen (etterspørselen i et framtidig år regnes "
+            "fra dem); «dimension template --eksempel drammen drammen.xlsx» viser hvordan de fylles ut."
+        )
+    known = sorted(int(y) for y in case.population["year"].unique())
+    if not known[0] <= year <= known[-1]:
+        raise DimensioningError(
+            f"--aar {year}: «Befolkning» har tall for {known[0]}-{known[-1]}; velg et år i den perioden."
+        )
+    demand = demand_by_year(case, [year])
+    click.echo(
+        f"Etterspørselen i {year} etter «Befolkning» og «Rater» (lokalene, totalen og alt annet som i inndatafilen): "
+        + ", ".join(f"{r.bed_type} {number(r.arrivals_per_year)} innleggelser" for r in demand.itertuples())
+        + "."
+    )
+    return case_for_year(case, year, demand).replace(municipality=f"{case.display_name}, {year}")
 
 
 def _print_summary(result: Result) -> None:

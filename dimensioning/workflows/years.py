@@ -548,7 +548,7 @@ def plan_years(
         )
         note = (
             f"Planen har ingen løsning: {when}. Gi flere eller tidligere utbygginger, eller se hvilke krav som "
-            "mangler senger med «dimension solve» for det året."
+            "mangler senger med «dimension solve --aar ÅR» for det året."
         )
     else:
         # the plan's years are evaluated on every core too (forked workers keep the curves)
