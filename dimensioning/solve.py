@@ -123,6 +123,15 @@ class SolveStatus:
         return f"Fordelingen er gyldig, men ikke bevist optimal (avstand til beste grense {gap})."
 
 
+def persistent_solver() -> Highs:
+    """A persistent HiGHS interface to pass to :func:`run_solver` again and again (sweeps, the years).
+
+    It keeps the model it was given and sends HiGHS only what changed since the last solve. Made
+    here so that Pyomo stays behind the solver boundary (``model/`` and this module).
+    """
+    return Highs()
+
+
 def run_solver(m: pyo.ConcreteModel, options: SolveOptions | None = None, solver: Highs | None = None) -> SolveStatus:
     """Solve a built model with HiGHS and load the solution into it.
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 
 from dimensioning import queueing
 from dimensioning.common.errors import SolverError
@@ -63,7 +62,7 @@ def evaluate(
     case: Case,
     allocation: pd.DataFrame,
     name: str = "",
-    checker: pyo.ConcreteModel | None = None,
+    checker: object | None = None,
     *,
     free_bed: bool = True,
 ) -> Evaluation:

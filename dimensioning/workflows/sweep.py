@@ -33,7 +33,14 @@ from dimensioning.inputs.case import case_from_tables
 from dimensioning.inputs.scenarios import Scenario, apply
 from dimensioning.inputs.workbook import RawTables
 from dimensioning.model import BuildOptions, build_model, model_data, update_params
-from dimensioning.solve import SolveOptions, Termination, allocation_from_model, diagnose_infeasible, run_solver
+from dimensioning.solve import (
+    SolveOptions,
+    Termination,
+    allocation_from_model,
+    diagnose_infeasible,
+    persistent_solver,
+    run_solver,
+)
 from dimensioning.workflows.evaluate import evaluate, refuse_rule_breaking_optimum
 
 LOGGER = logging.getLogger(__name__)
@@ -48,11 +55,9 @@ class ScenarioSolver:
     """Solves scenarios one after another, reusing the model while its shape stays the same."""
 
     def __init__(self, base: RawTables, options: SolveOptions | None = None) -> None:
-        from pyomo.contrib.solver.solvers.highs import Highs
-
         self.base = base
         self.options = options or SolveOptions()
-        self._highs_class = Highs
+        self._new_solver = persistent_solver
         self._model = None
         self._solver = None
         self._key: tuple | None = None
@@ -82,7 +87,7 @@ class ScenarioSolver:
         data = model_data(case)
         if self._model is None or data.structure_key != self._key:
             self._model = build_model(data, BuildOptions(sweep=True))
-            self._solver = self._highs_class()
+            self._solver = self._new_solver()
             # the model's shape is fixed for this key: skip the scans for new or removed components
             updates = self._solver.config.auto_updates
             updates.check_for_new_or_removed_constraints = False

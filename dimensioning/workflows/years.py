@@ -49,6 +49,7 @@ from dimensioning.solve import (
     Termination,
     allocation_from_model,
     elastic_solution,
+    persistent_solver,
     run_solver,
 )
 from dimensioning.workflows.evaluate import Evaluation, evaluate, targets_hold
@@ -226,12 +227,10 @@ def best_split(case: Case, options: SolveOptions | None = None, steps: int = 7) 
     the elastic model's fewest missing beds does much the same.) When no *f* works (a building
     rule), the elastic model's split.
     """
-    from pyomo.contrib.solver.solvers.highs import Highs
-
     data = model_data(case)
     # one model in sweep mode and one persistent solver: each share only changes the targets
     m = build_model(data, BuildOptions(sweep=True))
-    solver = Highs()
+    solver = persistent_solver()
 
     def attempt(share: float) -> pd.DataFrame | None:
         needed = {t: int(np.floor(share * c + 1e-9)) for t, c in data.min_beds_for_target.items()}
@@ -413,13 +412,11 @@ def year_option_costs(case: Case, demand: pd.DataFrame, options: SolveOptions | 
     One sweep-mode model and one persistent solver for the year: a set of options only changes
     the sites' beds and rooms. Sets come in order of size, then workbook order.
     """
-    from pyomo.contrib.solver.solvers.highs import Highs
-
     plan_options = capacity_options(case)
     base = model_data(plan_case(case, year, demand))
     base = dataclasses.replace(base, option_beds=option_beds_by_site(plan_options, base.sites))
     m = build_model(base, BuildOptions(sweep=True))
-    solver = Highs()
+    solver = persistent_solver()
     available = [o for o in plan_options if o.earliest_year <= year]
     found = []
     for size in range(len(available) + 1):
