@@ -271,7 +271,7 @@ class BedTypeRow(_Row):
     cost_per_waiting_day: Number = column(
         "kostnad_per_ventedogn",
         "Kostnad for ett døgn en pasient venter (venter), eller for ett bookede døgn som ikke kan gis "
-        "(planlagt). For utskrivningsklare pasienter: statens døgnpris (5 745 kr i 2024)",
+        "(planlagt). For utskrivningsklare pasienter: statens døgnpris (5 981 kr i 2025)",
         unit="kr/døgn",
         default=0.0,
         ge=0,
