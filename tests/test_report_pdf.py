@@ -154,3 +154,12 @@ def test_every_site_of_nine_has_its_own_look_and_markers_of_sixteen_differ():
     assert len(looks) == 64
     assert len({marker_of(i) for i in range(16)}) == 16
     assert marker_of(0)[1] == "black"  # the optimum stays the filled one
+
+
+def test_years_print_as_years_not_with_a_thousands_separator(text):
+    """«startaar 2 025» in the assumptions table was a count's format; a year reads 2025."""
+    whole = normalise(" ".join(text))
+    after = whole[whole.index("startaar") :][:40]
+    assert "2025" in after, after
+    for year in ("2 025", "2 026", "2 040"):
+        assert year not in whole

@@ -49,6 +49,7 @@ from dimensioning.common.labels import (
     ukp_sentence,
 )
 from dimensioning.inputs.case import case_tables
+from dimensioning.inputs.schema import SHEETS, column_doc
 from dimensioning.inputs.workbook import write_bytes_atomic
 from dimensioning.report import plots
 from dimensioning.results import Result
@@ -703,19 +704,26 @@ def _input_table(frame: pd.DataFrame, columns: list[str], style: ParagraphStyle)
     rows = [[Paragraph(f"<b>{escape(c.replace('_', ' '))}</b>", style, markup=True) for c in columns]]
     for record in frame.itertuples(index=False):
         values = dict(zip(frame.columns, record, strict=True))
-        rows.append([Paragraph(_show(values.get(c)), style) for c in columns])
+        years = values.get("enhet") == "år"  # a year is 2025, never «2 025»
+        rows.append([Paragraph(_show(values.get(c), years or c in YEAR_COLUMNS), style) for c in columns])
     first, source = 32 * mm, (60 * mm if "kilde" in columns else 0)
     middle = (TEXT_WIDTH - first - source) / max(1, len(columns) - 1 - (1 if source else 0))
     widths = [first] + [middle] * (len(columns) - 1 - (1 if source else 0)) + ([source] if source else [])
     return _table(rows, widths)
 
 
-def _show(value: object) -> str:
-    """A cell value in Norwegian notation."""
+#: Input columns that hold a year (unit «år» in the schema): printed without a thousands separator.
+YEAR_COLUMNS = frozenset(doc["header"] for spec in SHEETS for doc in column_doc(spec.row_model) if doc["unit"] == "år")
+
+
+def _show(value: object, year: bool = False) -> str:
+    """A cell value in Norwegian notation (``year``: a whole number printed as a year)."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     if isinstance(value, bool):
         return "ja" if value else "nei"
+    if year and isinstance(value, int | float) and float(value).is_integer():
+        return str(int(value))
     if isinstance(value, float):
         return number(value, 0) if value.is_integer() else f"{value:g}".replace(".", ",")
     if isinstance(value, int):
