@@ -328,11 +328,12 @@ def elastic_solution(case: Case, options: SolveOptions | None = None) -> tuple[p
             {
                 "family": family,
                 **locate(label.split("|"), sites, types),
+                "group": label if family == "staff_available" else "",  # the skill group
                 "direction": direction,
                 "slack": amount,
             }
         )
-    frame = pd.DataFrame(rows, columns=["family", "site", "bed_type", "direction", "slack"])
+    frame = pd.DataFrame(rows, columns=["family", "site", "bed_type", "group", "direction", "slack"])
     order = {name: i for i, name in enumerate(RELAXABLE_FAMILIES)}
     frame["_order"] = frame["family"].map(order)
     frame = frame.sort_values(["_order", "site", "bed_type"]).drop(columns="_order")
@@ -413,7 +414,7 @@ def solvable_without(case: Case, families: list[str], options: SolveOptions | No
 def _slack_message(row: object) -> str:
     """Say in bokmål how much one rule had to give."""
     label, unit, explanation = FAMILY_LABELS.get(row.family, (row.family, "", ""))
-    where = " / ".join(p for p in (row.site, row.bed_type) if p)
+    where = " / ".join(p for p in (row.site, row.bed_type, getattr(row, "group", "")) if p)
     where = f" ({where})" if where else ""
     verb = "mangler" if row.direction == "under" else "over grensen med"
     decimals = 0 if abs(row.slack - round(row.slack)) < 1e-6 else 1

@@ -139,7 +139,7 @@ def test_committed_workbook_is_regenerated_from_csv(tmp_path):
     from dimensioning.workflows.bundled import rebuild_drammen_workbook
 
     fresh = rebuild_drammen_workbook(tmp_path / "drammen.xlsx")
-    assert fresh.read_bytes() == drammen_path().read_bytes(), "run: python -m dimensioning.inputs.examples"
+    assert fresh.read_bytes() == drammen_path().read_bytes(), "run: python -m dimensioning.workflows.bundled"
 
 
 def test_valid_rows_of_a_broken_sheet_are_still_cross_checked():

@@ -330,3 +330,36 @@ def test_a_solve_stopped_by_the_clock_says_the_plan_may_differ_on_another_machin
     facts = {r[0]: r[1] for r in load_workbook(path)["Sammendrag"].iter_rows(values_only=True) if r[0]}
     assert facts["Løserstatus"] == stopped.label_nb
     assert facts["Merknad om løsningen"] == stopped.stop_note_nb
+
+
+STAFF = """
+fagkategori,andel,kostnad_per_aarsverk,tilgjengelige_aarsverk
+sykepleier,0.6,900000,{nurses}
+helsefagarbeider,0.3,800000,{helpers}
+ufaglært,0.1,600000,
+"""
+
+
+def test_staff_limit_mip_equals_brute_force_and_names_the_group():
+    """tilgjengelige_aarsverk: the optimum is the cheapest split within the FTE the kommune can staff.
+
+    Unlimited, the optimum needs 2.85 helsefagarbeider FTE (0.3 × pleiefaktor × beds); at most 2.8
+    moves beds to the type with the lower pleiefaktor, and every split brute force keeps (the
+    evaluation's rule check counts the limit too) costs at least the optimum. Nurses limited below
+    two wards' minimum (2 × 5.3 FTE) leave no split, and the message names the group.
+    """
+    free = solve(small_case()).costs.iloc[0]
+    case = small_case(Bemanning=STAFF.format(nurses="", helpers="2.8"))
+    best = brute_force(case)
+    assert best is not None
+    result = solve(case)
+    optimum = result.costs.iloc[0]
+    assert optimum["total_cost_nok"] == pytest.approx(best[0], rel=1e-9)
+    assert optimum["total_cost_nok"] > free["total_cost_nok"]
+    assert optimum["broken_rules"] == 0
+    staff = result.staffing
+    helpers = staff[(staff["alternative"] == result.optimum_name) & (staff["skill"] == "helsefagarbeider")]
+    assert helpers["fte"].sum() <= 2.8 + 1e-9
+    with pytest.raises(InfeasibleError) as raised:
+        solve(small_case(Bemanning=STAFF.format(nurses="10", helpers="")))
+    assert "Tilgjengelige årsverk (sykepleier): over grensen med" in str(raised.value)

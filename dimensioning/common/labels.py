@@ -41,6 +41,11 @@ FAMILY_LABELS: dict[str, tuple[str, str, str]] = {
         "senger",
         "pasientene venter uten å gi opp, så de åpne sengene må gi flere liggedøgn i året enn pasientene trenger",
     ),
+    "staff_available": (
+        "Tilgjengelige årsverk",
+        "årsverk",
+        "planen kan ikke trenge flere årsverk i faggruppen enn kommunen kan bemanne (tilgjengelige_aarsverk)",
+    ),
     "max_moved": ("Flyttede senger", "senger", "høyst maks_flyttede_plasser senger flyttes fra referansealternativet"),
 }
 
@@ -53,11 +58,14 @@ def violation_message(
     """One sentence in bokmål that says which rule is broken, where, and by how much."""
     label, unit, explanation = FAMILY_LABELS.get(family, (family, "", ""))
     where = " / ".join(part for part in (site, bed_type) if part)
+    if family == "staff_available":
+        where, detail = detail, ""  # the skill group is where it breaks
     where = f" ({where})" if where else ""
     if detail:
         explanation = f"lokasjonen mangler {detail}"
-    amount = with_unit(value, unit)
-    return f"{label}{where}: {amount}, skal være {SENSE_WORDS[sense]} {number(bound)} – {explanation}"
+    decimals = 1 if unit == "årsverk" else 0
+    amount = with_unit(value, unit, decimals)
+    return f"{label}{where}: {amount}, skal være {SENSE_WORDS[sense]} {number(bound, decimals)} – {explanation}"
 
 
 SINGULAR_UNITS = {"senger": "seng", "enheter": "enhet", "lokasjoner": "lokasjon", "rom": "rom"}

@@ -318,6 +318,15 @@ class SkillRow(_Row):
     cost_per_fte: Number = column(
         "kostnad_per_aarsverk", "Årlig kostnad per årsverk inkl. sosiale kostnader", unit="kr", ge=0, le=MAX_NOK
     )
+    available_fte: Number | None = column(
+        "tilgjengelige_aarsverk",
+        "Årsverk i faggruppen kommunen kan bemanne korttidsplassene med (alle lokasjoner til sammen). "
+        "Tom = ingen grense",
+        unit="årsverk",
+        default=None,
+        ge=0,
+        le=MAX_BEDS * MAX_FTE_PER_BED,
+    )
     source: Text = column("kilde", "Kilde", default="")
 
 

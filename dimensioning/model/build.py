@@ -105,6 +105,22 @@ def locate(keys: tuple[str, ...] | list[str], sites: set[str], types: set[str]) 
     }
 
 
+def _set_staff(m: pyo.ConcreteModel, beds: dict[tuple[str, str], int]) -> None:
+    """The wards and nurse FTE a given allocation implies, as the MIP would choose them at its optimum.
+
+    A ward is open where any of its types has beds; its nurses are the skill share of its care
+    FTE or the minimum for one nurse on every shift, whichever is more (``def_nurse_*``).
+    """
+    data = m.data
+    for s in m.S:
+        for g in m.G:
+            types = [t for t in m.T if data.ward_of[t] == g]
+            is_open = any(beds.get((s, t), 0) > 0 for t in types)
+            need = sum(data.nurse_fte_per_bed[t] * beds.get((s, t), 0) for t in types)
+            m.ward_open[s, g].set_value(int(is_open))
+            m.nurse_fte[s, g].set_value(max(need, data.min_nurse_fte) if is_open else 0.0, skip_validation=True)
+
+
 def constraint_violations(case: Case, allocation: pd.DataFrame, model: pyo.ConcreteModel | None = None) -> pd.DataFrame:
     """Which restrictions a given allocation breaks, by how much, evaluated by the model itself.
 
@@ -131,6 +147,7 @@ def constraint_violations(case: Case, allocation: pd.DataFrame, model: pyo.Concr
             count = beds.get((s, t), 0)
             m.x[s, t].set_value(count, skip_validation=True)
             m.y[s, t].set_value(int(count > 0))
+    _set_staff(m, beds)
     sites, types = set(m.S), set(m.T)
     rows = []
     for (family, key), (lhs, sense, rhs) in m.terms.items():
@@ -139,6 +156,8 @@ def constraint_violations(case: Case, allocation: pd.DataFrame, model: pyo.Concr
         if amount <= 1e-9:
             continue
         detail = ", ".join(m.data.forbidden_pairs.get(key, [])) if family == "facilities" else ""
+        if family == "staff_available":
+            detail = key[0]  # the skill group
         rows.append(
             {
                 "family": family,

@@ -318,6 +318,31 @@ def add_staffing_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.def_nurse_minimum = pyo.Constraint(m.S, m.G, rule=minimum, doc="Minimum nurse FTE per ward")
 
 
+def add_staff_available_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""The plan needs no more FTE of a skill group than the kommune can staff (``tilgjengelige_aarsverk``).
+
+    .. math::
+        \sum_{s,g} n_{s,g} \le A_{nurse}, \qquad
+        \sigma_k \sum_{s,t} \phi_t x_{s,t} \le A_k \quad \forall k \ne nurse
+
+    The nurses are the wards' nurse FTE (skill share or the minimum for one nurse on every shift);
+    the other groups scale with the beds. Only the groups with a limit get a row. Units: FTE.
+    Reads ``Bemanning.tilgjengelige_aarsverk``, ``andel`` and ``Plasstyper.pleiefaktor``.
+    """
+    skills = [k for k in data.skill_share if m.sweep or k in data.available_fte]
+    if not skills:
+        return
+
+    def rule(m: pyo.ConcreteModel, k: str) -> object:
+        if k == data.nurse_skill:
+            need = sum(m.nurse_fte[s, g] for s in m.S for g in m.G)
+        else:
+            need = m.p_skill_share[k] * sum(m.p_care_fte_per_bed[t] * m.x[s, t] for s in m.S for t in m.T)
+        return _soft(m, "staff_available", (k,), need, "<=", m.p_available_fte[k])
+
+    m.res_staff_available = pyo.Constraint(skills, rule=rule, doc="FTE per skill group within what can be staffed")
+
+
 def add_moved_beds_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
     r"""Beds moved from the reference alternative: priced, and at most ``maks_flyttede_plasser``.
 
@@ -365,6 +390,7 @@ FAMILIES: tuple[tuple[str, Rule, bool], ...] = (
     ("stable_queue", add_stable_queue_constraints, True),
     ("bed_steps", add_bed_step_constraints, False),
     ("staffing", add_staffing_constraints, False),
+    ("staff_available", add_staff_available_constraints, True),
     ("moved_beds", add_moved_beds_constraints, True),
 )
 
@@ -382,5 +408,6 @@ RELAXABLE_FAMILIES: tuple[str, ...] = (
     "policy_max",
     "blocking_target",
     "stable_queue",
+    "staff_available",
     "max_moved",
 )

@@ -44,6 +44,11 @@ class ModelData:
         min_beds_for_target: Smallest pooled bed count meeting the blocking target.
         min_stable_beds: Fewest pooled beds whose waiting queue does not grow without bound
             (``venter`` types without patience; 0 for the others).
+        care_fte_per_bed: ``pleiefaktor`` per type (care FTE per bed).
+        skill_share: Share of the care FTE per skill group (``Bemanning.andel``).
+        nurse_skill: The skill group whose FTE are the wards' nurses (with their minimum).
+        available_fte: FTE the kommune can staff per skill group, where ``tilgjengelige_aarsverk``
+            is given (a group without a limit is not a key).
         max_beds_per_type: Upper bound on pooled beds of one type (for the turned-away curve).
         turned_away_curve: ``type -> array`` of expected patients not served per year at
             ``0..max_beds_per_type`` beds (turned away, given up waiting, booked stays not given).
@@ -98,6 +103,10 @@ class ModelData:
     moving_cost_per_bed_year: float = 0.0
     max_moved_beds: int | None = None
     min_stable_beds: dict[str, int] = field(default_factory=dict)
+    care_fte_per_bed: dict[str, float] = field(default_factory=dict)
+    skill_share: dict[str, float] = field(default_factory=dict)
+    nurse_skill: str = ""
+    available_fte: dict[str, float] = field(default_factory=dict)
 
     @property
     def counts_moves(self) -> bool:
@@ -126,6 +135,7 @@ class ModelData:
             tuple(sorted(self.policy_max)),
             self.counts_moves,
             self.max_moved_beds is not None,
+            tuple(self.skill_share),
         )
 
     @property
@@ -147,6 +157,10 @@ class ModelData:
         Changes smaller than ``STEP_COST_CUTOFF`` NOK a year are set to 0, as for the gains.
         """
         return _steps(self.shortfall_cost_curve, self.bed_types, STEP_COST_CUTOFF)
+
+
+#: What a skill group without ``tilgjengelige_aarsverk`` may use: more than any plan needs.
+NO_STAFF_LIMIT = 1e7
 
 
 def _steps(curves: dict[str, np.ndarray], bed_types: list[str], cutoff: float) -> dict[tuple[str, int], float]:
@@ -223,6 +237,14 @@ def model_data(case: Case) -> ModelData:
         moving_cost_per_bed_year=case.settings.moving_cost_per_bed_year,
         max_moved_beds=case.settings.max_moved_beds,
         min_stable_beds={t: int(v) for t, v in case.min_stable_beds.items()},
+        care_fte_per_bed={t: float(types.at[t, "care_fte_per_bed"]) for t in names_t},
+        skill_share={str(k): float(v) for k, v in skills["share"].items()},
+        nurse_skill=NURSE_SKILL,
+        available_fte={
+            str(k): float(v)
+            for k, v in skills.get("available_fte", pd.Series(dtype=float)).items()
+            if v is not None and not pd.isna(v)
+        },
     )
 
 
@@ -273,6 +295,9 @@ def param_values(data: ModelData) -> dict[str, object]:
         "p_screened_rooms": data.screened_rooms,
         "p_min_beds": data.min_beds_for_target,
         "p_min_stable": {t: data.min_stable_beds.get(t, 0) for t in data.bed_types},
+        "p_available_fte": {k: data.available_fte.get(k, NO_STAFF_LIMIT) for k in data.skill_share},
+        "p_care_fte_per_bed": {t: data.care_fte_per_bed.get(t, 0.0) for t in data.bed_types},
+        "p_skill_share": dict(data.skill_share),
         "p_min_unit": data.min_unit_beds,
         "p_max_sites": {t: n_sites if k is None else k for t, k in data.max_sites.items()},
         "p_policy_min": {pair: data.policy_min.get(pair, 0) for pair in _policy_pairs(data)},
@@ -338,6 +363,9 @@ def add_params(m: pyo.ConcreteModel, data: ModelData) -> None:
         ("p_screened_rooms", (m.S,), whole, "Screened day rooms"),
         ("p_min_beds", (m.T,), whole, "Pooled beds meeting the blocking target"),
         ("p_min_stable", (m.T,), whole, "Fewest pooled beds whose waiting queue is stable"),
+        ("p_available_fte", (m.SKILLS,), real, "FTE the kommune can staff per skill group (tilgjengelige_aarsverk)"),
+        ("p_care_fte_per_bed", (m.T,), real, "Care FTE per bed (pleiefaktor)"),
+        ("p_skill_share", (m.SKILLS,), real, "Share of the care FTE per skill group (andel)"),
         ("p_min_unit", (m.T,), whole, "Smallest unit size (min_enhet)"),
         ("p_max_sites", (m.T,), whole, "Most sites per type (maks_lokasjoner; blank = all)"),
         ("p_policy_min", (m.POLICY,), whole, "Policy minimum (Foringer.min)"),
