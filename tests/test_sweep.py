@@ -226,3 +226,19 @@ def test_infeasible_scenarios_are_marked_in_every_figure():
     for _name, figure in _heatmaps(table, "endring: totalt_antall_plasser", "endring: pleiefaktor"):
         assert any(t.get_text() == "×" for t in figure.axes[0].texts)
     plt.close("all")
+
+
+def test_the_scenario_template_proposes_totals_from_the_smallest_that_can_hold():
+    """A new kommune's template offered 65, 74 and 83 beds where 91 is the fewest: the grid starts there now."""
+    from dimensioning.inputs.template import sweep_example
+
+    from .conftest import small_case
+
+    case = small_case()  # 10 beds in all; extra step 2
+    _, rows, grid = sweep_example(case, smallest_total=9)
+    totals = next(r for r in grid if r[0] == "totalt_antall_plasser")[4]
+    assert totals == "9; 10; 11; 13; 15"
+    closing = next(r for r in rows if "stenger" in str(r[0]))
+    assert closing[0] == "B stenger (4 plasser; færre enn de 9 kravene trenger)"
+    _, _, unknown = sweep_example(case)
+    assert next(r for r in unknown if r[0] == "totalt_antall_plasser")[4] == "4; 6; 8; 10"

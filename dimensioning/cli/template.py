@@ -79,7 +79,10 @@ def template_command(
             )
         elif sweep_template:
             base = load_case(from_path) if from_path else drammen()
-            write_sweep_template(base, out_path)
+            from dimensioning.solve import smallest_total_beds
+
+            smallest = smallest_total_beds(base)  # the grid of totals starts where a solution exists
+            write_sweep_template(base, out_path, smallest)
             click.echo(f"Scenariofil for «{base.display_name}» skrevet til {out_path}")
         elif example_name:
             write_template(example(example_name), out_path)

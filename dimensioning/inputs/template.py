@@ -102,11 +102,14 @@ def write_stays_template(case: Case, path: str | Path) -> Path:
     return save_workbook(workbook, path)
 
 
-def sweep_example(case: Case) -> tuple[list[str], list[list], list[list]]:
+def sweep_example(case: Case, smallest_total: int | None = None) -> tuple[list[str], list[list], list[list]]:
     """Example scenarios built from a case's own sites, types and numbers.
 
     Every name in the example exists in the case, and every label says what the scenario does,
-    so the file runs against the workbook it came from without editing.
+    so the file runs against the workbook it came from without editing. ``smallest_total`` (the
+    fewest beds that meet every rule, when the caller knows it) makes the grid of totals start
+    there and go up, so no grid point is a total that cannot have a solution; a named scenario
+    below it says so in its label.
 
     Returns:
         ``(columns, rows, grid)`` for the ``Scenarier`` and ``Rutenett`` sheets.
@@ -150,7 +153,9 @@ def sweep_example(case: Case) -> tuple[list[str], list[list], list[list]]:
     if len(case.site_names) > 1:
         closed = int(sites.at[last_site, "beds"])
         columns.append(f"Lokasjoner:{last_site}:plasser")
-        rows.append([f"{last_site} stenger ({total - closed} plasser)", None, None, None, total - closed, None])
+        fewer = total - closed
+        short = f"; færre enn de {smallest_total} kravene trenger" if smallest_total and fewer < smallest_total else ""
+        rows.append([f"{last_site} stenger ({fewer} plasser{short})", None, None, None, fewer, None])
         rows[-1] += [None] * (len(columns) - len(rows[-1]) - 1) + [0]
     step = 0.02
     grid = [
@@ -166,10 +171,17 @@ def sweep_example(case: Case) -> tuple[list[str], list[list], list[list]]:
             None,
             None,
             None,
-            "; ".join(str(total + d) for d in (-3 * extra, -2 * extra, -extra, 0)),
+            "; ".join(str(t) for t in _grid_totals(total, extra, smallest_total)),
         ],
     ]
     return columns, rows, grid
+
+
+def _grid_totals(total: int, extra: int, smallest: int | None) -> list[int]:
+    """Totals to sweep: from the smallest that meets every rule upwards, else today's total and below."""
+    if smallest is None:
+        return [total + d for d in (-3 * extra, -2 * extra, -extra, 0)]
+    return sorted({smallest, smallest + extra, smallest + 2 * extra, smallest + 3 * extra, max(total, smallest)})
 
 
 def _percent(share: float) -> str:
@@ -177,8 +189,11 @@ def _percent(share: float) -> str:
     return f"{share * 100:g} %".replace(".", ",")
 
 
-def write_sweep_template(case: Case, path: str | Path) -> Path:
-    """Write an example scenario workbook for ``case`` (``Scenarier``, ``Rutenett`` and ``Les meg``)."""
+def write_sweep_template(case: Case, path: str | Path, smallest_total: int | None = None) -> Path:
+    """Write an example scenario workbook for ``case`` (``Scenarier``, ``Rutenett`` and ``Les meg``).
+
+    ``smallest_total``: the fewest beds that meet every rule (:func:`sweep_example`).
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -188,7 +203,7 @@ def write_sweep_template(case: Case, path: str | Path) -> Path:
     workbook = Workbook()
     readme = workbook.active
     readme.title = "Les meg"
-    columns, rows, grid_rows = sweep_example(case)
+    columns, rows, grid_rows = sweep_example(case, smallest_total)
     lines = [
         f"Scenarier for dimension sweep ({case.display_name})",
         "",
