@@ -475,26 +475,19 @@ def _unreachable_targets(case: Case) -> list[str]:
     return lines
 
 
-def unstable_queue_lines(case: Case, beds: dict[str, int] | None = None) -> list[str]:
-    """One sentence per waiting type without patience whose queue would grow without bound.
-
-    With ``beds`` (pooled beds per type) the types below their stable count at those beds; without,
-    every such type whose stable count is more than the total allows.
-    """
+def unstable_queue_lines(case: Case) -> list[str]:
+    """One sentence per waiting type without patience whose stable bed count the total cannot give."""
     most = case.settings.total_bounds(int(case.sites["beds"].sum()))[1]
     lines = []
     for t, needed in case.min_stable_beds.items():
-        if needed <= 0 or (beds is None and needed <= most) or (beds is not None and beds.get(t, 0) >= needed):
+        if needed <= most:
             continue
-        row = case.bed_types.loc[t]
-        load = float(row["arrivals_per_year"]) * float(row["los_days"]) / 365.0
-        have = f"med {with_unit(beds.get(t, 0), 'senger')} " if beds is not None else ""
         if needed >= NEVER_STABLE:
-            lines.append(f"«{t}»: sengene er stengt hele året, så køen {have}vokser uten grense.")
+            lines.append(f"«{t}»: sengene er stengt hele året, så køen vokser uten grense.")
             continue
         lines.append(
-            f"«{t}»: pasientene venter uten å gi opp, så køen {have}vokser uten "
-            f"grense med færre enn {with_unit(needed, 'senger')} (belastning {number(load, 1)} senger, "
+            f"«{t}»: pasientene venter uten å gi opp, så køen vokser uten grense med færre enn "
+            f"{with_unit(needed, 'senger')} (belastning {number(float(case.load_beds[t]), 1)} senger, "
             f"sesong og stengte senger regnet med); uten grense finnes ingen gjennomsnittlig ventetid. "
             f"Gi plasstypen minst {needed} plasser, eller oppgi i «Plasstyper» hvor lenge pasientene i snitt venter "
             "før de gir opp (gir_opp_etter_dager)."
@@ -513,13 +506,14 @@ def diagnose_infeasible(case: Case, options: SolveOptions | None = None) -> Infe
     slack, best_within = elastic_solution(case, options)
     error = infeasible_error(case, slack, families, solvable_without(case, families, options))
     fewest = smallest_total_beds(case, options)
+    unstable = unstable_queue_lines(case)
     site_beds = int(case.sites["beds"].sum())
     low, high = case.settings.total_bounds(site_beds)
     if fewest is not None and not low <= fewest <= high:
         error.args = (f"{error.args[0]}\nAlle de andre kravene kan oppfylles med {fewest} plasser til sammen.",)
     elif fewest is None:
         needed = smallest_total_beds(case, options, new_premises=True)
-        if needed is None and unstable_queue_lines(case):
+        if needed is None and unstable:
             line = "Køen under kan ikke bli stabil innenfor det antallet plasser modellen regner med; se under."
         elif needed is None:
             line = "Kravene kan ikke oppfylles med noe antall plasser, heller ikke i nye lokaler; se kravene over."
@@ -529,7 +523,7 @@ def diagnose_infeasible(case: Case, options: SolveOptions | None = None) -> Infe
                 f"minst {needed} plasser til sammen ({needed - site_beds:+d} mot dagens lokaler)."
             )
         error.args = (f"{error.args[0]}\n{line}",)
-    unreachable = _unreachable_targets(case) + unstable_queue_lines(case)
+    unreachable = _unreachable_targets(case) + unstable
     if unreachable:
         error.args = (f"{error.args[0]}\n" + "\n".join(unreachable),)
     error.smallest_total_beds = fewest
