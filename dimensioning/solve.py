@@ -132,13 +132,25 @@ def persistent_solver() -> Highs:
     return Highs()
 
 
-def run_solver(m: pyo.ConcreteModel, options: SolveOptions | None = None, solver: Highs | None = None) -> SolveStatus:
+#: HiGHS's own default of ``mip_max_improving_sols`` (no limit), set back after a feasibility check.
+_NO_SOLUTION_LIMIT = 2_147_483_647
+
+
+def run_solver(
+    m: pyo.ConcreteModel,
+    options: SolveOptions | None = None,
+    solver: Highs | None = None,
+    first_solution: bool = False,
+) -> SolveStatus:
     """Solve a built model with HiGHS and load the solution into it.
 
     Args:
         m: A model from :func:`~dimensioning.model.build_model`.
         options: Solver settings.
         solver: A persistent HiGHS interface to reuse (sweeps: it sends only what changed).
+        first_solution: Stop at the first solution found: a feasibility check, whose solution is
+            valid but not the optimum (HiGHS starts every MIP afresh, so a later full solve of
+            the same model gives the same answer as it would have without the check).
 
     Returns:
         The status; the model's variables hold the solution unless infeasible.
@@ -161,6 +173,8 @@ def run_solver(m: pyo.ConcreteModel, options: SolveOptions | None = None, solver
             "random_seed": options.random_seed,
             "mip_abs_gap": 1e-6,
             "mip_max_nodes": options.node_limit,
+            # options stay set on a persistent solver: always say which
+            "mip_max_improving_sols": 1 if first_solution else _NO_SOLUTION_LIMIT,
         },
     }
     started = time.perf_counter()

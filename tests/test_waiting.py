@@ -350,3 +350,19 @@ I dag,B,Vanlig,6
     assert "køen for Vanlig vokser uten grense" in lines[0]
     texts = [t.get_text() for t in cost_figure(result).axes[0].texts]
     assert "ubegrenset: køen vokser" in texts
+
+
+def test_the_compiled_palm_series_gives_the_same_bits_as_the_vectorised_reference():
+    """The per-element loop numba compiles and the vectorised sum do the same steps, so equal bits."""
+    from dimensioning.queueing import erlang
+
+    rng = np.random.default_rng(7)
+    a = rng.uniform(0.05, 5000.0, 3000)
+    x = a * rng.uniform(0.0, 0.9999, a.size)  # x < a: the series side of Palm's sums
+    compiled = erlang._falling_series(x, a, 1e-12)
+    reference = erlang._falling_series_numpy(x, a, 1e-12)
+    assert np.array_equal(compiled[0], reference[0])
+    assert np.array_equal(compiled[1], reference[1])
+    # and the sums are Palm's: S_1 = (x - a) S_0 + a, checked where it has no cancellation
+    calm = x < 0.5 * a
+    assert np.allclose(compiled[1][calm], ((x - a) * compiled[0] + a)[calm], rtol=1e-8, atol=1e-9)

@@ -42,6 +42,7 @@ from dimensioning.model.multiyear import (
     year_weights,
 )
 from dimensioning.model.params import ModelData
+from dimensioning.queueing.erlang import load_compiled
 from dimensioning.queueing.seasons import RealYearCurves, remember_curves
 from dimensioning.solve import (
     SolveOptions,
@@ -217,6 +218,23 @@ class YearsResult:
     plan_note: str = ""
 
 
+#: Sweep-mode models kept by this process, one per purpose and model shape: a year of the plan
+#: updates the parameters of last year's model instead of building it again. Each solve still
+#: gets a fresh solver, so a year's answer does not depend on which years the process did before.
+_SWEEP_MODELS: dict[tuple[str, tuple], Any] = {}
+
+
+def sweep_model(purpose: str, data: ModelData) -> Any:
+    """A sweep-mode model of ``data``: built once per ``purpose`` and shape, then only updated."""
+    key = (purpose, data.structure_key)
+    m = _SWEEP_MODELS.get(key)
+    if m is None:
+        m = _SWEEP_MODELS[key] = build_model(data, BuildOptions(sweep=True))
+    else:
+        update_params(m, data)
+    return m
+
+
 def best_split(case: Case, options: SolveOptions | None = None, steps: int = 7) -> pd.DataFrame:
     r"""The cheapest split within the rules; when the targets cannot all be met, the fairest shortfall.
 
@@ -229,30 +247,45 @@ def best_split(case: Case, options: SolveOptions | None = None, steps: int = 7) 
     """
     data = model_data(case)
     # one model in sweep mode and one persistent solver: each share only changes the targets
-    m = build_model(data, BuildOptions(sweep=True))
+    m = sweep_model("split", data)
     solver = persistent_solver()
+    try:
+        return _bisect_share(case, data, m, solver, options, steps)
+    finally:
+        update_params(m, data)  # the case's own targets again: the model is the year's rule check
 
-    def attempt(share: float) -> pd.DataFrame | None:
+
+def _bisect_share(
+    case: Case, data: ModelData, m: Any, solver: Any, options: SolveOptions | None, steps: int
+) -> pd.DataFrame:
+    """The bisection of :func:`best_split` on a model of ``data`` and its persistent solver."""
+
+    def attempt(share: float, optimum: bool = False) -> pd.DataFrame | None:
+        """The split at this share (the optimum, or any split within the rules), None if there is none."""
         needed = {t: int(np.floor(share * c + 1e-9)) for t, c in data.min_beds_for_target.items()}
+        beds_needed = sum(max(n, data.min_stable_beds.get(t, 0)) for t, n in needed.items())
+        if beds_needed > data.total_beds_max:
+            return None  # more beds than the total: no solve needed to know
         update_params(m, dataclasses.replace(data, min_beds_for_target=needed))
-        if run_solver(m, options, solver).termination is Termination.INFEASIBLE:
+        status = run_solver(m, options, solver, first_solution=not optimum)
+        if status.termination is Termination.INFEASIBLE:
             return None
         return allocation_from_model(m)
 
-    best = attempt(1.0)
+    best = attempt(1.0, optimum=True)
     if best is not None:
         return best
-    low, high, best = 0.0, 1.0, attempt(0.0)
-    if best is None:
+    low, high = 0.0, 1.0
+    if attempt(0.0) is None:
         return elastic_solution(case, options)[1]
+    # feasibility only grows harder with the share: find the largest share that holds, then its optimum
     for _ in range(steps):
         middle = 0.5 * (low + high)
-        found = attempt(middle)
-        if found is None:
+        if attempt(middle) is None:
             high = middle
         else:
-            low, best = middle, found
-    return best
+            low = middle
+    return attempt(low, optimum=True)
 
 
 def capacity_options(case: Case) -> list[CapacityOption]:
@@ -415,7 +448,7 @@ def year_option_costs(case: Case, demand: pd.DataFrame, options: SolveOptions | 
     plan_options = capacity_options(case)
     base = model_data(plan_case(case, year, demand))
     base = dataclasses.replace(base, option_beds=option_beds_by_site(plan_options, base.sites))
-    m = build_model(base, BuildOptions(sweep=True))
+    m = sweep_model("options", base)
     solver = persistent_solver()
     available = [o for o in plan_options if o.earliest_year <= year]
     found = []
@@ -596,8 +629,9 @@ def year_work(
     costs = year_option_costs(case, demand, options, year) if method == "years" else None
     curves = plan_case(case, year, demand).real_year_curves
     year_case = case_for_year(case, year, demand)
-    checker = build_model(year_case)  # one rule check for both evaluations of the year
-    fixed = evaluate(year_case, best_split(year_case, options), FIXED_TOTAL, checker, free_bed=False)
+    split = best_split(year_case, options)
+    checker = sweep_model("split", model_data(year_case))  # one rule check for both evaluations
+    fixed = evaluate(year_case, split, FIXED_TOTAL, checker, free_bed=False)
     ratio = evaluate(year_case, coverage_ratio_allocation(today, factor), COVERAGE_RATIO, checker, free_bed=False)
     return [(FIXED_TOTAL, year, fixed), (COVERAGE_RATIO, year, ratio)], costs, curves
 
@@ -649,6 +683,7 @@ def map_years(
             if progress:
                 progress(len(done), len(tasks))
         return done
+    load_compiled()  # once here, not once in every forked worker
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_year_worker, initargs=(function, shared)) as pool:
         futures = [pool.submit(_in_worker, *task) for task in tasks]
         for future in as_completed(futures):
