@@ -401,3 +401,21 @@ def test_erlang_a_against_simulation():
     assert area_queue / time == pytest.approx(float(result["mean_queue"]), rel=0.05)
     arrivals = lam * time
     assert waits / arrivals == pytest.approx(float(result["p_wait"]), rel=0.05)
+
+
+def test_the_compiled_upward_recursion_gives_the_same_bits_as_the_vectorised_one():
+    """Erlang B's upward recursion per element (numba) against all elements stepping together."""
+    from dimensioning.queueing import erlang
+
+    rng = np.random.default_rng(3)
+    whole = np.floor(rng.uniform(0, 150, 4000))
+    fraction = rng.uniform(0, 1, whole.size)
+    a = rng.uniform(0.01, 200.0, whole.size)
+    start = rng.uniform(0.05, 1.0, whole.size)
+    reference = start.copy()
+    for step in range(1, int(whole.max()) + 1):
+        ab = a * reference
+        reference = np.where(whole >= step, ab / (fraction + step + ab), reference)
+    compiled = start.copy()
+    erlang._compiled(erlang._upward_recursion)(whole, fraction, a, compiled)
+    assert np.array_equal(compiled, reference)

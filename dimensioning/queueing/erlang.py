@@ -180,12 +180,21 @@ def _continued_blocking(x: np.ndarray, a: np.ndarray) -> np.ndarray:
         nodes, weights = _laguerre_rule()
         f, load = fraction[large, None], a[large, None]
         inverse[large] = np.sum(weights * (1.0 + nodes / load) ** f, axis=1)
-    # the upward recursion in the bounded form B(x) = a B(x-1) / (x + a B(x-1)), all elements at once
+    # the upward recursion in the bounded form B(x) = a B(x-1) / (x + a B(x-1)), element by element
     blocking = 1.0 / inverse
-    for step in range(1, int(whole.max(initial=0)) + 1):
-        ab = a * blocking
-        blocking = np.where(whole >= step, ab / (fraction + step + ab), blocking)
+    recursion = _compiled(_upward_recursion)
+    recursion(np.ascontiguousarray(whole), np.ascontiguousarray(fraction), np.ascontiguousarray(a), blocking)
     return blocking
+
+
+def _upward_recursion(whole: np.ndarray, fraction: np.ndarray, a: np.ndarray, blocking: np.ndarray) -> None:
+    """``blocking[i] <- B(whole[i] + fraction[i], a[i])`` from ``B(fraction[i], a[i])``, in place (numba)."""
+    for i in range(blocking.size):
+        b = blocking[i]
+        for step in range(1, int(whole[i]) + 1):
+            ab = a[i] * b
+            b = ab / (fraction[i] + step + ab)
+        blocking[i] = b
 
 
 def erlang_b_continuous_table(c_max: int, load: ArrayLike, share: float = 1.0) -> FloatArray:
@@ -646,7 +655,7 @@ def _accelerated_fixed_point(
         new = damped
         if d_f:
             history_f, history_g = np.stack(d_f, axis=-1), np.stack(d_g, axis=-1)  # (rows, T, m)
-            gamma = np.einsum("bmt,bt->bm", np.linalg.pinv(history_f, rcond=1e-12), f)
+            gamma = _least_squares(history_f, f)
             accelerated = gx - np.einsum("btm,bm->bt", history_g, gamma)
             reach = 2.0 * np.abs(damped - x)
             new = np.where(np.isfinite(accelerated), np.clip(accelerated, damped - reach, damped + reach), damped)
@@ -660,6 +669,22 @@ def _accelerated_fixed_point(
             d_g.pop(0)
         x, gx, f = new, g_new, f_new
     return x.reshape(shape)
+
+
+def _least_squares(matrix: np.ndarray, target: np.ndarray) -> np.ndarray:
+    r"""Per row *b*, the :math:`\gamma` that minimises :math:`\lVert F_b \gamma - f_b \rVert`.
+
+    ``matrix`` is ``(rows, T, m)`` and ``target`` ``(rows, T)``.
+
+    By the normal equations with a small ridge (:math:`10^{-12}` of the largest diagonal), a batch
+    of ``m x m`` solves (``m`` at most the memory, 4): cheaper than a batch of SVDs, and as good
+    here, since every step is kept near the damped iteration's and the stop is on the residual.
+    """
+    normal = np.einsum("btm,btn->bmn", matrix, matrix)
+    ridge = 1e-12 * np.max(np.diagonal(normal, axis1=-2, axis2=-1), axis=-1, initial=0.0) + 1e-300
+    normal = normal + ridge[:, None, None] * np.eye(normal.shape[-1])
+    rhs = np.einsum("btm,bt->bm", matrix, target)
+    return np.linalg.solve(normal, rhs[..., None])[..., 0]
 
 
 def _no_lender_free(full: np.ndarray, lend: np.ndarray, others: np.ndarray) -> np.ndarray:
@@ -779,7 +804,7 @@ def _falling_series(x: np.ndarray, a: np.ndarray, tol: float) -> tuple[np.ndarra
     vectorised reference it is tested against, so both give the same bits.
     """
     out0, out1 = np.ones(x.size), np.zeros(x.size)
-    loop = _compiled_falling_loop()
+    loop = _compiled(_falling_loop)
     loop(np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(a, dtype=float), tol, out0, out1)
     return out0, out1
 
@@ -799,21 +824,23 @@ def _falling_loop(x: np.ndarray, a: np.ndarray, tol: float, out0: np.ndarray, ou
         out0[i], out1[i] = sum0, sum1
 
 
-_FALLING_LOOP: list[Callable[..., None]] = []
+_COMPILED: dict[str, Callable[..., None]] = {}
 
 
-def _compiled_falling_loop() -> Callable[..., None]:
-    """:func:`_falling_loop` compiled (cached on disk); imported here so that numba loads only when needed."""
-    if not _FALLING_LOOP:
+def _compiled(function: Callable[..., None]) -> Callable[..., None]:
+    """``function`` compiled by numba (cached on disk); numba is imported only when a loop is first needed."""
+    compiled = _COMPILED.get(function.__name__)
+    if compiled is None:
         import numba
 
-        _FALLING_LOOP.append(numba.njit(cache=True, nogil=True)(_falling_loop))
-    return _FALLING_LOOP[0]
+        compiled = _COMPILED[function.__name__] = numba.njit(cache=True, nogil=True)(function)
+    return compiled
 
 
 def load_compiled() -> None:
-    """Load this module's compiled loop now (from numba's disk cache), e.g. once before forking workers."""
-    _compiled_falling_loop()
+    """Load this module's compiled loops now (from numba's disk cache), e.g. once before forking workers."""
+    for function in (_falling_loop, _upward_recursion):
+        _compiled(function)
 
 
 def _falling_series_numpy(x: np.ndarray, a: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
