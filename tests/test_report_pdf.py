@@ -30,11 +30,12 @@ def normalise(text: str) -> str:
 
 
 def test_pages_and_sections(text):
-    assert 6 <= len(text) <= 16  # the assumptions echo every input sheet, Befolkning and Rater included
+    assert 6 <= len(text) <= 18  # the assumptions echo every input sheet, Befolkning and Rater included
     assert "Korttidsplasser: anbefalt fordeling" in text[0]
     joined = normalise(" ".join(text))
     for heading in (
-        "Dette bør du vite",
+        "Mer om anbefalingen",
+        "Om beregningen",
         "Fordeling av korttidsplasser",
         "Sammenligning av alternativene",
         "Hvorfor små enheter er dyre",
@@ -47,7 +48,7 @@ def test_pages_and_sections(text):
 
 
 def test_summary_sentences_use_the_results(drammen_result, text):
-    first = normalise(text[0])
+    first = normalise(text[1] + " " + text[2])  # page 2, «Mer om anbefalingen»
     sentences = key_sentences(drammen_result)
     assert 3 <= len(sentences) <= 6
     for sentence in sentences:
@@ -159,7 +160,78 @@ def test_every_site_of_nine_has_its_own_look_and_markers_of_sixteen_differ():
 def test_years_print_as_years_not_with_a_thousands_separator(text):
     """«startaar 2 025» in the assumptions table was a count's format; a year reads 2025."""
     whole = normalise(" ".join(text))
-    after = whole[whole.index("startaar") :][:40]
+    after = whole[whole.index("Første planår") :][:40]
     assert "2025" in after, after
     for year in ("2 025", "2 026", "2 040"):
         assert year not in whole
+
+
+def _input_names() -> set[str]:
+    """Every input-column header and Parametre/Om name: what a person must never read in the report."""
+    from dimensioning.inputs.schema import ABOUT_FIELDS, PARAMETERS, SHEETS, column_doc
+
+    names = {d["header"] for spec in SHEETS for d in column_doc(spec.row_model)}
+    return names | {p.name for p in PARAMETERS} | set(ABOUT_FIELDS)
+
+
+def test_page_one_has_one_figure_five_bullets_and_no_solver_or_input_name(drammen_verified, tmp_path):
+    """Page 1 can be presented: one figure, at most five bullets, the numbers of record, no jargon."""
+    import re
+
+    from dimensioning.report.summary import page_one_bullets
+
+    paths = write_pdf(drammen_verified, tmp_path)
+    page = PdfReader(paths["rapport"]).pages[0]
+    assert len(page.images) == 1
+    first = normalise(page.extract_text())
+    bullets = page_one_bullets(drammen_verified)
+    assert 3 <= len(bullets) <= 5
+    from dimensioning.report.pdf import key_sentences
+
+    assert normalise(key_sentences(drammen_verified)[0])[:50] not in first  # the long sentences are on page 2
+    for bullet in bullets:
+        assert normalise(bullet)[:50] in first
+    for jargon in ("HiGHS", "bevist", "løst optimal", "heltallsmodell", "Optimal fordeling (modell)"):
+        assert jargon not in first, jargon
+    words = set(re.findall(r"[\wæøåÆØÅ]+", first))
+    leaked = {name for name in _input_names() if "_" in name and name in first}
+    # a name without «_» is an identifier when it spells å, ø or æ the ASCII way («startaar», «maal»)
+    spelled = {name for name in _input_names() if any(pair in name for pair in ("aa", "oe", "ae"))}
+    leaked |= spelled & words
+    assert not leaked, leaked
+    assert not re.search(r"\b2 0[2-9]\d\b", first)  # no year printed «2 025»
+    costs = drammen_verified.costs.set_index("alternative")
+    total = costs.at[drammen_verified.optimum_name, "total_cost_nok"]
+    assert f"Det koster {number(total / 1e6, 1)} mill. kr i året" in first
+    today = drammen_verified.case.alternative_names[0]
+    assert f"{number((costs.at[today, 'total_cost_nok'] - total) / 1e6, 1)} mill. kr mindre enn «{today}»" in first
+    assert "Hovedutvalget bes ta stilling til" in first
+    assert "Om beregningen" in normalise(" ".join(p.extract_text() for p in PdfReader(paths["rapport"]).pages[-3:]))
+
+
+def test_every_table_header_is_a_bokmaal_label_and_no_word_is_broken(drammen_result, tmp_path, monkeypatch):
+    """Read every table's header row as the PDF builds it, then find each header word whole in the PDF."""
+    import re
+
+    from dimensioning.report import pdf
+
+    headers: list[str] = []
+    real_table = pdf._table
+
+    def recording(rows, *args, **kwargs):
+        for cell in rows[0]:
+            headers.append(cell.text if hasattr(cell, "text") else str(cell))
+        return real_table(rows, *args, **kwargs)
+
+    monkeypatch.setattr(pdf, "_table", recording)
+    paths = pdf.write_pdf(drammen_result, tmp_path)
+    assert len(headers) > 40  # the comparison, the why, the units and every input sheet
+    names = _input_names()
+    whole = normalise(" ".join(p.extract_text() for p in PdfReader(paths["rapport"]).pages))
+    for header in headers:
+        plain = re.sub(r"<[^>]+>", " ", header)
+        assert "-<br/>" not in header, f"hyphenated header: {plain}"
+        assert "_" not in plain, plain
+        assert plain.strip() not in names, plain
+        for word in re.findall(r"[\wæøåÆØÅ]{5,}", plain):
+            assert re.search(rf"(?<![\wæøåÆØÅ]){re.escape(word)}(?![\wæøåÆØÅ])", whole), (word, plain)

@@ -705,6 +705,74 @@ def header_to_field(row_model: type[_Row]) -> dict[str, str]:
     return {alias: name for name, alias in columns_of(row_model)}
 
 
+#: Short bokmål labels where the header read as words is not enough (units, æøå, a clearer word).
+#: Every other header's label is the header itself as words: «enerom_med_bad» → «Enerom med bad».
+COLUMN_LABELS: dict[str, str] = {
+    "overnatting_parorende": "Overnatting for pårørende",
+    "liggetid_dager": "Liggetid (døgn)",
+    "liggetid_cv": "Variasjon i liggetid (CV)",
+    "maks_avvisning": "Høyeste andel avvist",
+    "min_enhet": "Minste enhet",
+    "maks_lokasjoner": "Høyst lokasjoner",
+    "kan_bruke_andre": "Kan bruke andres ledige senger",
+    "kostnad_per_ventedogn": "Kostnad per ventedøgn",
+    "gir_opp_etter_dager": "Gir opp etter (døgn)",
+    "maks_ventetid_dager": "Høyeste ventetid (døgn)",
+    "maal_belegg": "Mål for belegg",
+    "innleggelser_per_1000": "Innleggelser per 1 000",
+    "endring_liggetid_per_aar": "Endring i liggetid per år",
+    "andel_aapne": "Andel åpne",
+    "ventende_kan_laane": "Ventende kan låne",
+    "tidligst_aar": "Tidligst år",
+    "min": "Minst",
+    "maks": "Høyst",
+    "fra": "Fra",
+    "til": "Til",
+}
+
+#: Short bokmål labels of the ``Parametre`` entries and the ``Om`` fields, for tables a person reads.
+PARAMETER_LABELS: dict[str, str] = {
+    "totalt_antall_plasser": "Plasser i alt",
+    "sykepleiere_per_vakt": "Sykepleiere per vakt",
+    "aapningstimer_per_uke": "Åpningstimer per uke",
+    "timer_per_aarsverk_per_uke": "Timer per årsverk per uke",
+    "fravaerstillegg": "Tillegg for ferie og fravær",
+    "min_antall_plasser": "Minst plasser i alt",
+    "maks_antall_plasser": "Høyst plasser i alt",
+    "startaar": "Første planår",
+    "sluttaar": "Siste planår",
+    "fast_total_til_aar": "Fast total til og med år",
+    "planaar_hvert": "Planår hvert n-te år",
+    "diskonteringsrente": "Diskonteringsrente",
+    "maks_endring_per_lokasjon": "Høyst endring per lokasjon per år",
+    "maks_vekst_sykepleiere": "Høyst vekst i sykepleierårsverk per år",
+    "kostnad_per_flyttet_plass": "Kostnad per flyttet plass",
+    "maks_flyttede_plasser": "Høyst flyttede plasser",
+    "kostnad_per_plass": "Kostnad per plass utenom pleie",
+    "kommune": "Kommune",
+    "referansealternativ": "Referansealternativ",
+    "kildemerknad": "Kildemerknad",
+}
+
+
+def _as_words(name: str) -> str:
+    """An input name as bokmål words: underscores to spaces, «aa/oe/ae» back to «å/ø/æ», a capital first."""
+    words = name.replace("_", " ")
+    for plain, letter in (("aa", "å"), ("oe", "ø"), ("ae", "æ")):
+        words = words.replace(plain, letter)
+    return words[:1].upper() + words[1:]
+
+
+def column_label(header: str) -> str:
+    """The short bokmål label of an input column for tables a person reads (never the header itself)."""
+    return COLUMN_LABELS.get(header) or _as_words(header)
+
+
+def parameter_label(name: str) -> str:
+    """The short bokmål label of a ``Parametre`` entry or an ``Om`` field (the name as words if unknown)."""
+    return PARAMETER_LABELS.get(name) or _as_words(name)
+
+
 def column_doc(row_model: type[_Row]) -> list[dict[str, Any]]:
     """Describe every column of a sheet (header, unit, required, default, description)."""
     rows = []

@@ -49,9 +49,10 @@ from dimensioning.common.labels import (
     ukp_sentence,
 )
 from dimensioning.inputs.case import case_tables
-from dimensioning.inputs.schema import SHEETS, column_doc
+from dimensioning.inputs.schema import PARAMETER_LABELS, SHEETS, column_doc, column_label, parameter_label
 from dimensioning.inputs.workbook import write_bytes_atomic
 from dimensioning.report import plots
+from dimensioning.report.summary import page_one_bullets
 from dimensioning.results import Result
 from dimensioning.workflows.explain import move_text
 
@@ -118,7 +119,8 @@ def write_pdf(
         return {"rapport": _build(story, folder)}
     figures = plots.write_figures(result, folder, sweep_table)
     story: list = []
-    story += _summary(result, styles)
+    story += _summary(result, styles, figures)
+    story += _more_section(result, styles)
     story += _allocation_section(result, styles, figures)
     story += _comparison_section(result, styles)
     story += _why_section(result, styles)
@@ -134,6 +136,7 @@ def write_pdf(
         figures.update(made)
         story += _years_section(result, years, styles, made)
     story += _assumptions_section(result, styles)
+    story += _method_section(result, styles)
     return {"rapport": _build(story, folder), **figures}
 
 
@@ -321,28 +324,22 @@ def key_sentences(result: Result) -> list[str]:
     return sentences[:6]
 
 
-def _summary(result: Result, styles: dict) -> list:
-    """Page 1: the recommendation, its cost, and the sentences to repeat."""
+def _summary(result: Result, styles: dict, figures: dict[str, Path]) -> list:
+    """Page 1: one figure, at most five bullets, the split per site; nothing about the solver."""
     case = result.case
-    optimum = result.optimum_name
     story = [
         Paragraph("Korttidsplasser: anbefalt fordeling", styles["title"]),
         Paragraph(
             f"{case.display_name} · sak til hovedutvalget · {number(result.optimum_total_beds)} plasser ved "
-            f"{len(case.site_names)} lokasjoner · modellen løst {result.status.label_nb} med {result.status.solver}"
-            + (
-                " · anbefalingen søkt fram i simulering"
-                if result.verification is not None and result.verification.options.improve
-                else ""
-            ),
+            f"{len(case.site_names)} lokasjoner",
             styles["subtitle"],
         ),
-        Spacer(1, 4 * mm),
-        Paragraph("Dette bør du vite", styles["h1"]),
+        Spacer(1, 2 * mm),
+        _figure(figures["side-1"], width=TEXT_WIDTH * 0.92),
     ]
-    story += [Paragraph(s, styles["bullet"], bulletText="•") for s in key_sentences(result)]
-    if result.status.stop_note_nb:
-        story.append(Paragraph(result.status.stop_note_nb, styles["bullet"], bulletText="•"))
+    story += [Paragraph(s, styles["bullet"], bulletText="•") for s in page_one_bullets(result)]
+    if result.status.stopped:  # the committee must know the answer could differ on another machine
+        story.append(Paragraph(f"{result.status.stop_note_nb} Se «Om beregningen» bakerst.", styles["caption"]))
     story.append(Paragraph("Anbefaling: senger per plasstype og lokasjon", styles["h1"]))
     table = result.allocation.pivot(index="site", columns="bed_type", values="beds").reindex(
         index=case.site_names, columns=case.bed_type_names
@@ -360,28 +357,51 @@ def _summary(result: Result, styles: dict) -> list:
     rows.append(["Sum", *[number(v) for v in table.sum()], number(table.to_numpy().sum())])
     widths = [52 * mm] + [(TEXT_WIDTH - 52 * mm) / (len(case.bed_type_names) + 1)] * (len(case.bed_type_names) + 1)
     story.append(_table(rows, widths, font_size=8))
-    costs = result.costs.set_index("alternative")
-    story.append(Spacer(1, 3 * mm))
+    costs = result.costs.set_index("alternative").loc[result.optimum_name]
+    story.append(Spacer(1, 2 * mm))
     story.append(
         Paragraph(
-            f"Årlig kostnad for anbefalingen: <b>{number(costs.at[optimum, 'total_cost_nok'] / 1e6, 1)} mill. kr</b> "
-            f"(bemanning {number(costs.at[optimum, 'staffing_cost_nok'] / 1e6, 1)} mill. kr, "
-            f"{number(costs.at[optimum, 'staff_fte'], 1)} årsverk; avviste pasienter "
-            f"{number(costs.at[optimum, 'turned_away_cost_nok'] / 1e6, 1)} mill. kr; ventedøgn og bookede døgn "
-            f"som ikke kan gis {number(costs.at[optimum, 'waiting_cost_nok'] / 1e6, 1)} mill. kr, "
-            f"{record_source(result)}).",
-            styles["body"],
-            markup=True,
-        )
-    )
-    story.append(
-        Paragraph(
-            "Tallene bygger på forutsetningene bakerst i rapporten. Der kildene ikke gir tall, er verdiene "
-            "merket som antakelser og kan endres i inndatafilen.",
+            f"Kostnaden på {number(costs['total_cost_nok'] / 1e6, 1)} mill. kr i året er bemanning "
+            f"{number(costs['staffing_cost_nok'] / 1e6, 1)} mill. kr ({number(costs['staff_fte'], 1)} årsverk), "
+            f"avviste pasienter {number(costs['turned_away_cost_nok'] / 1e6, 1)} mill. kr og ventedøgn og bookede "
+            f"døgn som ikke kan gis {number(costs['waiting_cost_nok'] / 1e6, 1)} mill. kr ({record_source(result)}). "
+            "Tallene bygger på forutsetningene bakerst i rapporten; der kildene ikke gir tall, er verdiene merket "
+            "som antakelser og kan endres i inndatafilen.",
             styles["caption"],
         )
     )
     return story
+
+
+def _more_section(result: Result, styles: dict) -> list:
+    """Page 2: the sentences behind page 1's bullets (targets, waiting, sharing rule, the reference)."""
+    story = [PageBreak(), Paragraph("Mer om anbefalingen", styles["h1"])]
+    story += [Paragraph(s, styles["bullet"], bulletText="•") for s in key_sentences(result)]
+    return story
+
+
+def _method_section(result: Result, styles: dict) -> list:
+    """Appendix: how the recommendation was computed (the solver and its status live here, not on page 1)."""
+    verification = result.verification
+    lines = [
+        f"Fordelingen er funnet med en blandet heltallsmodell, løst {result.status.label_nb} med "
+        f"{result.status.solver} på {number(result.status.runtime_s, 1)} s.",
+        (
+            "Anbefalingen er søkt fram i simulering: modellens fordeling ble simulert med kommunens egne regler, "
+            "og kravene ble strammet inn for plasstypene som bommet, til den simulerte planen holdt."
+            if verification is not None and verification.options.improve
+            else (
+                "Anbefalingen er kontrollert i simulering med kommunens egne regler."
+                if verification is not None
+                else "Anbefalingen er ikke kontrollert i simulering; tallene er regnet på modellens kurver."
+            )
+        ),
+    ]
+    if result.status.stop_note_nb:
+        lines.append(result.status.stop_note_nb)
+    return [Spacer(1, 6 * mm), Paragraph("Om beregningen", styles["h1"])] + [
+        Paragraph(line, styles["body"]) for line in lines
+    ]
 
 
 def _totals_sentence(result: Result) -> str:
@@ -700,17 +720,30 @@ def _assumptions_section(result: Result, styles: dict) -> list:
 
 
 def _input_table(frame: pd.DataFrame, columns: list[str], style: ParagraphStyle) -> Table:
-    """One block of an input sheet: the name column wide, ``kilde`` widest, the rest shared."""
-    rows = [[Paragraph(f"<b>{escape(c.replace('_', ' '))}</b>", style, markup=True) for c in columns]]
-    for record in frame.itertuples(index=False):
-        values = dict(zip(frame.columns, record, strict=True))
-        years = values.get("enhet") == "år"  # a year is 2025, never «2 025»
-        rows.append([Paragraph(_show(values.get(c), years or c in YEAR_COLUMNS), style) for c in columns])
+    """One block of an input sheet: the name column wide, ``kilde`` widest, the rest shared.
+
+    Headers are the columns' bokmål labels (:func:`~dimensioning.inputs.schema.column_label`),
+    wrapped between words only.
+    """
     first, source = 32 * mm, (60 * mm if "kilde" in columns else 0)
     middle = (TEXT_WIDTH - first - source) / max(1, len(columns) - 1 - (1 if source else 0))
     widths = [first] + [middle] * (len(columns) - 1 - (1 if source else 0)) + ([source] if source else [])
+    rows = [[_cell_text(column_label(c), width=w) for c, w in zip(columns, widths, strict=True)]]
+    for record in frame.itertuples(index=False):
+        values = dict(zip(frame.columns, record, strict=True))
+        years = values.get("enhet") == "år"  # a year is 2025, never «2 025»
+        cells = []
+        for c in columns:
+            value = values.get(c)
+            if c in NAMED_ENTRY_COLUMNS and value in PARAMETER_LABELS:
+                value = parameter_label(value)  # «startaar» reads «Første planår»; a user's name stays
+            cells.append(Paragraph(_show(value, years or c in YEAR_COLUMNS), style))
+        rows.append(cells)
     return _table(rows, widths)
 
+
+#: Columns whose values name an input entry (``Parametre: navn``, ``Om: felt``): shown by their label.
+NAMED_ENTRY_COLUMNS = frozenset({"navn", "felt"})
 
 #: Input columns that hold a year (unit «år» in the schema): printed without a thousands separator.
 YEAR_COLUMNS = frozenset(doc["header"] for spec in SHEETS for doc in column_doc(spec.row_model) if doc["unit"] == "år")

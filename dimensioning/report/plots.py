@@ -115,6 +115,59 @@ def allocation_figure(result: Result) -> plt.Figure:
     return fig
 
 
+def summary_figure(result: Result) -> plt.Figure:
+    """Page 1: beds per type today and recommended, each bar marked by whether its target holds.
+
+    Horizontal bars, one pair per bed type (today's split is the case's first alternative; without
+    one, the recommendation alone). A filled bar's target holds; a hatched one's does not, with
+    «✗» after its number instead of «✓»; both from the evaluation of record (``target_holds``).
+    """
+    case = result.case
+    types = case.bed_type_names
+    queue = result.queueing.set_index(["alternative", "bed_type"])
+    series = [(result.optimum_name, "Anbefalt", PALETTE[0])]
+    if case.alternative_names:
+        series.append((case.alternative_names[0], case.alternative_names[0], "#8a96a3"))
+    height = 0.8 / len(series)
+    fig, ax = plt.subplots(figsize=(7.0, 0.22 * len(types) * len(series) + 1.1), layout="constrained")
+    top = max(float(queue.at[(n, t), "beds"]) for n, _, _ in series for t in types) or 1.0
+    for j, (name, _, colour) in enumerate(series):
+        for i, t in enumerate(types):
+            beds = float(queue.at[(name, t), "beds"])
+            holds = bool(queue.at[(name, t), "target_holds"])
+            y = i + (j - (len(series) - 1) / 2) * height
+            ax.barh(
+                y,
+                beds,
+                height=height * 0.9,
+                color=colour if holds else "white",
+                edgecolor=colour,
+                hatch="" if holds else "////",
+                linewidth=0.8,
+            )
+            ax.text(
+                beds + top * 0.01,
+                y,
+                f"{number(beds)} {'✓' if holds else '✗'}",
+                va="center",
+                fontsize=8,
+                color="black" if holds else "#b03a2e",
+            )
+    ax.set_yticks(range(len(types)), types, fontsize=9)
+    ax.invert_yaxis()
+    ax.set_xlim(0, top * 1.12)
+    ax.set_xlabel("Senger", fontsize=9)
+    ax.tick_params(axis="x", labelsize=8)
+    nb_axis(ax, "x")
+    ax.grid(axis="x", alpha=0.3)
+    handles = [plt.Rectangle((0, 0), 1, 1, facecolor=colour, edgecolor=colour) for _, _, colour in series]
+    texts = [label for _, label, _ in series]
+    handles.append(plt.Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="#555555", hatch="////"))
+    texts.append(f"✗ kravet holder ikke, ✓ kravet holder ({record_source(result)})")
+    fig.legend(handles, texts, loc="outside lower center", ncol=len(handles), fontsize=8, frameon=False)
+    return fig
+
+
 def short_name(name: str) -> str:
     """Short bed-type label for crowded axes and table headers."""
     return name.replace("Forsterket (USK)", "USK").replace("Rehabilitering", "Rehab.")
@@ -357,6 +410,7 @@ def write_figures(result: Result, folder: str | Path, sweep_table: pd.DataFrame 
     """Write every report figure as PNG; return their paths by name, in report order."""
     folder = Path(folder)
     figures = {
+        "side-1": summary_figure(result),
         "fordeling": allocation_figure(result),
         "kostnad": cost_figure(result),
         "sma-enheter": erlang_figure(result),
