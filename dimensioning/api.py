@@ -28,6 +28,7 @@ from dimensioning.workflows.evaluate import (
     with_simulated_targets,
 )
 from dimensioning.workflows.explain import marginal_values, moves
+from dimensioning.workflows.shortfall import staff_limit_report
 from dimensioning.workflows.verify import VerifyOptions, simulated_table, verified_plan
 
 
@@ -54,6 +55,11 @@ def solve(case: Case, options: SolveOptions | None = None, verify: VerifyOptions
     status = run_solver(m, options)
     if status.termination is Termination.INFEASIBLE:
         error = diagnose_infeasible(case, options)
+        if "staff_available" in getattr(error, "families", ()):  # which targets the staff there is can hold
+            staff = staff_limit_report(case, options)
+            if staff is not None:
+                error.args = (f"{error.args[0]}\n" + "\n".join(staff.sentences_nb()),)
+                error.staff_limit = staff
         best = getattr(error, "best_within", None)
         if case.alternative_names or best is not None:  # the comparison is still worth having
             # the split that breaks the fewest targets within the rules that hold, then each alternative

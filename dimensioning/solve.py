@@ -183,6 +183,11 @@ def run_solver(
     clock_before = model.getRunTime() if model is not None else 0.0
     with _noting_interrupts() as interrupts:
         results = solver.solve(m, **config)
+    # Pyomo turns HiGHS's console log on for the solve (and captures it); off again, or the next
+    # update of a persistent solver writes HiGHS's warnings straight to the terminal
+    model = getattr(solver, "_solver_model", None)
+    if model is not None:
+        model.setOptionValue("log_to_console", False)
     runtime = time.perf_counter() - started
     if interrupts:  # HiGHS cancels on Ctrl-C and reports an error status: say what happened
         msg = f"Løsingen ble avbrutt etter {number(runtime, 1)} s (Ctrl-C eller stoppsignal)."

@@ -363,3 +363,33 @@ def test_staff_limit_mip_equals_brute_force_and_names_the_group():
     with pytest.raises(InfeasibleError) as raised:
         solve(small_case(Bemanning=STAFF.format(nurses="10", helpers="")))
     assert "Tilgjengelige årsverk (sykepleier): over grensen med" in str(raised.value)
+
+
+def test_staff_limit_says_which_targets_break_and_what_one_more_nurse_is_worth():
+    """10 nurse FTE run one ward (two need 2 × 5.3): the report's split stays within the 10 FTE, names
+    the type it leaves without its target, and one more FTE is the same computation at 11 FTE."""
+    from dimensioning.workflows.evaluate import evaluate
+    from dimensioning.workflows.shortfall import staff_limit_report
+
+    case = small_case(Bemanning=STAFF.format(nurses="10", helpers=""))
+    report = staff_limit_report(case)
+    within = evaluate(case, report.split, free_bed=False)
+    assert within.staffing.query("skill == 'sykepleier'")["fte"].sum() <= 10 + 1e-9
+    # only the total (fewer beds than asked) and the targets give way; the staff limit and the rest hold
+    assert set(within.violations["family"]) == {"total_beds", "blocking_target"}
+    missed = within.queueing.loc[~within.queueing["target_holds"], "bed_type"].tolist()
+    assert report.broken["bed_type"].tolist() == missed == ["Akutt"]
+    more = staff_limit_report(small_case(Bemanning=STAFF.format(nurses="11", helpers="")))
+    richer = evaluate(case, more.split, free_bed=False)
+    row = report.one_more_fte.set_index("skill").loc["sykepleier"]
+    assert row["patients_served"] == pytest.approx(
+        within.costs.iloc[0]["turned_away_per_year"] - richer.costs.iloc[0]["turned_away_per_year"]
+    )
+    assert row["patients_served"] > 100  # the second ward opens
+    text = " ".join(report.sentences_nb())
+    assert "kan den drive 6 plasser, ikke 10" in text
+    assert "holder ikke kravet for Akutt (0 senger" in text
+    assert "Ett årsverk mer sykepleier (fra 10,0) gir" in text
+    with pytest.raises(InfeasibleError) as raised:  # and solve says it, in the message of the infeasible case
+        solve(case)
+    assert "Innenfor årsverkene holder ikke kravet for Akutt" in str(raised.value)

@@ -22,7 +22,7 @@ from dimensioning.workflows.years import (
     plan_years,
 )
 
-from .conftest import small_case
+from .conftest import SMALL, small_case
 
 POPULATION = """
 aar,aldersgruppe,innbyggere
@@ -540,3 +540,76 @@ def test_solve_one_future_year_from_befolkning_and_rater(tmp_path, monkeypatch):
     outside = runner.invoke(main, ["solve", "--aar", "2050"])
     assert outside.exit_code == 2
     assert "«Befolkning» har tall for 2023-2040" in outside.output
+
+
+def test_a_plan_that_cannot_hold_every_target_is_the_best_effort_with_its_shortfall(tmp_path):
+    """Demand triples and the option adds only 4 beds: no schedule holds in 2026, yet there is a plan.
+
+    It is the schedule that misses in the fewest years and then costs least with the shortfall
+    priced in (here: opening the option, whose beds take patients who would be turned away at
+    40,000 NOK each); its shortfall per year and type is the plan's own evaluation.
+    """
+    from dimensioning.workflows.years import PLAN, plan_shortfall
+
+    sheets = {
+        **TINY,
+        "Befolkning": "aar,aldersgruppe,innbyggere\n2025,80+,1000\n2026,80+,3000\n",
+        "Alternativer": "alternativ,lokasjon,plasstype,plasser\nI dag,A,Akutt,4\nI dag,B,Vanlig,4\n",
+    }
+    case = small_case(**sheets)
+    result = plan_years(case, jobs=1)
+    assert result.plan_note == ""  # a plan, not «Planen har ingen løsning»
+    assert result.plan_first_break == {"Akutt": 2026, "Vanlig": 2026}
+    assert result.openings == {"Ny fløy": 2026}
+    plan = result.per_type[result.per_type["strategy"] == PLAN].set_index(["year", "bed_type"])
+    assert plan.loc[2025, "holds"].all()
+    shortfall = plan_shortfall(result, case.ukp_types).set_index(["year", "bed_type"])
+    assert list(shortfall.index) == [(2026, "Akutt"), (2026, "Vanlig")]
+    for key in shortfall.index:
+        assert shortfall.at[key, "turned_away_per_year"] == plan.at[key, "turned_away_per_year"]
+        assert shortfall.at[key, "shortfall_cost_nok"] == pytest.approx(plan.at[key, "turned_away_cost_nok"])
+    # the 12 beds split so that both types keep the same share of the beds their targets need
+    beds = plan.loc[2026, "beds"]
+    assert beds.sum() == 12
+    # not opening the option is worse: the same 8 beds as 2025 turn more patients away
+    fixed = result.per_type[(result.per_type["strategy"] == FIXED_TOTAL) & (result.per_type["year"] == 2026)]
+    assert fixed["turned_away_per_year"].sum() > shortfall["turned_away_per_year"].sum()
+    # the command says so and writes the sheet
+    book = tmp_path / "k.xlsx"
+    _write_sheets({**SMALL, **sheets}, book)
+    out = tmp_path / "plan.xlsx"
+    ran = CliRunner().invoke(main, ["plan", str(book), "--ut", str(out)])
+    assert ran.exit_code == 0, ran.output
+    said = " ".join(ran.output.split())
+    assert "Ingen rekkefølge av utbyggingene i «Utbygging» holder alle kravene hvert år" in said
+    assert "Kravet holder ikke for Akutt fra 2026; for Vanlig fra 2026." in said
+    sheet = load_workbook(out)["Mangler i planen"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("År", "Plasstype", "Senger i planen")
+    assert [(r[0], r[1]) for r in rows[1:]] == [(2026, "Akutt"), (2026, "Vanlig")]
+
+
+def _write_sheets(sheets: dict[str, str], path) -> None:
+    """A workbook from inline CSV sheets, as a planner would type them."""
+    import csv
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, text in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in csv.reader(io.StringIO(text.strip())):
+            sheet.append([_typed(cell) for cell in row])
+    book.save(path)
+
+
+def _typed(cell: str):
+    try:
+        return int(cell)
+    except ValueError:
+        try:
+            return float(cell)
+        except ValueError:
+            return cell or None

@@ -32,6 +32,7 @@ from dimensioning.common.labels import (
     percent,
     record_source,
     sharing_sentences,
+    staff_use_sentence,
     ukp_figures,
     ukp_sentence,
 )
@@ -169,9 +170,9 @@ def _print_summary(result: Result) -> None:
     console.print(holds_sentence(result))
     for sentence in sharing_sentences(result):
         console.print(sentence)
-    larger = larger_plan_sentence(result)
-    if larger:
-        console.print(larger)
+    for extra in (staff_use_sentence(result), larger_plan_sentence(result)):
+        if extra:
+            console.print(extra)
     if result.smallest_total_beds is not None and result.verification is None:
         console.print(
             f"Minste antall plasser som oppfyller alle kravene (beregnet, ikke kontrollert med simulering): "

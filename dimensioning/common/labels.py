@@ -450,6 +450,21 @@ def rule_effect_sentence(effects: object) -> str:
     )
 
 
+def staff_use_sentence(result: object) -> str:
+    """Where ``tilgjengelige_aarsverk`` limits a skill group: how much of it the recommendation uses."""
+    skills = result.case.skills
+    if "available_fte" not in skills or skills["available_fte"].isna().all():
+        return ""
+    staffing = result.staffing[result.staffing["alternative"] == result.optimum_name]
+    used = staffing.groupby("skill")["fte"].sum()
+    parts = [
+        f"{number(float(used.get(k, 0.0)), 1)} {k}årsverk av {number(float(v), 1)}"
+        for k, v in skills["available_fte"].items()
+        if v == v
+    ]
+    return f"Bemanning: anbefalingen trenger {join_nb(parts)} som kommunen kan bemanne." if parts else ""
+
+
 def larger_plan_sentence(result: object) -> str:
     """When no plan within the total holds: the smallest total that holds in simulation, with its split."""
     verification = getattr(result, "verification", None)

@@ -14,7 +14,7 @@ from openpyxl.styles import Font
 from dimensioning.common.labels import number
 from dimensioning.inputs.workbook import save_workbook
 from dimensioning.report.excel import DAYS, FTE, NOK, SHARE, Col, _write_table
-from dimensioning.workflows.years import COVERAGE_RATIO, FIXED_TOTAL, PLAN, YearsResult
+from dimensioning.workflows.years import COVERAGE_RATIO, FIXED_TOTAL, PLAN, YearsResult, plan_shortfall
 
 STRATEGY_NB = {
     PLAN: "Plan (optimal over årene, med utbygging)",
@@ -68,6 +68,7 @@ def plan_sentences(result: YearsResult, total_beds: int) -> list[str]:
             f"{number(fixed_last['turned_away_per_year'])} pasienter i året får ikke plass i {last}."
         )
     lines += [result.plan_note] if result.plan_note else _plan_lines(result, per_year, last)
+    lines += shortfall_sentences(result)
     ratio_last = per_year.loc[(COVERAGE_RATIO, last)]
     lines.append(
         f"Dekningsgraden (dagens plasser per innbygger over 80 år holdt fast) gir {number(ratio_last['beds'])} "
@@ -78,6 +79,33 @@ def plan_sentences(result: YearsResult, total_beds: int) -> list[str]:
             else "."
         )
     )
+    return lines
+
+
+def shortfall_sentences(result: YearsResult) -> list[str]:
+    """When no schedule of the options holds every target: when each target breaks, and what is missing."""
+    broken = {t: y for t, y in result.plan_first_break.items() if y is not None}
+    if not broken:
+        return []
+    by_year = sorted(broken.items(), key=lambda pair: (pair[1], list(broken).index(pair[0])))
+    when = "; ".join(f"for {t} fra {y}" for t, y in by_year)
+    last = int(result.per_year["year"].max())
+    rows = result.per_type[
+        (result.per_type["strategy"] == PLAN) & (result.per_type["year"] == last) & ~result.per_type["holds"]
+    ]
+    plan_last = result.per_year.set_index(["strategy", "year"]).loc[(PLAN, last)]
+    lines = [
+        "Ingen rekkefølge av utbyggingene i «Utbygging» holder alle kravene hvert år. Planen er den som bommer i "
+        "færrest år, og blant dem den billigste, med pasientene uten plass og ventedøgnene priset inn; hver "
+        f"plasstype får samme andel av sengene kravet trenger. Kravet holder ikke {when}."
+    ]
+    if len(rows):
+        lines.append(
+            f"I {last} får {number(rows['turned_away_per_year'].sum())} pasienter i året ikke plass der kravet ikke "
+            f"holder ({', '.join(rows['bed_type'])}), og utskrivningsklare pasienter venter "
+            f"{number(plan_last['ukp_days_per_year'])} UKP-døgn i året på sykehuset "
+            f"({number(plan_last['ukp_cost_nok'] / 1e6, 1)} mill. kr). Se arket «Mangler i planen»."
+        )
     return lines
 
 
@@ -136,13 +164,29 @@ def write_plan_excel(result: YearsResult, case: object, path: str | Path) -> Pat
         *plan_sentences(result, int(case.settings.total_beds or result.per_year["beds"].iloc[0])),
         f"Dagens fordeling er «{result.today_name}». Dekningsgraden regnes mot aldersgruppen «{result.oldest_group}».",
         "Etterspørselen per år: ratene i «Rater» ganger befolkningen i «Befolkning», skalert slik at startåret "
-        "gir innleggelser_per_aar i «Plasstyper». Alle tall er beregnet for det virkelige året (vintertopp og "
+        "gir innleggelsene per år i «Plasstyper». Alle tall er beregnet for det virkelige året (vintertopp og "
         "ferier), uten ledig-seng-prinsippet.",
     ]
     for offset, line in enumerate(notes):
         sheet.cell(row=row + offset, column=1, value=line)
     sheet.cell(row=row - 1, column=1, value="Hovedfunn").font = Font(bold=True)
 
+    shortfall = plan_shortfall(result, case.ukp_types)
+    if len(shortfall):
+        _write_table(
+            workbook.create_sheet("Mangler i planen"),
+            shortfall,
+            [
+                Col("year", "År"),
+                Col("bed_type", "Plasstype"),
+                Col("beds", "Senger i planen", "0"),
+                Col("max_blocking", "Krav: maks andel uten plass", SHARE),
+                Col("blocking_year", "Andel uten plass i året", SHARE),
+                Col("turned_away_per_year", "Pasienter uten plass per år", FTE),
+                Col("ukp_days_per_year", "UKP-døgn per år", DAYS),
+                Col("shortfall_cost_nok", "Kostnad av mangelen (kr/år)", NOK),
+            ],
+        )
     per_type = result.per_type.assign(strategy=result.per_type["strategy"].map(STRATEGY_NB))
     _write_table(
         workbook.create_sheet("Plasstyper per år"),

@@ -54,6 +54,7 @@ from dimensioning.solve import (
     run_solver,
 )
 from dimensioning.workflows.evaluate import Evaluation, evaluate, targets_hold
+from dimensioning.workflows.shortfall import fair_share_split
 
 FIXED_TOTAL = "fast total"
 COVERAGE_RATIO = "dekningsgrad"
@@ -202,6 +203,8 @@ class YearsResult:
         openings: ``option -> first year in service`` in the plan (options never opened are absent).
         plan_status: The multi-year MIP's solver status (optimal, or the gap when stopped).
         plan_note: Why there is no plan (bokmål), or "" when there is one.
+        plan_first_break: Per bed type, the first year the plan misses the type's target (None:
+            it holds every year). The plan misses only where no schedule of the options can hold.
     """
 
     demand: pd.DataFrame
@@ -216,6 +219,7 @@ class YearsResult:
     openings: dict[str, int]
     plan_status: object
     plan_note: str = ""
+    plan_first_break: dict[str, int | None] = dataclasses.field(default_factory=dict)
 
 
 #: Sweep-mode models kept by this process, one per purpose and model shape: a year of the plan
@@ -259,33 +263,8 @@ def _bisect_share(
     case: Case, data: ModelData, m: Any, solver: Any, options: SolveOptions | None, steps: int
 ) -> pd.DataFrame:
     """The bisection of :func:`best_split` on a model of ``data`` and its persistent solver."""
-
-    def attempt(share: float, optimum: bool = False) -> pd.DataFrame | None:
-        """The split at this share (the optimum, or any split within the rules), None if there is none."""
-        needed = {t: int(np.floor(share * c + 1e-9)) for t, c in data.min_beds_for_target.items()}
-        beds_needed = sum(max(n, data.min_stable_beds.get(t, 0)) for t, n in needed.items())
-        if beds_needed > data.total_beds_max:
-            return None  # more beds than the total: no solve needed to know
-        update_params(m, dataclasses.replace(data, min_beds_for_target=needed))
-        status = run_solver(m, options, solver, first_solution=not optimum)
-        if status.termination is Termination.INFEASIBLE:
-            return None
-        return allocation_from_model(m)
-
-    best = attempt(1.0, optimum=True)
-    if best is not None:
-        return best
-    low, high = 0.0, 1.0
-    if attempt(0.0) is None:
-        return elastic_solution(case, options)[1]
-    # feasibility only grows harder with the share: find the largest share that holds, then its optimum
-    for _ in range(steps):
-        middle = 0.5 * (low + high)
-        if attempt(middle) is None:
-            high = middle
-        else:
-            low = middle
-    return attempt(low, optimum=True)
+    found = fair_share_split(data, m, solver, options, steps)
+    return elastic_solution(case, options)[1] if found is None else found[0]
 
 
 def capacity_options(case: Case) -> list[CapacityOption]:
@@ -435,15 +414,19 @@ def solve_plan_by_years(
     return schedule_options(case, years, costs, time.perf_counter() - started)
 
 
-#: One single-year solve of the plan: the options in service, the solver's status, the split.
-OptionCost = tuple[frozenset[str], SolveStatus, pd.DataFrame]
+#: One single-year solve of the plan: the options in service, the solver's status, the split, and
+#: whether every target holds (False: the fair share of :func:`fair_share_split`, a shortfall).
+OptionCost = tuple[frozenset[str], SolveStatus, pd.DataFrame, bool]
 
 
 def year_option_costs(case: Case, demand: pd.DataFrame, options: SolveOptions | None, year: int) -> list[OptionCost]:
-    """Year *y*'s best split for every set of options available that year (infeasible sets left out).
+    """Year *y*'s best split for every set of options available that year.
 
     One sweep-mode model and one persistent solver for the year: a set of options only changes
-    the sites' beds and rooms. Sets come in order of size, then workbook order.
+    the sites' beds and rooms. Sets come in order of size, then workbook order. A set whose beds
+    cannot meet every target gets the fair-share split (every type the same share of the beds its
+    target needs, as many as the beds allow), marked as a shortfall; a set that breaks a building
+    rule even then is left out.
     """
     plan_options = capacity_options(case)
     base = model_data(plan_case(case, year, demand))
@@ -454,34 +437,49 @@ def year_option_costs(case: Case, demand: pd.DataFrame, options: SolveOptions | 
     found = []
     for size in range(len(available) + 1):
         for chosen in itertools.combinations(available, size):
-            update_params(m, _with_options(base, chosen))
+            data = _with_options(base, chosen)
+            update_params(m, data)
             status = run_solver(m, options, solver)
             if status.termination is not Termination.INFEASIBLE:
-                found.append((frozenset(o.name for o in chosen), status, allocation_from_model(m)))
+                found.append((frozenset(o.name for o in chosen), status, allocation_from_model(m), True))
+                continue
+            short = fair_share_split(data, m, solver, options)
+            if short is not None:
+                found.append((frozenset(o.name for o in chosen), short[1], short[0], short[2]))
+    update_params(m, base)
     return found
 
 
 def schedule_options(
     case: Case, years: list[int], costs: dict[int, list[OptionCost]], runtime_s: float = 0.0
 ) -> tuple[dict[int, pd.DataFrame] | None, dict[int, set[str]] | None, SolveStatus]:
-    """The cheapest irreversible schedule of options over the years (the recursion of :func:`solve_plan_by_years`)."""
+    """The best irreversible schedule of options over the years (the recursion of :func:`solve_plan_by_years`).
+
+    Best means: the fewest years in which a target cannot hold, then the least discounted cost
+    (staff, the patients turned away and waiting at their prices, the investments). So the plan
+    keeps every target whenever some schedule can, and otherwise it is the cheapest among those
+    that miss in the fewest years, the shortfall itself priced in its cost.
+    """
     by_name = {o.name: o for o in capacity_options(case)}
     rate = case.settings.discount_rate
     weight = year_weights(years, rate)
-    value: dict[frozenset[str], float] = {frozenset(): 0.0}
+    Value = tuple[int, float]  # noqa: N806 - (years with a shortfall, discounted cost)
+    value: dict[frozenset[str], Value] = {frozenset(): (0, 0.0)}
     paths: dict[frozenset[str], list[tuple[int, frozenset[str], pd.DataFrame]]] = {frozenset(): []}
-    statuses = [status for year in years for _, status, _ in costs[year]]
+    statuses = [status for year in years for _, status, _, _ in costs[year]]
     for year in years:
         discount = (1.0 + rate) ** -(year - years[0])
-        new_value: dict[frozenset[str], float] = {}
+        new_value: dict[frozenset[str], Value] = {}
         new_paths: dict[frozenset[str], list[tuple[int, frozenset[str], pd.DataFrame]]] = {}
-        for names, status, allocation in costs[year]:
-            before = [(v + discount * _investment(by_name, names - s), s) for s, v in value.items() if s <= names]
+        for names, status, allocation, holds in costs[year]:
+            before = [
+                ((v[0], v[1] + discount * _investment(by_name, names - s)), s) for s, v in value.items() if s <= names
+            ]
             if not before:
                 continue
             best_before, previous = min(before, key=lambda pair: pair[0])
             yearly = status.objective_nok + sum(by_name[j].yearly_cost for j in names)
-            new_value[names] = best_before + weight[year] * yearly
+            new_value[names] = (best_before[0] + (0 if holds else 1), best_before[1] + weight[year] * yearly)
             new_paths[names] = [*paths[previous], (year, names, allocation)]
         value, paths = new_value, new_paths
         if not value:
@@ -497,7 +495,8 @@ def schedule_options(
     # a year stopped by the clock makes the whole plan machine-dependent; else by the node count
     stops = {s.stopped for s in statuses}
     stopped = "tid" if "tid" in stops else ("noder" if "noder" in stops else "")
-    status = SolveStatus(termination, value[end], value[end], gap, runtime_s, solver, stopped)
+    cost = value[end][1]
+    status = SolveStatus(termination, cost, cost, gap, runtime_s, solver, stopped)
     allocations = {year: allocation for year, _, allocation in paths[end]}
     in_service = {year: set(names) for year, names, _ in paths[end]}
     return allocations, in_service, status
@@ -589,11 +588,8 @@ def plan_years(
             for option in sorted(opened[year] - set(openings)):
                 openings[option] = year
     per_type, per_year, allocations = _tables(case, evaluations)
-    fixed = per_type[per_type["strategy"] == FIXED_TOTAL]
-    first_break = {}
-    for t in case.bed_type_names:
-        broken = fixed[(fixed["bed_type"] == t) & ~fixed["holds"]]["year"]
-        first_break[t] = int(broken.min()) if len(broken) else None
+    first_break = first_breaks(per_type, FIXED_TOTAL, case.bed_type_names)
+    plan_first_break = first_breaks(per_type, PLAN, case.bed_type_names) if opened is not None else {}
     capacity = int(case.sites["beds"].sum())
     return YearsResult(
         demand,
@@ -608,7 +604,41 @@ def plan_years(
         openings,
         status,
         note,
+        plan_first_break,
     )
+
+
+def first_breaks(per_type: pd.DataFrame, strategy: str, bed_types: list[str]) -> dict[str, int | None]:
+    """Per bed type, the first year the strategy misses the type's target (None: it holds every year)."""
+    rows = per_type[per_type["strategy"] == strategy]
+    first = {}
+    for t in bed_types:
+        broken = rows[(rows["bed_type"] == t) & ~rows["holds"]]["year"]
+        first[t] = int(broken.min()) if len(broken) else None
+    return first
+
+
+def plan_shortfall(result: YearsResult, ukp_types: list[str]) -> pd.DataFrame:
+    """The plan's years and types whose target does not hold: the patients without a bed, and their cost.
+
+    Columns ``year, bed_type, beds, max_blocking, blocking_year, turned_away_per_year,
+    ukp_days_per_year, shortfall_cost_nok`` (turned away at their price, and the days discharge-ready
+    patients wait in hospital at the state's rate). Empty when the plan holds every target.
+    """
+    rows = result.per_type[(result.per_type["strategy"] == PLAN) & ~result.per_type["holds"]]
+    ukp = rows["bed_type"].isin(ukp_types)
+    return pd.DataFrame(
+        {
+            "year": rows["year"].astype(int),
+            "bed_type": rows["bed_type"],
+            "beds": rows["beds"].astype(int),
+            "max_blocking": rows["max_blocking"],
+            "blocking_year": rows["blocking_year"],
+            "turned_away_per_year": rows["turned_away_per_year"],
+            "ukp_days_per_year": np.where(ukp, rows["waiting_days_per_year"], 0.0),
+            "shortfall_cost_nok": rows["turned_away_cost_nok"] + np.where(ukp, rows["waiting_cost_nok"], 0.0),
+        }
+    ).reset_index(drop=True)
 
 
 #: What one year's work gives: its «fast total» and «dekningsgrad» evaluations, its option costs
@@ -720,6 +750,8 @@ def _tables(
                     "waiting_days_per_year",
                     "mean_wait_days",
                     "unmet_booked_days_per_year",
+                    "turned_away_cost_nok",
+                    "waiting_cost_nok",
                 ]
             ]
         )
