@@ -613,3 +613,39 @@ def _typed(cell: str):
             return float(cell)
         except ValueError:
             return cell or None
+
+
+def test_the_staff_the_kommune_can_hire_grows_by_its_own_rate_in_the_plan():
+    """Nurses grow 1 % a year while the 80+ double: each year's split stays within that year's nurses."""
+    from dimensioning.workflows.evaluate import evaluate
+    from dimensioning.workflows.years import PLAN, case_for_year
+
+    staff = (
+        "fagkategori,andel,kostnad_per_aarsverk,tilgjengelige_aarsverk\n"
+        "sykepleier,0.6,900000,6\nhelsefagarbeider,0.3,800000,\nufaglært,0.1,600000,\n"
+    )
+    parameters = (
+        TINY["Parametre"].replace("sluttaar,2026", "sluttaar,2027") + "vekst_tilgjengelige_aarsverk,0.01,andel\n"
+    )
+    sheets = {
+        **TINY,
+        "Bemanning": staff,
+        "Parametre": parameters,
+        "Befolkning": "aar,aldersgruppe,innbyggere\n2025,80+,1000\n2027,80+,2000\n",
+        "Alternativer": "alternativ,lokasjon,plasstype,plasser\nI dag,A,Akutt,4\nI dag,B,Vanlig,4\n",
+    }
+    case = small_case(**sheets)
+    assert case.settings.staff_growth == 0.01
+    limits = {
+        y: float(case_for_year(case, y, demand_by_year(case)).skills.at["sykepleier", "available_fte"])
+        for y in (2025, 2026, 2027)
+    }
+    assert limits == pytest.approx({2025: 6.0, 2026: 6.06, 2027: 6.0 * 1.01**2})
+    result = plan_years(case, jobs=1)
+    assert result.plan_note == ""
+    plan = result.allocations[result.allocations["strategy"] == PLAN]
+    for year, limit in limits.items():
+        year_case = case_for_year(case, year, demand_by_year(case))
+        split = plan[plan["year"] == year][["site", "bed_type", "beds"]]
+        nurses = evaluate(year_case, split, free_bed=False).staffing.query("skill == 'sykepleier'")["fte"].sum()
+        assert nurses <= limit + 1e-6, (year, nurses, limit)

@@ -69,6 +69,8 @@ class Settings:
         cost_per_moved_bed: One-off NOK per bed placed where the reference alternative does not
             have it (another type or site: ``kostnad_per_flyttet_plass``).
         max_moved_beds: Most beds moved from the reference alternative (``maks_flyttede_plasser``).
+        staff_growth: Yearly growth of the FTE the kommune can staff (``tilgjengelige_aarsverk``)
+            from the start year in the plan (``vekst_tilgjengelige_aarsverk``; 0: held fixed).
     """
 
     total_beds: int | None = None
@@ -88,6 +90,7 @@ class Settings:
     max_nurse_growth: float | None = None
     cost_per_moved_bed: float = 0.0
     max_moved_beds: int | None = None
+    staff_growth: float = 0.0
 
     @property
     def moving_cost_per_bed_year(self) -> float:
@@ -144,6 +147,7 @@ SETTING_FIELDS = {
     "kostnad_per_plass": "cost_per_bed",
     "kostnad_per_flyttet_plass": "cost_per_moved_bed",
     "maks_flyttede_plasser": "max_moved_beds",
+    "vekst_tilgjengelige_aarsverk": "staff_growth",
 }
 # years over which the one-off cost of moving a bed is spread (an annuity at the discount rate)
 MOVE_PAYBACK_YEARS = 10

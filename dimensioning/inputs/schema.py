@@ -639,6 +639,14 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
         le=MAX_BEDS,
     ),
     ParameterSpec(
+        "vekst_tilgjengelige_aarsverk",
+        "Årlig vekst i årsverkene kommunen kan bemanne (Bemanning: tilgjengelige årsverk) fra startåret i planen "
+        "(0,01 = 1 % i året; negativ = færre)",
+        "andel",
+        ge=-0.5,
+        le=1,
+    ),
+    ParameterSpec(
         "kostnad_per_plass",
         "Årlig kostnad per seng utenom pleien (bygg, drift, kjøkken); prisen på en seng når totalen er fri",
         "kr/år",
@@ -749,6 +757,7 @@ PARAMETER_LABELS: dict[str, str] = {
     "kostnad_per_flyttet_plass": "Kostnad per flyttet plass",
     "maks_flyttede_plasser": "Høyst flyttede plasser",
     "kostnad_per_plass": "Kostnad per plass utenom pleie",
+    "vekst_tilgjengelige_aarsverk": "Vekst i tilgjengelige årsverk per år",
     "kommune": "Kommune",
     "referansealternativ": "Referansealternativ",
     "kildemerknad": "Kildemerknad",

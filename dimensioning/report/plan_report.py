@@ -34,7 +34,12 @@ def plan_sentences(result: YearsResult, total_beds: int) -> list[str]:
     if broken:
         year = min(broken.values())
         types = ", ".join(t for t, y in broken.items() if y == year)
-        if every_year:
+        if year == first:
+            lines.append(
+                f"Med {number(total_beds)} plasser holder kravene ikke for {types} allerede i {first}, selv med den "
+                "beste fordelingen."
+            )
+        elif every_year:
             lines.append(
                 f"Med {number(total_beds)} plasser holder kravene til og med {year - 1}; fra {year} "
                 f"holder de ikke lenger for {types}, selv med den beste fordelingen."
@@ -99,12 +104,24 @@ def shortfall_sentences(result: YearsResult) -> list[str]:
         "færrest år, og blant dem den billigste, med pasientene uten plass og ventedøgnene priset inn; hver "
         f"plasstype får samme andel av sengene kravet trenger. Kravet holder ikke {when}."
     ]
+    beds = result.per_year.pivot(index="year", columns="strategy", values="beds")
+    fewer = beds[beds[PLAN] < beds[FIXED_TOTAL]] if PLAN in beds else beds.iloc[0:0]
+    if len(fewer):
+        listed = ", ".join(f"{number(int(b))} i {y}" for y, b in fewer[PLAN].items())
+        lines.append(
+            f"Årsverkene kommunen kan bemanne rekker ikke til {number(int(fewer[FIXED_TOTAL].iloc[0]))} plasser: "
+            f"planen driver {listed}."
+        )
     if len(rows):
+        ukp = (
+            f", og utskrivningsklare pasienter venter {number(plan_last['ukp_days_per_year'])} UKP-døgn i året på "
+            f"sykehuset ({number(plan_last['ukp_cost_nok'] / 1e6, 1)} mill. kr)"
+            if plan_last["ukp_days_per_year"] > 0
+            else ""
+        )
         lines.append(
             f"I {last} får {number(rows['turned_away_per_year'].sum())} pasienter i året ikke plass der kravet ikke "
-            f"holder ({', '.join(rows['bed_type'])}), og utskrivningsklare pasienter venter "
-            f"{number(plan_last['ukp_days_per_year'])} UKP-døgn i året på sykehuset "
-            f"({number(plan_last['ukp_cost_nok'] / 1e6, 1)} mill. kr). Se arket «Mangler i planen»."
+            f"holder ({', '.join(rows['bed_type'])}){ukp}. Se arket «Mangler i planen»."
         )
     return lines
 
@@ -117,6 +134,8 @@ def _plan_lines(result: YearsResult, per_year: pd.DataFrame, last: int) -> list[
     if status.stop_note_nb:
         lines.append(status.stop_note_nb)
     if not result.openings:
+        if any(y is not None for y in result.plan_first_break.values()):
+            return [*lines, f"Planen bygger ikke ut fram til {last}."]
         return [*lines, f"Planen klarer seg uten utbygging fram til {last}."]
     opened = "; ".join(f"{option} i {year}" for option, year in sorted(result.openings.items(), key=lambda p: p[1]))
     plan_last = per_year.loc[(PLAN, last)]

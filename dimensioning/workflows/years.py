@@ -145,7 +145,11 @@ def demand_by_year(case: Case, years: list[int] | None = None) -> pd.DataFrame:
 
 
 def case_for_year(case: Case, year: int, demand: pd.DataFrame | None = None) -> Case:
-    """The case with that year's admissions and length of stay (everything else as given)."""
+    """The case with that year's admissions, length of stay and staff limits (everything else as given).
+
+    The FTE the kommune can staff grow by ``vekst_tilgjengelige_aarsverk`` a year from the start
+    year: :math:`A_k (1 + g)^{y - y_0}` (e.g. nurses 1 % a year while the 80+ grow 4 %).
+    """
     demand = demand if demand is not None else demand_by_year(case)
     rows = demand[demand["year"] == year].set_index("bed_type")
     if rows.empty:
@@ -154,6 +158,11 @@ def case_for_year(case: Case, year: int, demand: pd.DataFrame | None = None) -> 
     bed_types = case.bed_types.copy()
     bed_types["arrivals_per_year"] = rows["arrivals_per_year"].reindex(bed_types.index).to_numpy()
     bed_types["los_days"] = rows["los_days"].reindex(bed_types.index).to_numpy()
+    growth = case.settings.staff_growth
+    if growth and "available_fte" in case.skills:
+        skills = case.skills.copy()
+        skills["available_fte"] = skills["available_fte"] * (1.0 + growth) ** (year - calibration_year(case))
+        return case.replace(bed_types=bed_types, skills=skills)
     return case.replace(bed_types=bed_types)
 
 
@@ -444,6 +453,11 @@ def year_option_costs(case: Case, demand: pd.DataFrame, options: SolveOptions | 
                 found.append((frozenset(o.name for o in chosen), status, allocation_from_model(m), True))
                 continue
             short = fair_share_split(data, m, solver, options)
+            if short is None and data.available_fte and data.total_beds > 0:
+                # staff that cannot be hired cannot run the fixed total either: fewer beds, as many as staffed
+                relaxed = dataclasses.replace(data, total_beds=0)
+                short = fair_share_split(relaxed, sweep_model("staffed", relaxed), persistent_solver(), options)
+                short = None if short is None else (short[0], short[1], False)
             if short is not None:
                 found.append((frozenset(o.name for o in chosen), short[1], short[0], short[2]))
     update_params(m, base)
