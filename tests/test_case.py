@@ -147,3 +147,18 @@ def test_valid_rows_of_a_broken_sheet_are_still_cross_checked():
     issues = issues_of(Foringer=policies)
     assert "ark «Foringer», rad 2, kolonne «min»: må være et heltall, fikk «x»" in issues
     assert any(i.startswith("ark «Foringer», rad 3, kolonne «lokasjon»: «C» finnes ikke") for i in issues)
+
+
+@pytest.mark.parametrize(
+    ("indicator", "fragment"),
+    [("plasser_per_innbygger", "ukjent indikator «plasser_per_innbygger»"), ("plasser:Hospice", "«Hospice»")],
+)
+def test_an_unknown_key_figure_is_named_at_its_cell(indicator, fragment):
+    sheet = f"kommune,aar,indikator,verdi,kilde\nAsker,2023,plasser:Akutt,4,KOSTRA\nAsker,2023,{indicator},5,KOSTRA\n"
+    with pytest.raises(InputError) as raised:
+        small_case(Nokkeltall=sheet)
+    issue = raised.value.issues[0]
+    assert (issue.sheet, issue.row, issue.column) == ("Nokkeltall", 3, "indikator")
+    assert fragment in issue.message_nb
+    valid = small_case(Nokkeltall="\n".join(sheet.splitlines()[:2]))
+    assert valid.key_figures["value"].tolist() == [4]

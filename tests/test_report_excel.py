@@ -24,6 +24,7 @@ def test_sheets_and_frozen_norwegian_headers(report):
     assert workbook.sheetnames == [
         "Sammendrag",
         "Diagrammer",
+        "Nøkkeltall",  # Drammen's Nokkeltall: the peers
         "Hvorfor",
         "Fordeling",
         "Deling",

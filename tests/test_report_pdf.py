@@ -235,3 +235,29 @@ def test_every_table_header_is_a_bokmaal_label_and_no_word_is_broken(drammen_res
         assert plain.strip() not in names, plain
         for word in re.findall(r"[\wæøåÆØÅ]{5,}", plain):
             assert re.search(rf"(?<![\wæøåÆØÅ]){re.escape(word)}(?![\wæøåÆØÅ])", whole), (word, plain)
+
+
+def test_peers_stand_beside_today_and_the_recommendation(drammen_result, tmp_path):
+    """Nokkeltall: the peers as typed, the kommune's own columns computed from the result."""
+    from openpyxl import load_workbook
+
+    from dimensioning.report import write_excel
+    from dimensioning.report.peers import peer_table
+
+    table = peer_table(drammen_result)
+    assert "Asker, Fredrikstad og Kristiansand (lavest) 2023" in table.columns
+    assert table.at["plasser:KAD", "Asker, Fredrikstad og Kristiansand (høyest) 2023"] == 6
+    queue = drammen_result.queueing.set_index(["alternative", "bed_type"])
+    optimum, today = drammen_result.optimum_name, drammen_result.case.alternative_names[0]
+    assert table.at["plasser:KAD", "Anbefalt"] == queue.at[(optimum, "KAD"), "beds"]
+    assert table.at["plasser:Lindrende", today] == queue.at[(today, "Lindrende"), "beds"]
+    old = drammen_result.case.population.query("age_group == '80+' and year == 2025")["inhabitants"].iloc[0]
+    assert table.at["plasser_per_1000_80", "Anbefalt"] == pytest.approx(146 / old * 1000)
+    assert table.at["korttidsandel", "Anbefalt"] != table.at["korttidsandel", "Anbefalt"]  # needs long-term beds
+    pages = [normalise(p.extract_text()) for p in PdfReader(write_pdf(drammen_result, tmp_path)["rapport"]).pages]
+    page = next(p for p in pages if "Sammenlignet med andre kommuner" in p)
+    assert "Plasser: KAD 8 3 6" in page
+    assert "Kilde: Dokument 000 (Agenda Kaupang 2023)" in page
+    sheet = load_workbook(write_excel(drammen_result, tmp_path / "r.xlsx"))["Nøkkeltall"]
+    rows = {r[0]: r[1:] for r in sheet.iter_rows(values_only=True) if r[0]}
+    assert rows["Plasser: KAD"][-1] == queue.at[(optimum, "KAD"), "beds"]

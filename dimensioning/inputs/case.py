@@ -23,7 +23,9 @@ from dimensioning.common.errors import InputError, ValidationIssue, shown
 from dimensioning.common.labels import join_nb
 from dimensioning.inputs.schema import (
     ABOUT_FIELDS,
+    BEDS_OF_TYPE,
     FACILITY_NEEDS,
+    KEY_FIGURES,
     MAX_BEDS,
     NURSE_SKILL,
     OPTIONAL_SHEETS,
@@ -171,6 +173,8 @@ class Case:
         population: ``year, age_group, inhabitants`` (``Befolkning``; may be empty: no years ahead).
         rates: ``bed_type, age_group, admissions_per_1000, los_change_per_year`` (``Rater``).
         capacity_options: Capacity that may open in the years ahead (``Utbygging``; may be empty).
+        key_figures: Figures for the kommune and its peers (``Nokkeltall``; may be empty):
+            ``municipality, year, indicator, value, source``.
         sharing_input: The ``Deling`` sheet as given: ``bed_type, lender, reserve_beds,
             waiting_may_borrow, source`` (None in a cell: the model chooses); empty when the short
             form in ``Plasstyper`` applies. :attr:`sharing` is the rule in force.
@@ -198,6 +202,7 @@ class Case:
     population: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     rates: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     capacity_options: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    key_figures: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     sharing_input: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     peak_dimensioning: bool = False
     load_factors: tuple[tuple[str, float], ...] = ()
@@ -488,6 +493,7 @@ def case_from_tables(
         population=frames["Befolkning"].drop(columns="_row", errors="ignore").reset_index(drop=True),
         rates=frames["Rater"].drop(columns="_row", errors="ignore").reset_index(drop=True),
         capacity_options=frames["Utbygging"].drop(columns="_row", errors="ignore").reset_index(drop=True),
+        key_figures=frames["Nokkeltall"].drop(columns="_row", errors="ignore").reset_index(drop=True),
         sharing_input=frames["Deling"].drop(columns="_row", errors="ignore").reset_index(drop=True),
         municipality=about.get("kommune", ""),
         reference_alternative=about.get("referansealternativ") or None,
@@ -796,6 +802,26 @@ def _check_skills(frames: Frames) -> list[ValidationIssue]:
     return issues
 
 
+def _check_key_figures(frames: Frames) -> list[ValidationIssue]:
+    """Nokkeltall names a known indicator, and ``plasser:<plasstype>`` a type of «Plasstyper»."""
+    issues = []
+    types = set(frames["Plasstyper"]["bed_type"])
+    for _, row in frames["Nokkeltall"].iterrows():
+        indicator = str(row["indicator"])
+        if indicator in KEY_FIGURES:
+            continue
+        if indicator.startswith(BEDS_OF_TYPE):
+            bed_type = indicator[len(BEDS_OF_TYPE) :].strip()
+            if bed_type in types:
+                continue
+            message = unknown_name_message(bed_type, types, "Plasstyper")
+        else:
+            known = ", ".join([*KEY_FIGURES, f"{BEDS_OF_TYPE}<plasstype>"])
+            message = f"ukjent indikator «{shown(indicator)}»: bruk en av {known}"
+        issues.append(ValidationIssue("Nokkeltall", int(row["_row"]), "indikator", message))
+    return issues
+
+
 def _check_policies(frames: Frames) -> list[ValidationIssue]:
     """A policy's minimum may not exceed its maximum."""
     issues = []
@@ -848,6 +874,7 @@ _CROSS_CHECKS: tuple[tuple[tuple[str, ...], Callable[[Frames], list[ValidationIs
     (("Bemanning",), _check_skills),
     ((), _check_policies),
     (("Plasstyper",), _check_sharing),
+    (("Plasstyper",), _check_key_figures),
 )
 
 
@@ -918,6 +945,7 @@ def case_tables(case: Case) -> dict[str, pd.DataFrame]:
         "Befolkning": case.population,
         "Rater": case.rates,
         "Utbygging": case.capacity_options,
+        "Nokkeltall": case.key_figures,
         "Deling": case.sharing_input,
         "Kapasitet": case.capacity.assign(
             start=[f"{d:02d}.{m:02d}" for d, m in case.capacity["start"]],

@@ -491,6 +491,31 @@ class CapacityOptionRow(_Row):
     source: Text = column("kilde", "Kilde", default="")
 
 
+#: The indicators of ``Nokkeltall`` the report can set beside the kommune's own: name -> (label, unit).
+#: ``plasser:<plasstype>`` (the beds of one type, a name from «Plasstyper») is the one more kind.
+KEY_FIGURES: dict[str, tuple[str, str]] = {
+    "plasser": ("Korttidsplasser i alt", "plasser"),
+    "plasser_per_1000_80": ("Korttidsplasser per 1 000 innbyggere 80 år og over", "per 1 000"),
+    "korttidsandel": ("Korttidsplassenes andel av institusjonsplassene", "andel"),
+    "kostnad_per_plass": ("Kostnad per korttidsplass i året (pleie og drift)", "kr/år"),
+}
+BEDS_OF_TYPE = "plasser:"
+
+
+class KeyFigureRow(_Row):
+    """Sheet ``Nokkeltall`` (optional): KOSTRA or other figures for the kommune and its peers."""
+
+    municipality: Name = column("kommune", "Kommunen tallet gjelder (f.eks. en sammenligningskommune)")
+    year: Count = column("aar", "Året tallet gjelder", unit="år", ge=MIN_YEAR, le=MAX_YEAR)
+    indicator: Name = column(
+        "indikator",
+        "Hva tallet er: plasser, plasser_per_1000_80, korttidsandel, kostnad_per_plass, eller plasser:<plasstype> "
+        "(f.eks. plasser:KAD)",
+    )
+    value: Number = column("verdi", "Tallet", ge=0, le=MAX_INVESTMENT_NOK)
+    source: Text = column("kilde", "Kilde (f.eks. KOSTRA, SSB tabell ..., eller en rapport)", default="")
+
+
 CHOOSE_WORDS = {"velg", "?"}
 
 
@@ -695,11 +720,29 @@ SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Befolkning", PopulationRow, ("year", "age_group"), "Befolkning per år og aldersgruppe (årene framover)"),
     SheetSpec("Rater", RateRow, ("bed_type", "age_group"), "Innleggelser per 1 000 innbyggere per aldersgruppe"),
     SheetSpec("Utbygging", CapacityOptionRow, ("option",), "Utbygging som kan åpne i årene framover", max_rows=200),
+    SheetSpec(
+        "Nokkeltall",
+        KeyFigureRow,
+        ("municipality", "year", "indicator"),
+        "Nøkkeltall for kommunen og sammenligningskommuner (KOSTRA o.l.), satt ved siden av planen i rapporten",
+        max_rows=2_000,
+    ),
 )
 SHEET_BY_NAME = {spec.name: spec for spec in SHEETS}
 NURSE_SKILL = "sykepleier"
 OPTIONAL_SHEETS = frozenset(
-    {"Om", "Foringer", "Alternativer", "Sesong", "Kapasitet", "Deling", "Befolkning", "Rater", "Utbygging"}
+    {
+        "Om",
+        "Foringer",
+        "Alternativer",
+        "Sesong",
+        "Kapasitet",
+        "Deling",
+        "Befolkning",
+        "Rater",
+        "Utbygging",
+        "Nokkeltall",
+    }
 )
 
 
@@ -727,6 +770,7 @@ COLUMN_LABELS: dict[str, str] = {
     "gir_opp_etter_dager": "Gir opp etter (døgn)",
     "maks_ventetid_dager": "Høyeste ventetid (døgn)",
     "maal_belegg": "Mål for belegg",
+    "indikator": "Indikator",
     "innleggelser_per_1000": "Innleggelser per 1 000",
     "endring_liggetid_per_aar": "Endring i liggetid per år",
     "andel_aapne": "Andel åpne",

@@ -92,7 +92,35 @@ def write_excel(result: Result, path: str | Path) -> Path:
     for title, write_sheet in sheets:
         if result.has_optimum or title not in {"Fordeling", "Hvorfor", "Deling", "Delingsregel"}:  # need an optimum
             write_sheet(workbook.create_sheet(title), result)
+    if result.has_optimum and not result.case.key_figures.empty:
+        _key_figures(workbook.create_sheet("Nøkkeltall", 2), result)
     return save_workbook(workbook, path)
+
+
+def _key_figures(sheet: Worksheet, result: Result) -> None:
+    """The Nokkeltall beside the kommune's own figures today and with the recommendation (:mod:`.peers`)."""
+    from dimensioning.report import peers
+
+    table = peers.peer_table(result)
+    rows = peers.table_rows(table)
+    sheet.append(rows[0])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    columns = [c for c in table.columns if c != "label"]
+    for indicator, row in table.iterrows():
+        values = [None if row[c] != row[c] else float(row[c]) for c in columns]
+        sheet.append([row["label"], *values])
+        unit = peers.KEY_FIGURES.get(indicator, ("", "plasser"))[1]
+        shape = {"andel": "0.0 %", "per 1 000": "0.0"}.get(unit, "#,##0")
+        for cell in sheet[sheet.max_row][1:]:
+            cell.number_format = shape
+    sheet.append([])
+    sheet.append(["Kommunens egne tall er regnet av modellen; de andre er slik de er oppgitt i arket «Nokkeltall»."])
+    for source in peers.sources(result):
+        sheet.append([f"Kilde: {source}"])
+    sheet.column_dimensions["A"].width = 48
+    for k in range(2, len(rows[0]) + 1):
+        sheet.column_dimensions[sheet.cell(row=1, column=k).column_letter].width = 18
 
 
 def _no_solution(sheet: Worksheet, result: Result) -> None:

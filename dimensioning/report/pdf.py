@@ -51,7 +51,7 @@ from dimensioning.common.labels import (
 from dimensioning.inputs.case import case_tables
 from dimensioning.inputs.schema import PARAMETER_LABELS, SHEETS, column_doc, column_label, parameter_label
 from dimensioning.inputs.workbook import write_bytes_atomic
-from dimensioning.report import plots
+from dimensioning.report import peers, plots
 from dimensioning.report.summary import page_one_bullets
 from dimensioning.results import Result
 from dimensioning.workflows.explain import move_text
@@ -123,6 +123,7 @@ def write_pdf(
     story += _more_section(result, styles)
     story += _allocation_section(result, styles, figures)
     story += _comparison_section(result, styles)
+    story += _peers_section(result, styles, folder, years)
     story += _why_section(result, styles)
     story += _small_units_section(result, styles, figures)
     story += _staffing_section(result, styles, figures)
@@ -370,6 +371,34 @@ def _summary(result: Result, styles: dict, figures: dict[str, Path]) -> list:
             styles["caption"],
         )
     )
+    return story
+
+
+def _peers_section(result: Result, styles: dict, folder: Path, years: object | None) -> list:
+    """«Sammenlignet med andre kommuner»: the Nokkeltall beside today, the recommendation and the plan."""
+    table = peers.peer_table(result, years)
+    if table.empty:
+        return []
+    figure = plots.save_figure(peers.peer_figure(result, table), folder / "nokkeltall.png")
+    rows = peers.table_rows(table)
+    first = 48 * mm
+    width = (TEXT_WIDTH - first) / max(1, len(rows[0]) - 1)
+    rows[0] = [_cell_text(rows[0][0], width=first)] + [_cell_text(c, right=True, width=width) for c in rows[0][1:]]
+    rows[1:] = [[Paragraph(r[0], styles["small"]), *r[1:]] for r in rows[1:]]
+    story = [
+        PageBreak(),
+        Paragraph("Sammenlignet med andre kommuner", styles["h1"]),
+        Paragraph(
+            "Nøkkeltallene kommunen har lagt inn (arket «Nokkeltall»), ved siden av kommunens egne tall i dag, med "
+            "anbefalingen og i planens siste år. Kommunens egne tall er regnet av modellen; de andre er slik de er "
+            "oppgitt, med kilde under.",
+            styles["body"],
+        ),
+        _table(rows, [first] + [width] * (len(rows[0]) - 1), font_size=7.5),
+        Spacer(1, 3 * mm),
+        _figure(figure),
+    ]
+    story += [Paragraph(f"Kilde: {s}", styles["caption"]) for s in peers.sources(result)]
     return story
 
 
