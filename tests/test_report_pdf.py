@@ -118,6 +118,7 @@ def test_cli_report_with_sweep(tmp_path):
     grid = workbook["Rutenett"]
     grid.delete_rows(2, grid.max_row)
     grid.append(["Plasstyper:Forsterket (USK):pleiefaktor", None, None, None, "0,75; 0,79; 0,85"])
+    grid.append(["totalt_antall_plasser", None, None, None, "120; 146"])  # 120 beds cannot hold the targets
     workbook.save(scenarios)
     sweep_out = tmp_path / "sweep.xlsx"
     assert runner.invoke(main, ["sweep", str(scenarios), "--out", str(sweep_out), "--jobs", "1"]).exit_code == 0
@@ -128,7 +129,14 @@ def test_cli_report_with_sweep(tmp_path):
     assert (out / "rapport.pdf").is_file()
     assert (out / "folsomhet-1.png").is_file()
     pages = [normalise(p.extract_text()) for p in PdfReader(out / "rapport.pdf").pages]
-    assert any("Følsomhet" in p and "Beregnet for 3 scenarier" in p for p in pages)
+    chapter = next(p for p in pages if "Følsomhet" in p and "Beregnet for 6 scenarier" in p)
+    assert "3 av dem har ingen gyldig fordeling" in chapter
+    assert "Når pleiefaktor, Forsterket (USK) går fra 0,75 til 0,85, går den samlede kostnaden fra" in chapter
+    assert "Med 120 finnes ingen gyldig fordeling." in chapter
+    assert "Plasstyper:" not in " ".join(pages)  # the override's name is said in words
+    unsolved = " ".join(pages)[" ".join(pages).index("Scenarier uten løsning") :]
+    assert "Rutenett 1 (Pleiefaktor, Forsterket (USK) = 0,75; Plasser i alt = 120)" in unsolved
+    assert "Krav i konflikt" in unsolved
 
 
 def test_table_headers_never_break_inside_a_word(text):

@@ -422,11 +422,16 @@ def style_table(sheet: Any, headers: list[str], widths: dict[str, float] | None 
     sheet.freeze_panes = "A2"
     if sheet.max_row >= 1 and headers:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(sheet.max_row, 1)}"
+    lines = 1
     for index, header in enumerate(headers, start=1):
         letter = get_column_letter(index)
-        longest = max([len(str(header))] + [len(_shown(c.value)) for c in sheet[letter][1:200] if c.value is not None])
+        # a header wraps between words: its longest word, not its length, sets the least width
+        words = max((len(w) for w in str(header).split()), default=0)
+        longest = max([words] + [len(_shown(c.value)) for c in sheet[letter][1:200] if c.value is not None])
         width = (widths or {}).get(header, min(max(10, longest + 2), 60))
         sheet.column_dimensions[letter].width = width
+        lines = max(lines, -(-len(str(header)) // max(1, int(width) - 1)))
+    sheet.row_dimensions[1].height = 15 * min(lines, 5)
 
 
 def _shown(value: Any) -> str:
@@ -434,6 +439,10 @@ def _shown(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}"
     return str(value)
+
+
+#: Column widths (in characters) that print legibly across one A4 landscape page.
+PRINT_WIDTH = 150
 
 
 def set_print_layout(sheet: Any) -> None:
@@ -445,8 +454,15 @@ def set_print_layout(sheet: Any) -> None:
     if setup.orientation is None:
         setup.orientation = "landscape"
     setup.paperSize = sheet.PAPERSIZE_A4
-    setup.fitToWidth = 1
+    # about 150 character widths print legibly across A4 landscape; a wider table goes over more
+    # pages side by side, its first column repeated on each
+    letters = {get_column_letter(k) for k in range(1, sheet.max_column + 1)}
+    total = sum(sheet.column_dimensions[c].width or 8.43 for c in letters)
+    pages = max(1, math.ceil(total / PRINT_WIDTH))
+    setup.fitToWidth = pages
     setup.fitToHeight = 0
+    if pages > 1 and sheet.print_title_cols is None:
+        sheet.print_title_cols = "A:A"
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     if sheet.print_title_rows is None and sheet.max_row > 1:
         sheet.print_title_rows = "1:1"

@@ -220,11 +220,14 @@ def _summary(sheet: Worksheet, result: Result) -> None:
         ),
     ]
     for label, value in facts:
-        sheet.cell(row=row, column=1, value=label).font = Font(bold=True)
+        cell = sheet.cell(row=row, column=1, value=label)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.cell(row=row, column=2, value=value)
         row += 1
     labels = [label for label, _ in facts] + list(costs["alternative"])
-    sheet.column_dimensions["A"].width = max(len(str(label)) for label in labels) + 3
+    # a long label wraps: column A stays narrow enough for the table to print legibly on A4
+    sheet.column_dimensions["A"].width = min(40, max(len(str(label)) for label in labels) + 3)
     sheet.cell(row=row + 1, column=1, value="Hovedfunn").font = Font(bold=True)
     for offset, line in enumerate(_findings(result), start=2):
         sheet.cell(row=row + offset, column=1, value=line)

@@ -12,6 +12,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import matplotlib
+import numpy as np
 import pandas as pd
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -703,20 +704,100 @@ def _staffing_section(result: Result, styles: dict, figures: dict[str, Path]) ->
 
 
 def _sensitivity_section(table: pd.DataFrame, styles: dict, figures: dict[str, Path]) -> list:
-    """Cost and patients turned away against the swept parameters."""
+    """The sweep in words: what each swept parameter changes, the figures, and every scenario without a plan."""
+    from dimensioning.report.sweep_report import GRID_PREFIX, _label, swept_parameters
+
     story = [PageBreak(), Paragraph("Følsomhet", styles["h1"])]
     names = [n for n in figures if n.startswith("folsomhet")]
-    infeasible = int((table["status"] != "optimal").sum())
+    failed = table[table["status"] != "optimal"]
     story.append(
         Paragraph(
-            f"Beregnet for {len(table)} scenarier ({infeasible} uten gyldig løsning). Figurene viser snittet over "
-            "de andre parameterne for hver verdi av parameteren som varieres.",
+            f"Beregnet for {len(table)} scenarier"
+            + (f"; {len(failed)} av dem har ingen gyldig fordeling (se tabellen under)." if len(failed) else ".")
+            + " For hver verdi av parameteren som varieres, viser figurene snittet over de andre.",
             styles["body"],
         )
     )
-    story += [_figure(figures[n], TEXT_WIDTH * 0.85) for n in names]
+    grid = table[table["scenario"].astype(str).str.startswith(GRID_PREFIX)]
+    grid = grid if len(grid) else table
+    ok = grid[grid["status"] == "optimal"]
+    for axis in swept_parameters(grid):
+        rows = ok[ok[axis].notna()]
+        label = _label(axis)
+        label = label[:1].lower() + label[1:]
+        tried = pd.to_numeric(grid[axis].dropna())
+        decimals = 0 if np.allclose(tried, np.round(tried)) else 2
+        unsolved = sorted(set(tried) - set(pd.to_numeric(rows[axis])))
+        none = (
+            f" Med {join_nb([number(v, decimals) for v in unsolved])} finnes ingen gyldig fordeling."
+            if unsolved
+            else ""
+        )
+        if rows.empty:
+            story.append(
+                Paragraph(
+                    f"{label[:1].upper()}{label[1:]}: ingen verdi gir en gyldig fordeling.",
+                    styles["bullet"],
+                    bulletText="•",
+                )
+            )
+            continue
+        data = (
+            rows.assign(_x=pd.to_numeric(rows[axis])).groupby("_x")[["total_cost_nok", "turned_away_per_year"]].mean()
+        )
+        low, high = data.index.min(), data.index.max()
+        if low == high:
+            text = (
+                f"Bare {label} = {number(low, decimals)} gir en gyldig fordeling: "
+                f"{number(data['total_cost_nok'].iloc[0] / 1e6, 1)} mill. kr i året og "
+                f"{number(data['turned_away_per_year'].iloc[0])} pasienter uten plass."
+            )
+        else:
+            text = (
+                f"Når {label} går fra {number(low, decimals)} til {number(high, decimals)}, går den samlede "
+                f"kostnaden fra {number(data['total_cost_nok'].iloc[0] / 1e6, 1)} til "
+                f"{number(data['total_cost_nok'].iloc[-1] / 1e6, 1)} mill. kr i året, og pasientene uten plass fra "
+                f"{number(data['turned_away_per_year'].iloc[0])} til {number(data['turned_away_per_year'].iloc[-1])} "
+                "i året."
+            )
+        story.append(Paragraph(text + none, styles["bullet"], bulletText="•"))
+    story += [_figure(figures[n], TEXT_WIDTH * 0.9) for n in names]
     if not names:
         story.append(Paragraph("Sveipet har ingen tallparameter som varierer.", styles["body"]))
+    named = table[~table["scenario"].astype(str).str.startswith(GRID_PREFIX)]
+    if len(named):
+        widths = [70 * mm, 30 * mm, 30 * mm, TEXT_WIDTH - 130 * mm]
+        heads = ["Scenario", "Kostnad (mill. kr/år)", "Uten plass per år", "Status"]
+        rows = [[_cell_text(h, right=0 < k < 3, width=w) for k, (h, w) in enumerate(zip(heads, widths, strict=True))]]
+        for r in named.itertuples():
+            solved = r.status == "optimal"
+            rows.append(
+                [
+                    Paragraph(escape(str(r.scenario)), styles["small"], markup=True),
+                    number(r.total_cost_nok / 1e6, 1) if solved else "–",
+                    number(r.turned_away_per_year) if solved else "–",
+                    Paragraph(escape("løst" if solved else str(r.status)), styles["small"], markup=True),
+                ]
+            )
+        story += [Spacer(1, 3 * mm), Paragraph("De navngitte scenariene", styles["h1"])]
+        story.append(_table(rows, widths, font_size=8))
+    if len(failed):
+        rows = [["Scenario", "Hvorfor ingen løsning"]]
+        changes = [c for c in table.columns if c.startswith("endring: ")]
+        for (_, row), r in zip(failed.iterrows(), failed.itertuples(), strict=True):
+            reason = str(getattr(r, "konflikt", "") or r.status)
+            name = str(r.scenario)
+            if name.startswith(GRID_PREFIX):  # a grid point is its values
+                said = [f"{_label(c)} = {_show(row[c])}" for c in changes if row[c] == row[c] and row[c] is not None]
+                name = f"{name} ({'; '.join(said)})"
+            rows.append(
+                [
+                    Paragraph(escape(name), styles["small"], markup=True),
+                    Paragraph(escape(reason[:600]), styles["small"], markup=True),
+                ]
+            )
+        story += [Spacer(1, 3 * mm), Paragraph("Scenarier uten løsning", styles["h1"])]
+        story.append(_table(rows, [55 * mm, TEXT_WIDTH - 55 * mm], font_size=8))
     return story
 
 

@@ -367,8 +367,12 @@ def cost_figure(result: Result) -> plt.Figure:
 
 
 def sensitivity_figures(table: pd.DataFrame) -> dict[str, plt.Figure]:
-    """Cost and patients turned away against each swept numeric parameter of a sweep result."""
-    from dimensioning.report.sweep_report import GRID_PREFIX, swept_parameters
+    """Per swept parameter: the cost and the patients turned away, each in its own panel with one axis.
+
+    The mean over the other swept parameters at each value; a value where some scenario has no
+    solution is marked with a red cross on the axis and named in the chapter's table.
+    """
+    from dimensioning.report.sweep_report import GRID_PREFIX, _label, swept_parameters
 
     grid = table["scenario"].astype(str).str.startswith(GRID_PREFIX)
     if grid.any():  # a grid varies its parameters on purpose; named scenarios change several things at once
@@ -380,28 +384,34 @@ def sensitivity_figures(table: pd.DataFrame) -> dict[str, plt.Figure]:
         data = (
             rows.assign(_x=pd.to_numeric(rows[axis])).groupby("_x")[["total_cost_nok", "turned_away_per_year"]].mean()
         )
-        fig, left = plt.subplots(figsize=FIGSIZE_IN, layout="constrained")
-        left.plot(data.index, data["total_cost_nok"] / 1e6, marker="o", color="black", label="Kostnad")
-        left.set_ylabel("Samlet kostnad (mill. kr/år, snitt)")
-        right = left.twinx()
-        right.plot(
-            data.index,
-            data["turned_away_per_year"],
-            marker="s",
-            linestyle="--",
-            color=PALETTE[3],
-            label="Avviste per år",
-        )
-        right.set_ylabel("Avviste pasienter per år (snitt)")
-        label = axis.removeprefix("endring: ")
-        left.set_xlabel(label)
-        left.set_title(f"Følsomhet: {label}")
-        whole = bool(np.all(np.isclose(data.index, np.round(data.index))))
-        nb_axis(left, "x", 0 if whole else 2)
-        nb_axis(left, "y", 1)
-        lines = left.get_lines() + right.get_lines()
-        left.legend(lines, [line.get_label() for line in lines], loc="best", fontsize=7, framealpha=0.9)
-        left.grid(alpha=0.3)
+        failed = pd.to_numeric(table.loc[(table["status"] != "optimal") & table[axis].notna(), axis]).unique()
+        label = _label(axis)
+        every = np.concatenate([data.index.to_numpy(dtype=float), failed.astype(float)])
+        whole = bool(np.all(np.isclose(every, np.round(every))))
+        fig, (cost, away) = plt.subplots(1, 2, figsize=FIGSIZE_IN, layout="constrained")
+        cost.plot(data.index, data["total_cost_nok"] / 1e6, marker="o", color="black")
+        cost.set_title("Samlet kostnad (mill. kr i året)", fontsize=9)
+        away.plot(data.index, data["turned_away_per_year"], marker="s", color=PALETTE[3])
+        away.set_title("Pasienter uten plass per år", fontsize=9)
+        for ax, decimals in ((cost, 1), (away, 0)):
+            ax.set_xlabel(label, fontsize=8)
+            nb_axis(ax, "x", 0 if whole else 2)
+            nb_axis(ax, "y", decimals)
+            ax.grid(alpha=0.3)
+            if len(failed):
+                ax.plot(
+                    failed,
+                    [0.03] * len(failed),
+                    linestyle="none",
+                    marker="x",
+                    markersize=8,
+                    color="tab:red",
+                    transform=ax.get_xaxis_transform(),
+                    clip_on=False,
+                    label="ingen løsning",
+                )
+                ax.legend(loc="best", fontsize=7, frameon=False)
+        fig.suptitle(f"Følsomhet: {label}", fontsize=10)
         figures[f"folsomhet-{i + 1}"] = fig
     return figures
 

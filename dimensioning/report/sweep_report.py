@@ -176,8 +176,35 @@ def save_png(figure: plt.Figure, path: Path) -> Path:
 
 
 def _label(column: str) -> str:
-    """Axis label of a change column."""
-    return header_of(column)[0].removeprefix("Endring: ")
+    """Axis label of a change column, in words: «Pleiefaktor (Forsterket (USK))», not the override's name."""
+    return change_label(column.removeprefix("endring: "))
+
+
+def change_label(header: str) -> str:
+    """A scenario override's header in words (``Sheet:key:column``, ``Sheet:column`` or a named change)."""
+    from dimensioning.inputs.schema import column_label, parameter_label
+
+    named = {
+        "vekst_etterspørsel": "Etterspørsel (faktor, alle plasstyper)",
+        "befolkningsvekst": "Befolkning (vekstfaktor)",
+        "liggetid (faktor)": "Liggetid (faktor, alle plasstyper)",
+    }
+    if header in named:
+        return named[header]
+    factor = ""
+    for suffix, said in ((" (faktor)", " (faktor)"), (" (vekstfaktor)", " (vekstfaktor)")):
+        if header.endswith(suffix):
+            header, factor = header.removesuffix(suffix), said
+    parts = [p.strip() for p in header.split(":")]
+    if len(parts) == 3 and parts[0] == "Parametre":
+        return parameter_label(parts[1]) + factor
+    if len(parts) == 3:
+        sheet, key, column = parts
+        what = column_label(column) + factor
+        return f"{what}, alle" if key == "*" else f"{what}, {key}"
+    if len(parts) == 2:
+        return (parameter_label(parts[1]) if parts[0] == "Parametre" else column_label(parts[1])) + factor
+    return parameter_label(header) + factor
 
 
 INFEASIBLE_LABEL = "ingen løsning"
@@ -211,10 +238,14 @@ def _line_figures(table: pd.DataFrame, axis: str) -> list[tuple[str, plt.Figure]
     left.set_ylabel("Samlet kostnad (mill. kr/år)")
     right.plot(data["_x"], data["turned_away_per_year"], marker="s", color="tab:red")
     right.set_ylabel("Avviste pasienter per år")
-    for ax in (left, right):
+    from dimensioning.report.plots import nb_axis
+
+    for ax, decimals in ((left, 1), (right, 0)):
         ax.set_xlabel(_label(axis))
         ax.grid(alpha=0.3)
         _mark_infeasible(ax, failed)
+        nb_axis(ax, "x", 0 if np.allclose(every["_x"], np.round(every["_x"])) else 2)
+        nb_axis(ax, "y", decimals)
     fig.suptitle("Kostnad og avviste pasienter")
     beds_columns = [c for c in data.columns if c.startswith("beds: ") and " / " not in c]
     fig2, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
