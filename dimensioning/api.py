@@ -27,7 +27,7 @@ from dimensioning.workflows.evaluate import (
     refuse_rule_breaking_optimum,
     with_simulated_targets,
 )
-from dimensioning.workflows.explain import marginal_values, moves
+from dimensioning.workflows.explain import cold_time_values, marginal_values, moves
 from dimensioning.workflows.shortfall import staff_limit_report
 from dimensioning.workflows.verify import VerifyOptions, simulated_table, verified_plan
 
@@ -102,7 +102,12 @@ def _with_explanation(result: Result) -> Result:
     if reference is not None:
         rows = case.alternatives[case.alternatives["alternative"] == reference]
         steps = moves(case, rows[["site", "bed_type", "beds"]], result.allocation)
-    return replace(result, marginal=marginal_values(case, result.allocation), moves=steps)
+    return replace(
+        result,
+        marginal=marginal_values(case, result.allocation),
+        moves=steps,
+        cold_time=cold_time_values(case, result.allocation),
+    )
 
 
 def _alternatives(case: Case, checker: object) -> list[Evaluation]:

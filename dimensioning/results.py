@@ -36,6 +36,8 @@ class Result:
             (:func:`~dimensioning.workflows.explain.moves`); None without a reference alternative.
         verification: The simulation of the optimum and the alternatives, and the loop that
             tightened the targets (:mod:`~dimensioning.workflows.verify`); None when not verified.
+        cold_time: What one day more (or less) of cold time per freed bed is worth with the optimum
+            (:func:`~dimensioning.workflows.explain.cold_time_values`, computed).
     """
 
     case: Case
@@ -51,6 +53,7 @@ class Result:
     marginal: pd.DataFrame | None = None
     moves: pd.DataFrame | None = None
     verification: Verification | None = None
+    cold_time: pd.DataFrame | None = None
 
     @property
     def has_optimum(self) -> bool:

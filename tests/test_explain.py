@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from dimensioning import solve, write_excel
+from dimensioning.common.labels import number
 from dimensioning.workflows.explain import marginal_values, move_text, moves
 
 from .conftest import small_case
@@ -106,3 +107,30 @@ def test_reports_say_which_targets_the_real_year_misses(drammen_result):
     assert "Lindrende 11,0 % (krav 10 %)" in sentence  # 8 beds at one site: whole beds close in the summer
     near = director.assign(share_not_served=director["max_blocking"] + 0.0003)
     assert "Lindrende 10,03 % (krav 10 %)" in real_year_sentence(near)  # never «10,0 % (krav 10 %)»
+
+
+def test_one_day_of_cold_time_is_worth_what_the_evaluation_says(drammen_result, drammen_case):
+    """Every freed bed filled a day later: the change in patients, UKP days and kroner, and the sentence."""
+    from dimensioning.common.labels import cold_time_sentence
+    from dimensioning.inputs.case import read_case_tables
+    from dimensioning.inputs.examples import drammen_path
+    from dimensioning.inputs.scenarios import parse_override
+    from dimensioning.workflows.evaluate import evaluate
+
+    table = drammen_result.cold_time.set_index("change")
+    assert list(table.index) == [1.0]  # Drammen's beds have no cold time to lose
+    bed_types = drammen_case.bed_types.copy()
+    admits = bed_types["when_full"] != "planlagt"
+    bed_types.loc[admits, "cold_days"] += 1
+    later = evaluate(drammen_case.replace(bed_types=bed_types), drammen_result.allocation, free_bed=False).costs.iloc[0]
+    now = evaluate(drammen_case, drammen_result.allocation, free_bed=False).costs.iloc[0]
+    assert table.at[1.0, "ukp_days_change"] == pytest.approx(later["ukp_days_per_year"] - now["ukp_days_per_year"])
+    assert table.at[1.0, "cost_change_nok"] == pytest.approx(later["total_cost_nok"] - now["total_cost_nok"])
+    assert table.at[1.0, "turned_away_change"] > 0
+    sentence = cold_time_sentence(drammen_result)
+    assert sentence.startswith("Kalde senger: står hver ledige seng ett døgn lenger tom")
+    assert f"{number(table.at[1.0, 'cost_change_nok'] / 1e6, 1)} mill. kr i året" in sentence
+    # a lever in sweeps: the column is an override like any other
+    override = parse_override("Plasstyper:*:kalde_senger_dager", read_case_tables(drammen_path()))
+    assert not isinstance(override, str)
+    assert override.column == "kalde_senger_dager"

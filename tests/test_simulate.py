@@ -138,3 +138,30 @@ def test_cli_simulate_and_check(tmp_path):
     bad = runner.invoke(main, ["simulate", "--alternativ", "Finnes ikke", "--years", "1"])
     assert bad.exit_code != 0
     assert "Fant ikke alternativet «Finnes ikke»" in bad.output
+
+
+def test_cold_beds_hold_a_bed_longer_in_the_curves_and_the_simulation_alike():
+    """kalde_senger_dager 2: 182.5 admissions a year of 8 days hold a bed 10 days, the same load as
+    a 10-day stay without cold time: Erlang B with 5 beds of load in the model and in the simulation."""
+    from dimensioning.workflows.evaluate import evaluate
+
+    sheets = {
+        **ONE_TYPE,
+        "Plasstyper": (
+            "plasstype,innleggelser_per_aar,liggetid_dager,maks_avvisning,pleiefaktor,kostnad_per_avvist,"
+            "liggetid_cv,kalde_senger_dager\nVanlig,182.5,8,1,0.8,1000,1.5,2\n"
+        ),
+    }
+    case = small_case(**sheets)
+    assert case.load_beds["Vanlig"] == pytest.approx(5.0)
+    assert case.holding_cv["Vanlig"] == pytest.approx(1.5 * 8 / 10)  # the stay varies, the cold time does not
+    split = allocation([("A", "Vanlig", 9)])
+    expected = float(queueing.erlang_b(9, 5.0))
+    computed = evaluate(case, split, free_bed=False).queueing.iloc[0]
+    assert computed["blocking_year"] == pytest.approx(expected, rel=1e-6)
+    result = simulate(case, split, SimulationOptions(years=40, replications=8, jobs=1))
+    row = result.per_type.iloc[0]
+    assert abs(row["blocking"] - expected) <= row["blocking_ci"] + 0.003
+    # without the cold time the same 9 beds turn away fewer
+    warm = small_case(**{**sheets, "Plasstyper": sheets["Plasstyper"].replace(",2\n", ",0\n")})
+    assert evaluate(warm, split, free_bed=False).queueing.iloc[0]["blocking_year"] < expected

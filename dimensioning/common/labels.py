@@ -450,6 +450,32 @@ def rule_effect_sentence(effects: object) -> str:
     )
 
 
+def cold_time_sentence(result: object) -> str:
+    """«Kalde senger»: what one day more (or less) before a freed bed is filled again means (computed)."""
+    table = getattr(result, "cold_time", None)
+    if table is None or len(table) == 0:
+        return ""
+    rows = table.set_index("change")
+    more = rows.loc[1.0]
+    text = (
+        "Kalde senger: står hver ledige seng ett døgn lenger tom før neste pasient legges inn, får "
+        f"{number(more['turned_away_change'])} flere pasienter i året ikke plass"
+        + (
+            f" og utskrivningsklare pasienter venter {number(more['ukp_days_change'])} flere UKP-døgn"
+            if abs(more["ukp_days_change"]) >= 0.5
+            else ""
+        )
+        + f"; det koster {number(more['cost_change_nok'] / 1e6, 1)} mill. kr i året"
+    )
+    if -1.0 in rows.index:
+        less = rows.loc[-1.0]
+        text += (
+            f", og ett døgn kortere sparer {number(-less['cost_change_nok'] / 1e6, 1)} mill. kr og gir "
+            f"{number(-less['turned_away_change'])} flere pasienter plass"
+        )
+    return text + " (beregnet, med anbefalingen)."
+
+
 def staff_use_sentence(result: object) -> str:
     """Where ``tilgjengelige_aarsverk`` limits a skill group: how much of it the recommendation uses."""
     skills = result.case.skills

@@ -233,12 +233,36 @@ class Case:
         """Bed types in workbook order."""
         return list(self.bed_types.index)
 
+    @property
+    def holding_days(self) -> pd.Series:
+        r"""Days a patient holds a bed, per type: the stay and the cold time after it, :math:`L_t + k_t`.
+
+        ``kalde_senger_dager`` :math:`k_t` is the mean time a freed bed stays empty before the next
+        patient (document 003: a bed freed on day 0 should be filled on day 1). The curves and the
+        simulation both use this holding time as the bed's service time, so one day less of cold
+        time frees beds in both alike. Booked stays (``planlagt``) are planned back to back and
+        hold their beds for the stay alone.
+        """
+        bt = self.bed_types
+        cold = bt.get("cold_days", 0.0)
+        cold = cold * (bt["when_full"] != "planlagt")  # booked stays follow each other: no cold time
+        return (bt["los_days"] + cold).rename("holding_days")
+
+    @property
+    def holding_cv(self) -> pd.Series:
+        r"""Coefficient of variation of the holding time: the stay's spread over a fixed cold time.
+
+        .. math:: \frac{\mathrm{cv}_t\, L_t}{L_t + k_t}
+        """
+        bt = self.bed_types
+        return (bt["los_cv"] * bt["los_days"] / self.holding_days).rename("holding_cv")
+
     @cached_property
     def load_beds(self) -> pd.Series:
-        """Offered load per bed type in beds, ``a_t = lambda_t / 365 * L_t``."""
+        """Offered load per bed type in beds, ``a_t = lambda_t / 365 * (L_t + k_t)`` (stay and cold time)."""
         bt = self.bed_types
         return pd.Series(
-            queueing.offered_load(bt["arrivals_per_year"], bt["los_days"]),
+            queueing.offered_load(bt["arrivals_per_year"], self.holding_days),
             index=bt.index,
             name="load_beds",
         )
@@ -692,7 +716,7 @@ def _check_bed_types(frames: Frames) -> list[ValidationIssue]:
         if row["needs_bath"] and not row["needs_single_room"]:
             message = "krever_bad = ja forutsetter krever_enerom = ja (bad gjelder enerom)"
             issues.append(ValidationIssue("Plasstyper", int(row["_row"]), "krever_bad", message))
-        load = row["arrivals_per_year"] * row["los_days"] / 365.0
+        load = row["arrivals_per_year"] * (row["los_days"] + row.get("cold_days", 0.0)) / 365.0
         if load > MAX_BEDS:
             message = (
                 f"etterspørselen tilsvarer {shown(round(load))} opptatte senger i snitt "

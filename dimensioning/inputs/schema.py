@@ -226,6 +226,15 @@ class BedTypeRow(_Row):
     cost_per_turned_away: Number = column(
         "kostnad_per_avvist", "Kostnad for én avvist pasient", unit="kr", ge=0, le=MAX_NOK
     )
+    cold_days: Number = column(
+        "kalde_senger_dager",
+        "Snitt døgn en seng står tom etter utskrivning før neste pasient er lagt inn («kalde senger»); sengen er "
+        "opptatt i liggetid + kalde døgn. 0 = neste pasient kommer samme døgn (dokument 003: senest dagen etter)",
+        unit="døgn",
+        default=0.0,
+        ge=0,
+        le=30,
+    )
     los_cv: Number = column(
         "liggetid_cv",
         "Variasjonskoeffisient for liggetiden (lognormal; brukes i simuleringen)",
@@ -762,6 +771,7 @@ COLUMN_LABELS: dict[str, str] = {
     "overnatting_parorende": "Overnatting for pårørende",
     "liggetid_dager": "Liggetid (døgn)",
     "liggetid_cv": "Variasjon i liggetid (CV)",
+    "kalde_senger_dager": "Kalde senger (døgn)",
     "maks_avvisning": "Høyeste andel avvist",
     "min_enhet": "Minste enhet",
     "maks_lokasjoner": "Høyst lokasjoner",

@@ -74,7 +74,7 @@ def mol_loads(case: object) -> pd.DataFrame:
             if t in case.season.index
             else (1.0,) * len(MONTHS)
         )
-        unit = _unit_mol(monthly, float(case.bed_types.at[t, "los_days"]), float(case.bed_types.at[t, "los_cv"]))
+        unit = _unit_mol(monthly, float(case.holding_days[t]), float(case.holding_cv[t]))
         loads[t] = unit * float(case.bed_types.at[t, "arrivals_per_year"])
     return pd.DataFrame(loads)
 
@@ -462,7 +462,7 @@ def min_stable_beds(case: object) -> np.ndarray:
     for i, t in enumerate(types):
         if kinds.at[t, "when_full"] != "venter" or not pd.isna(kinds.at[t, "patience_days"]):
             continue
-        work = float(rates[:, i].sum()) * float(kinds.at[t, "los_days"])  # bed-days needed per year
+        work = float(rates[:, i].sum()) * float(case.holding_days[t])  # bed-days needed per year
         per_bed = float(shares[:, i].sum())  # bed-days one bed gives per year
         if work <= 0:
             continue
@@ -495,7 +495,7 @@ def one_site_types(case: object) -> np.ndarray:
 def _curve_key(case: object, rates: pd.DataFrame, loads: pd.DataFrame, shares: pd.DataFrame) -> str:
     """A digest of every input of the real-year curves."""
     types = case.bed_type_names
-    columns = ["when_full", "los_days", "patience_days", "target_occupancy", "max_sites"]
+    columns = ["when_full", "los_days", "cold_days", "patience_days", "target_occupancy", "max_sites"]
     digest = hashlib.sha256(repr((tuple(types), case.bed_types[columns].reindex(types).to_numpy().tolist())).encode())
     for frame in (rates, loads, shares):
         digest.update(np.ascontiguousarray(frame[types].to_numpy(dtype=float)).tobytes())
@@ -530,7 +530,7 @@ def _compute_real_year_curves(
         away[:, :, i] = daily @ month_of
     for i, t in enumerate(types):
         row = case.bed_types.loc[t]
-        los = float(row["los_days"])
+        los = float(case.holding_days[t])  # the bed's service time: the stay and its cold time
         if kind[i] == "venter":
             patience = row["patience_days"]
             patience = None if patience is None or pd.isna(patience) else float(patience)

@@ -37,6 +37,7 @@ from reportlab.platypus import (
 
 from dimensioning.common.labels import (
     FAMILY_LABELS,
+    cold_time_sentence,
     cost_difference_phrase,
     holds_sentence,
     join_nb,
@@ -45,6 +46,7 @@ from dimensioning.common.labels import (
     percent,
     record_source,
     sharing_sentences,
+    staff_use_sentence,
     turned_away_difference_phrase,
     ukp_figures,
     ukp_sentence,
@@ -406,7 +408,8 @@ def _peers_section(result: Result, styles: dict, folder: Path, years: object | N
 def _more_section(result: Result, styles: dict) -> list:
     """Page 2: the sentences behind page 1's bullets (targets, waiting, sharing rule, the reference)."""
     story = [PageBreak(), Paragraph("Mer om anbefalingen", styles["h1"])]
-    story += [Paragraph(s, styles["bullet"], bulletText="•") for s in key_sentences(result)]
+    extra = [cold_time_sentence(result), staff_use_sentence(result)]
+    story += [Paragraph(s, styles["bullet"], bulletText="•") for s in [*key_sentences(result), *extra] if s]
     return story
 
 

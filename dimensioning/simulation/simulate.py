@@ -131,9 +131,9 @@ def _spec(
     """Arrays for the simulation of one allocation under a sharing rule (default: the case's own)."""
     types = case.bed_type_names
     beds = bed_matrix(case, allocation)
-    mu, sigma = queueing.lognormal_params(
-        case.bed_types["los_days"].reindex(types).to_numpy(dtype=float),
-        case.bed_types["los_cv"].reindex(types).to_numpy(dtype=float),
+    mu, sigma = queueing.lognormal_params(  # a bed is held for the stay and its cold time
+        case.holding_days.reindex(types).to_numpy(dtype=float),
+        case.holding_cv.reindex(types).to_numpy(dtype=float),
     )
     rule = case.sharing if sharing is None else sharing
     reserve, waiting_borrow = rule_arrays(types, lifted(case, rule, options.lift_reservation))
@@ -511,7 +511,7 @@ def analytic_check(case: Case, allocation: pd.DataFrame, options: SimulationOpti
     rows = []
     for t in case.bed_type_names:
         kind = str(case.bed_types.at[t, "when_full"])
-        los = float(case.bed_types.at[t, "los_days"])
+        los = float(case.holding_days[t])
         wait = {"wait_erlang_a": np.nan, "wait_model": np.nan, "wait_simulated": np.nan, "wait_simulated_ci": np.nan}
         if kind == "avvises":
             mol = float(queueing.period_blocking(open_beds[t].to_numpy(), loads[t].to_numpy(), rates[t].to_numpy()))

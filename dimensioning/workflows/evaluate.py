@@ -124,10 +124,21 @@ def yearly_cost(case: Case, allocation: pd.DataFrame) -> tuple[float, float]:
     The same figures as :func:`evaluate`'s ``total_cost_nok`` and ``turned_away_per_year`` (one
     definition), for the many small what-ifs that explain a recommendation.
     """
+    figures = yearly_figures(case, allocation)
+    return figures["total_cost_nok"], figures["turned_away_per_year"]
+
+
+def yearly_figures(case: Case, allocation: pd.DataFrame) -> dict[str, float]:
+    """:func:`yearly_cost`'s figures and the UKP days (``ukp_days_per_year``), without the rule check."""
     full = _complete(case, allocation)
     per_type = _shortfall(case, full)
     shortfall_cost = float(per_type[["turned_away_cost_nok", "waiting_cost_nok"]].to_numpy().sum())
-    return fixed_yearly_cost(case, full) + shortfall_cost, float(per_type["turned_away_per_year"].sum())
+    hospital = per_type.reindex(case.ukp_types)  # indexed by bed type
+    return {
+        "total_cost_nok": fixed_yearly_cost(case, full) + shortfall_cost,
+        "turned_away_per_year": float(per_type["turned_away_per_year"].sum()),
+        "ukp_days_per_year": float(hospital["waiting_days_per_year"].sum()),
+    }
 
 
 def fixed_yearly_cost(case: Case, allocation: pd.DataFrame) -> float:

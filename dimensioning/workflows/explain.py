@@ -53,6 +53,43 @@ def marginal_values(case: Case, allocation: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=MARGINAL_COLUMNS)
 
 
+def cold_time_values(case: Case, allocation: pd.DataFrame) -> pd.DataFrame:
+    r"""What a day of cold time is worth with this split: every freed bed filled one day later or sooner.
+
+    Every type that admits as beds free up (``avvises``, ``venter``; booked stays follow each
+    other) gets ``kalde_senger_dager`` :math:`k_t \pm 1` (not below 0), the split kept, and the
+    real year evaluated as always: the change in patients without a bed, in UKP days (discharge-
+    ready patients waiting in hospital) and in yearly cost (their prices; the staff is the same).
+
+    Returns:
+        Rows ``change`` (+1, and -1 when some type has cold time to lose), ``turned_away_change``,
+        ``ukp_days_change``, ``cost_change_nok``.
+    """
+    from dimensioning.workflows.evaluate import yearly_figures
+
+    def figures(shift: float) -> tuple[float, float, float]:
+        bed_types = case.bed_types.copy()
+        admits = bed_types["when_full"] != "planlagt"
+        bed_types.loc[admits, "cold_days"] = (bed_types.loc[admits, "cold_days"] + shift).clip(lower=0.0)
+        costs = yearly_figures(case.replace(bed_types=bed_types), allocation)
+        return costs["turned_away_per_year"], costs["ukp_days_per_year"], costs["total_cost_nok"]
+
+    base = figures(0.0)
+    shifts = [1.0] + ([-1.0] if (case.bed_types["cold_days"] > 0).any() else [])
+    rows = []
+    for shift in shifts:
+        changed = figures(shift)
+        rows.append(
+            {
+                "change": shift,
+                "turned_away_change": changed[0] - base[0],
+                "ukp_days_change": changed[1] - base[1],
+                "cost_change_nok": changed[2] - base[2],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def moves(case: Case, reference: pd.DataFrame, target: pd.DataFrame) -> pd.DataFrame:
     """The steps from ``reference`` to ``target`` as moves of beds, each with its effect.
 
