@@ -3,7 +3,7 @@
 Importing this package registers every command on :func:`~dimensioning.cli.shell.main`.
 """
 
-from dimensioning.cli import check, kalibrer, plan, report, simulate, solve, sweep, template  # noqa: F401
+from dimensioning.cli import check, kalibrer, plan, prognose, report, simulate, solve, sweep, template  # noqa: F401
 from dimensioning.cli.shell import main
 
 __all__ = ["main"]

@@ -1,0 +1,132 @@
+"""The next weeks from today's state (issue 23): steady state kept, the first day is the census, bad input refused."""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from dimensioning.cli import main
+from dimensioning.simulation.forecast import (
+    forecast,
+    residual_stays,
+    state_from_counts,
+    state_from_stays,
+)
+
+from .conftest import small_case
+
+MANY_BEDS = {
+    "Lokasjoner": "lokasjon,plasser\nA,400\n",
+    "Plasstyper": (
+        "plasstype,innleggelser_per_aar,liggetid_dager,maks_avvisning,pleiefaktor,kostnad_per_avvist,liggetid_cv\n"
+        "Vanlig,36500,0.5,1,0.8,1000,1.0\n"
+    ),
+    "Parametre": "navn,verdi\ntotalt_antall_plasser,400\n",
+}
+
+
+def test_a_steady_state_started_from_its_own_census_stays_there_every_day():
+    """100 arrivals a day of 0.5 days on 400 beds: 50 in bed on average. Started from 50 whose times
+    already spent are the steady state's, the mean census stays within 2 % of 50 on every day."""
+    case = small_case(**MANY_BEDS)
+    beds = pd.DataFrame([("A", "Vanlig", 400)], columns=["site", "bed_type", "beds"])
+    state = state_from_counts(case, pd.DataFrame({"bed_type": ["Vanlig"], "occupied": [50], "waiting": [0]}))
+    result = forecast(case, beds, state, datetime.date(2025, 3, 1), weeks=2, replications=400, seed=3)
+    means = result.daily["occupancy_mean"].to_numpy()
+    assert means[0] == 50  # the first day is the census itself
+    assert np.all(np.abs(means - 50) <= 0.02 * 50), means
+    assert result.daily["p_full"].max() == 0  # never full
+
+
+def test_the_rest_of_a_stay_is_drawn_given_the_days_already_spent():
+    """E[S - a | S > a] of a lognormal stay, against the integral of its survival function."""
+    from scipy import integrate, stats
+
+    mu, sigma, a = np.log(10.0) - 0.5 * np.log(2.0), np.sqrt(np.log(2.0)), 20.0  # mean 10 days, CV 1
+    rng = np.random.default_rng(5)
+    draws = residual_stays(np.full(200_000, mu), np.full(200_000, sigma), np.full(200_000, a), rng)
+    law = stats.lognorm(s=sigma, scale=np.exp(mu))
+    expected = integrate.quad(law.sf, a, np.inf)[0] / law.sf(a)
+    assert draws.mean() == pytest.approx(expected, rel=0.02)
+    assert draws.min() > 0
+    fresh = residual_stays(np.full(200_000, mu), np.full(200_000, sigma), np.zeros(200_000), rng)
+    assert fresh.mean() == pytest.approx(10.0, rel=0.02)  # day 0: a whole stay
+
+
+def test_the_first_day_is_the_census_of_the_record():
+    from dimensioning import load_case
+    from dimensioning.inputs.data import drammen_path, synthetic_stays_path
+    from dimensioning.inputs.stays import read_stays
+
+    case = load_case(drammen_path())
+    stays = read_stays(synthetic_stays_path(), case.bed_type_names, case.site_names)
+    day = datetime.date(2024, 6, 3)
+    state = state_from_stays(case, stays.frame, day)
+    frame = stays.frame
+    inside = frame[(frame["admitted"] < pd.Timestamp(day)) & ~(frame["discharged"] < pd.Timestamp(day))]
+    census = inside.groupby("bed_type").size()
+    beds = pd.DataFrame(
+        [(s, t, 200) for s, t in [(case.site_names[0], t) for t in case.bed_type_names]],
+        columns=["site", "bed_type", "beds"],
+    )
+    result = forecast(case, beds, state, day, weeks=1, replications=20, seed=1)
+    first = result.daily[result.daily["date"] == day].set_index("bed_type")["occupancy_mean"]
+    for t in case.bed_type_names:
+        assert first[t] == census.get(t, 0), t
+    assert (state.in_bed["elapsed_days"] >= 1).all()  # admitted before the day: at least a day in
+
+
+def test_prognose_writes_the_sheet_and_refuses_a_day_outside_the_record(tmp_path):
+    from openpyxl import load_workbook
+
+    runner = CliRunner()
+    out = tmp_path / "p.xlsx"
+    made = runner.invoke(main, ["prognose", "--uker", "2", "--simuleringer", "20", "--ut", str(out)])
+    assert made.exit_code == 0, made.output
+    assert "Prognose fra 31.12.2024 for 2 uker" in made.output
+    book = load_workbook(out)
+    rows = list(book["Prognose"].iter_rows(values_only=True))
+    assert rows[0] == (
+        "dato",
+        "plasstype",
+        "belegg_snitt",
+        "belegg_p05",
+        "belegg_p95",
+        "sannsynlighet_fullt",
+        "ventende_snitt",
+        "ukp_dogn_snitt",
+    )
+    assert len(rows) - 1 == 14 * 6  # every day and type
+    assert {"Per uke", "Om prognosen"} <= set(book.sheetnames)
+    late = tmp_path / "late.xlsx"
+    refused = runner.invoke(main, ["prognose", "--fra", "01.06.2030", "--ut", str(late)])
+    assert refused.exit_code != 0
+    assert "ligger utenfor oppholdsfilen, som går fra 01.01.2023 til 30.12.2024" in refused.output
+    assert "Traceback" not in refused.output
+    assert not late.exists()
+
+
+def test_prognose_refuses_more_patients_in_bed_than_the_alternative_has(tmp_path):
+    """The synthetic record fills 74 USK beds at the cut-off; an alternative with 60 cannot hold them."""
+    from openpyxl import load_workbook
+
+    from dimensioning.inputs.data import drammen_path
+
+    book = load_workbook(drammen_path())
+    sheet = book["Alternativer"]
+    header = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        values = {h: c for h, c in zip(header, row, strict=False)}
+        if values["alternativ"].value == "Dagens (mars 2024)" and values["plasstype"].value == "Forsterket (USK)":
+            values["plasser"].value = 0
+    case_path = tmp_path / "case.xlsx"
+    book.save(case_path)
+    out = tmp_path / "p.xlsx"
+    refused = CliRunner().invoke(main, ["prognose", "--case", str(case_path), "--ut", str(out)])
+    assert refused.exit_code != 0
+    assert "ligger flere pasienter inne enn fordelingen har senger (Forsterket (USK):" in refused.output
+    assert not out.exists()
