@@ -130,3 +130,59 @@ def test_prognose_refuses_more_patients_in_bed_than_the_alternative_has(tmp_path
     assert refused.exit_code != 0
     assert "ligger flere pasienter inne enn fordelingen har senger (Forsterket (USK):" in refused.output
     assert not out.exists()
+
+
+def test_prognose_from_todays_counts_alone(tmp_path):
+    """A kommune without a stay record types its counts in «Belegg i dag»: the first day is those counts."""
+    from openpyxl import load_workbook
+
+    from dimensioning.inputs.data import drammen_path
+
+    book = load_workbook(drammen_path())
+    if "Belegg i dag" in book.sheetnames:
+        del book["Belegg i dag"]
+    sheet = book.create_sheet("Belegg i dag")
+    sheet.append(["plasstype", "lokasjon", "belagte_plasser", "ventende"])
+    sheet.append(["KAD", "Drammen helsehus", 6, 0])
+    sheet.append(["Forsterket (USK)", "Drammen helsehus", 40, 3])
+    sheet.append(["Forsterket (USK)", "Bråta helse- og aktivitetssenter", 20, 0])
+    case_path = tmp_path / "case.xlsx"
+    book.save(case_path)
+    out = tmp_path / "p.xlsx"
+    made = CliRunner().invoke(
+        main, ["prognose", "--case", str(case_path), "--fra", "01.12.2026", "--uker", "1", "--ut", str(out)]
+    )
+    assert made.exit_code == 0, made.output
+    assert "likevekt" not in made.output  # said in words
+    assert "bare antallene er kjent" in made.output
+    rows = [r for r in load_workbook(out)["Prognose"].iter_rows(values_only=True)][1:]
+    first = {r[1]: r for r in rows if r[0].date() == datetime.date(2026, 12, 1)}
+    assert first["KAD"][2] == 6
+    # 60 in bed, and the 3 waiting find free beds at once (Dagens has 85 USK beds)
+    assert first["Forsterket (USK)"][2] == 63
+    assert first["Forsterket (USK)"][6] == 0
+
+
+def test_hindsight_keeps_the_truth_inside_the_90_percent_band_on_about_nine_days_of_ten(tmp_path):
+    """--tilbakeblikk on the synthetic record (made by the same simulation): the record's census lies
+    inside the forecast's 5-95 % band on about 90 % of days, and the mean error is small."""
+    from openpyxl import load_workbook
+
+    out = tmp_path / "t.xlsx"
+    made = CliRunner().invoke(
+        main,
+        ["prognose", "--fra", "02.09.2024", "--uker", "8", "--tilbakeblikk", "--simuleringer", "100", "--ut", str(out)],
+    )
+    assert made.exit_code == 0, made.output
+    book = load_workbook(out)
+    summary = {r[0]: r for r in book["Tilbakeblikk per type"].iter_rows(values_only=True)}
+    overall = summary["Alle"]
+    assert 0.8 <= overall[2] <= 1.0, overall
+    assert abs(overall[3]) < 1.5
+    assert "Tilbakeblikk fra 02.09.2024: det faktiske belegget lå innenfor 90 %-båndet på" in made.output
+    assert (tmp_path / "t.png").is_file()
+    too_late = CliRunner().invoke(
+        main, ["prognose", "--fra", "01.12.2024", "--tilbakeblikk", "--ut", str(tmp_path / "late.xlsx")]
+    )
+    assert too_late.exit_code != 0
+    assert "--tilbakeblikk trenger 12 uker etter 01.12.2024" in too_late.output

@@ -173,6 +173,8 @@ class Case:
         population: ``year, age_group, inhabitants`` (``Befolkning``; may be empty: no years ahead).
         rates: ``bed_type, age_group, admissions_per_1000, los_change_per_year`` (``Rater``).
         capacity_options: Capacity that may open in the years ahead (``Utbygging``; may be empty).
+        census_today: Beds taken and patients waiting today (``Belegg i dag``; may be empty):
+            ``bed_type, site, occupied, waiting, source``.
         key_figures: Figures for the kommune and its peers (``Nokkeltall``; may be empty):
             ``municipality, year, indicator, value, source``.
         sharing_input: The ``Deling`` sheet as given: ``bed_type, lender, reserve_beds,
@@ -203,6 +205,7 @@ class Case:
     rates: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     capacity_options: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     key_figures: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    census_today: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     sharing_input: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     peak_dimensioning: bool = False
     load_factors: tuple[tuple[str, float], ...] = ()
@@ -518,6 +521,7 @@ def case_from_tables(
         rates=frames["Rater"].drop(columns="_row", errors="ignore").reset_index(drop=True),
         capacity_options=frames["Utbygging"].drop(columns="_row", errors="ignore").reset_index(drop=True),
         key_figures=frames["Nokkeltall"].drop(columns="_row", errors="ignore").reset_index(drop=True),
+        census_today=frames["Belegg i dag"].drop(columns="_row", errors="ignore").reset_index(drop=True),
         sharing_input=frames["Deling"].drop(columns="_row", errors="ignore").reset_index(drop=True),
         municipality=about.get("kommune", ""),
         reference_alternative=about.get("referansealternativ") or None,
@@ -653,14 +657,14 @@ Frames = dict[str, pd.DataFrame]
 
 
 def _check_references(frames: Frames, key: str) -> list[ValidationIssue]:
-    """Sites (or types) named in Foringer and Alternativer must exist in their own sheet."""
+    """Sites (or types) named in Foringer, Alternativer and Belegg i dag must exist in their own sheet."""
     own_sheet, header = {
         "site": ("Lokasjoner", "lokasjon"),
         "bed_type": ("Plasstyper", "plasstype"),
     }[key]
     known = set(frames[own_sheet][key])
     issues = []
-    for sheet in ("Foringer", "Alternativer"):
+    for sheet in ("Foringer", "Alternativer", "Belegg i dag"):
         for _, row in frames[sheet].iterrows():
             if row[key] not in known:
                 message = unknown_name_message(row[key], known, own_sheet)
@@ -970,6 +974,7 @@ def case_tables(case: Case) -> dict[str, pd.DataFrame]:
         "Rater": case.rates,
         "Utbygging": case.capacity_options,
         "Nokkeltall": case.key_figures,
+        "Belegg i dag": case.census_today,
         "Deling": case.sharing_input,
         "Kapasitet": case.capacity.assign(
             start=[f"{d:02d}.{m:02d}" for d, m in case.capacity["start"]],

@@ -370,6 +370,20 @@ class AlternativeRow(_Row):
     source: Text = column("kilde", "Kilde", default="")
 
 
+class CensusRow(_Row):
+    """Sheet ``Belegg i dag`` (optional): the beds taken and the patients waiting today, as counts.
+
+    For ``dimension prognose`` when the kommune has no stay record: the times already spent are
+    then drawn as for a patient found in a bed at random.
+    """
+
+    bed_type: Name = column("plasstype", "Plasstype (fra «Plasstyper»)")
+    site: Name = column("lokasjon", "Lokasjon (fra «Lokasjoner»)")
+    occupied: Count = column("belagte_plasser", "Senger som er tatt i dag", unit="senger", le=MAX_BEDS)
+    waiting: Count = column("ventende", "Pasienter som venter på plass i dag", unit="pasienter", default=0, le=MAX_BEDS)
+    source: Text = column("kilde", "Kilde (f.eks. belegg kl. 08 i dag)", default="")
+
+
 def _month_field(month: str) -> Any:
     """One month's demand index (1 = the yearly mean)."""
     return column(
@@ -730,6 +744,13 @@ SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Rater", RateRow, ("bed_type", "age_group"), "Innleggelser per 1 000 innbyggere per aldersgruppe"),
     SheetSpec("Utbygging", CapacityOptionRow, ("option",), "Utbygging som kan åpne i årene framover", max_rows=200),
     SheetSpec(
+        "Belegg i dag",
+        CensusRow,
+        ("bed_type", "site"),
+        "Belegg og ventende i dag, som tall (for dimension prognose uten oppholdsfil)",
+        max_rows=1_000,
+    ),
+    SheetSpec(
         "Nokkeltall",
         KeyFigureRow,
         ("municipality", "year", "indicator"),
@@ -750,6 +771,7 @@ OPTIONAL_SHEETS = frozenset(
         "Befolkning",
         "Rater",
         "Utbygging",
+        "Belegg i dag",
         "Nokkeltall",
     }
 )
@@ -781,6 +803,7 @@ COLUMN_LABELS: dict[str, str] = {
     "maks_ventetid_dager": "Høyeste ventetid (døgn)",
     "maal_belegg": "Mål for belegg",
     "indikator": "Indikator",
+    "belagte_plasser": "Belagte plasser",
     "innleggelser_per_1000": "Innleggelser per 1 000",
     "endring_liggetid_per_aar": "Endring i liggetid per år",
     "andel_aapne": "Andel åpne",

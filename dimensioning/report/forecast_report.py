@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
+from matplotlib.dates import DateFormatter
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from dimensioning.common.labels import number, percent
 from dimensioning.inputs.workbook import save_workbook
 from dimensioning.report.excel import DAYS, FTE, SHARE, Col, _write_table
+from dimensioning.report.plots import PALETTE, nb_axis
 from dimensioning.simulation.forecast import FROM_RECORD, ForecastResult, weekly
 
 #: The columns of the sheet «Prognose», exactly (issue 23): one row per day and bed type.
@@ -54,7 +58,67 @@ def forecast_sentences(result: ForecastResult, alternative: str) -> list[str]:
     return lines
 
 
-def write_forecast_excel(result: ForecastResult, alternative: str, path: str | Path) -> Path:
+def hindsight_sentence(summary: pd.DataFrame, start: object) -> str:
+    """How the forecast from a past day compares with what the record shows happened."""
+    overall = summary.set_index("bed_type").loc["Alle"]
+    return (
+        f"Tilbakeblikk fra {start:%d.%m.%Y}: det faktiske belegget lå innenfor 90 %-båndet på "
+        f"{percent(overall['inside_share'], 0)} av dagene (alle plasstyper), og prognosen bommet i snitt med "
+        f"{number(overall['mean_error'], 1)} senger per plasstype og dag (prognose minus faktisk)."
+    )
+
+
+def fan_chart(result: ForecastResult, actual: pd.DataFrame | None = None) -> plt.Figure:
+    """Per bed type: the census with its 50 % and 90 % bands, the beds open each day, closures shaded.
+
+    With ``actual`` (``date, bed_type, actual``: :func:`~.forecast.census_by_day`), what happened, as dots.
+    """
+    daily = result.daily
+    has_beds = daily.groupby("bed_type", sort=False)["open_beds"].max() > 0
+    types = [t for t in dict.fromkeys(daily["bed_type"]) if has_beds[t]]  # a type without beds has no fan
+    columns = 2
+    rows = int(np.ceil(len(types) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(7.0, 1.9 * rows + 0.6), layout="constrained", squeeze=False)
+    for ax, t in zip(axes.ravel(), types, strict=False):
+        mine = daily[daily["bed_type"] == t]
+        x = pd.to_datetime(mine["date"])
+        ax.fill_between(x, mine["occupancy_p05"], mine["occupancy_p95"], color=PALETTE[0], alpha=0.18, lw=0)
+        ax.fill_between(x, mine["occupancy_p25"], mine["occupancy_p75"], color=PALETTE[0], alpha=0.35, lw=0)
+        ax.plot(x, mine["occupancy_mean"], color=PALETTE[0], lw=1.2)
+        ax.step(x, mine["open_beds"], where="post", color="black", lw=0.9)
+        fewer = mine["open_beds"] < mine["open_beds"].max()
+        for day in x[fewer.to_numpy()]:
+            ax.axvspan(day, day + pd.Timedelta(days=1), color="#f0c36d", alpha=0.35, lw=0)
+        if actual is not None:
+            seen = actual[actual["bed_type"] == t]
+            ax.plot(pd.to_datetime(seen["date"]), seen["actual"], ".", color="#b03a2e", markersize=2.5)
+        ax.set_title(t, fontsize=8)
+        ax.tick_params(labelsize=6)
+        nb_axis(ax, "y")
+        ax.xaxis.set_major_formatter(DateFormatter("%d.%m"))
+        ax.set_ylim(bottom=0)
+    for ax in axes.ravel()[len(types) :]:
+        ax.set_visible(False)
+    handles = [
+        plt.Rectangle((0, 0), 1, 1, color=PALETTE[0], alpha=0.35),
+        plt.Rectangle((0, 0), 1, 1, color=PALETTE[0], alpha=0.18),
+        plt.Line2D([], [], color="black", lw=0.9),
+        plt.Rectangle((0, 0), 1, 1, color="#f0c36d", alpha=0.35),
+    ]
+    labels = ["50 % av simuleringene", "90 % av simuleringene", "Åpne senger", "Ferie: færre senger"]
+    if actual is not None:
+        handles.append(plt.Line2D([], [], marker=".", color="#b03a2e", lw=0))
+        labels.append("Faktisk (oppholdsfilen)")
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=7, frameon=False)
+    return fig
+
+
+def write_forecast_excel(
+    result: ForecastResult,
+    alternative: str,
+    path: str | Path,
+    hindsight: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+) -> Path:
     """Write ``Prognose`` (per day and type: :data:`FORECAST_COLUMNS`), ``Per uke`` and ``Om prognosen``."""
     workbook = Workbook()
     sheet = workbook.active
@@ -88,9 +152,36 @@ def write_forecast_excel(result: ForecastResult, alternative: str, path: str | P
             Col("ukp_days", "UKP-døgn i uken (forventet)", DAYS),
         ],
     )
+    lines = forecast_sentences(result, alternative)
+    if hindsight is not None:
+        daily, summary = hindsight
+        _write_table(
+            workbook.create_sheet("Tilbakeblikk"),
+            daily,
+            [
+                Col("date", "Dato", "dd.mm.yyyy"),
+                Col("bed_type", "Plasstype"),
+                Col("actual", "Faktisk belegg", "0"),
+                Col("occupancy_mean", "Prognose, snitt", FTE),
+                Col("occupancy_p05", "Prognose, 5 %", FTE),
+                Col("occupancy_p95", "Prognose, 95 %", FTE),
+                Col("inside", "Innenfor 90 %-båndet"),
+            ],
+        )
+        _write_table(
+            workbook.create_sheet("Tilbakeblikk per type"),
+            summary,
+            [
+                Col("bed_type", "Plasstype"),
+                Col("days", "Dager", "0"),
+                Col("inside_share", "Andel dager innenfor 90 %-båndet", SHARE),
+                Col("mean_error", "Snittfeil (prognose minus faktisk, senger)", "0.00"),
+            ],
+        )
+        lines.append(hindsight_sentence(summary, result.start))
     about = workbook.create_sheet("Om prognosen")
     about.cell(row=1, column=1, value="Hovedfunn").font = Font(bold=True)
-    for offset, line in enumerate(forecast_sentences(result, alternative), start=2):
+    for offset, line in enumerate(lines, start=2):
         about.cell(row=offset, column=1, value=line)
     about.column_dimensions["A"].width = 120
     return save_workbook(workbook, path)

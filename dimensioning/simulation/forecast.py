@@ -275,3 +275,44 @@ def weekly(result: ForecastResult) -> pd.DataFrame:
         p_full_max=("p_full", "max"),
         ukp_days=("ukp_days_mean", "sum"),
     ).reset_index()
+
+
+def census_by_day(case: Case, stays: pd.DataFrame, start: datetime.date, days: int) -> pd.DataFrame:
+    """What a stay record shows happened: the patients in bed each morning from ``start`` (as :func:`state_from_stays`).
+
+    Returns:
+        ``date, bed_type, actual``.
+    """
+    rows = []
+    for k in range(days):
+        day = pd.Timestamp(start) + pd.Timedelta(days=k)
+        inside = stays[(stays["admitted"] < day) & (stays["discharged"].isna() | (stays["discharged"] >= day))]
+        counts = inside.groupby("bed_type").size().reindex(case.bed_type_names, fill_value=0)
+        rows += [{"date": day.date(), "bed_type": t, "actual": int(n)} for t, n in counts.items()]
+    return pd.DataFrame(rows)
+
+
+def hindsight(result: ForecastResult, actual: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The forecast beside what happened: per day and type, and per type (days inside the 90 % band, mean error).
+
+    Returns:
+        ``daily``: ``date, bed_type, actual, occupancy_mean, occupancy_p05, occupancy_p95, inside``;
+        ``summary``: ``bed_type, days, inside_share, mean_error`` (forecast minus actual, beds), with
+        a last row ``bed_type`` «Alle».
+    """
+    daily = result.daily.merge(actual, on=["date", "bed_type"], how="inner")
+    daily = daily.assign(
+        inside=(daily["actual"] >= daily["occupancy_p05"]) & (daily["actual"] <= daily["occupancy_p95"])
+    )
+    daily = daily[["date", "bed_type", "actual", "occupancy_mean", "occupancy_p05", "occupancy_p95", "inside"]]
+    error = daily["occupancy_mean"] - daily["actual"]
+    per_type = (
+        daily.assign(error=error)
+        .groupby("bed_type", sort=False)
+        .agg(days=("inside", "size"), inside_share=("inside", "mean"), mean_error=("error", "mean"))
+        .reset_index()
+    )
+    overall = pd.DataFrame(
+        [{"bed_type": "Alle", "days": len(daily), "inside_share": daily["inside"].mean(), "mean_error": error.mean()}]
+    )
+    return daily.reset_index(drop=True), pd.concat([per_type, overall], ignore_index=True)
