@@ -186,3 +186,41 @@ def test_hindsight_keeps_the_truth_inside_the_90_percent_band_on_about_nine_days
     )
     assert too_late.exit_code != 0
     assert "--tilbakeblikk trenger 12 uker etter 01.12.2024" in too_late.output
+
+
+def test_extra_beds_keep_the_target_as_erlang_b_says_in_steady_state():
+    """One loss type of load 5 beds on 6 beds, target 5 %: Erlang B needs 9 beds, so about 3 extra each week."""
+    from dimensioning import queueing
+    from dimensioning.simulation.forecast import extra_beds
+
+    sheets = {
+        "Lokasjoner": "lokasjon,plasser\nA,40\n",
+        "Plasstyper": (
+            "plasstype,innleggelser_per_aar,liggetid_dager,maks_avvisning,pleiefaktor,kostnad_per_avvist,liggetid_cv\n"
+            "Vanlig,182.5,10,0.05,0.8,1000,1.0\n"
+        ),
+        "Parametre": "navn,verdi\ntotalt_antall_plasser,6\n",
+    }
+    case = small_case(**sheets)
+    needed = int(queueing.min_servers(5.0, 0.05))
+    assert needed == 9
+    beds = pd.DataFrame([("A", "Vanlig", 6)], columns=["site", "bed_type", "beds"])
+    state = state_from_counts(case, pd.DataFrame({"bed_type": ["Vanlig"], "occupied": [5], "waiting": [0]}))
+    extra = extra_beds(case, beds, state, datetime.date(2025, 3, 3), weeks=4, replications=200, seed=2)
+    assert extra["extra_beds"].notna().all()
+    assert extra["extra_beds"].between(needed - 6 - 1, needed - 6 + 1).all(), extra
+
+
+def test_the_report_gets_the_page_on_the_weeks_ahead_from_a_stay_record(tmp_path):
+    from pypdf import PdfReader
+
+    from dimensioning.inputs.data import synthetic_stays_path
+
+    out = tmp_path / "rapport"
+    args = ["report", "--ikke-verifiser", "--uten-plan", "--opphold", str(synthetic_stays_path()), "--ut", str(out)]
+    made = CliRunner().invoke(main, args)
+    assert made.exit_code == 0, made.output
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(out / "rapport.pdf").pages]
+    page = next(p for p in pages if "De neste ukene" in p)
+    assert "Prognose fra 31.12.2024 for 12 uker med fordelingen «Dagens (mars 2024)»" in page
+    assert (out / "neste-uker.png").is_file()

@@ -55,6 +55,12 @@ from dimensioning.inputs.workbook import check_output_path
     default=False,
     help="Sammenlign prognosen fra en dag i oppholdsfilen med det filen viser skjedde ukene etter.",
 )
+@option(
+    "--ekstra/--uten-ekstra",
+    "extra",
+    default=False,
+    help="Si hvor mange midlertidige plasser av hver type som trengs hvilke uker for å holde kravene.",
+)
 @seed_option
 @out_option("file", "Resultatfil (standard: reports/<opphold>-prognose.xlsx); figuren legges ved som PNG.")
 @handle_errors
@@ -66,6 +72,7 @@ def forecast_command(
     alternative: str | None,
     replications: int,
     look_back: bool,
+    extra: bool,
     seed: int,
     out_path: Path | None,
 ) -> None:
@@ -81,13 +88,21 @@ def forecast_command(
     from dimensioning.inputs.data import synthetic_stays_path
     from dimensioning.inputs.stays import parse_date, read_stays
     from dimensioning.report.forecast_report import (
+        extra_sentences,
         fan_chart,
         forecast_sentences,
         hindsight_sentence,
         write_forecast_excel,
     )
     from dimensioning.report.plots import save_figure
-    from dimensioning.simulation.forecast import census_by_day, forecast, hindsight, state_from_counts, state_from_stays
+    from dimensioning.simulation.forecast import (
+        census_by_day,
+        extra_beds,
+        forecast,
+        hindsight,
+        state_from_counts,
+        state_from_stays,
+    )
 
     case = load_case(case_path or drammen_path())
     counts_only = stays_path is None and not case.census_today.empty
@@ -141,12 +156,15 @@ def forecast_command(
             result = forecast(case, rows, state, day.date(), weeks, replications, seed, progress)
         actual = census_by_day(case, stays.frame, day.date(), 7 * weeks) if look_back else None
         looked = hindsight(result, actual) if actual is not None else None
-        write_forecast_excel(result, chosen, out_path, looked)
+        added = extra_beds(case, rows, state, day.date(), weeks, min(replications, 100), seed) if extra else None
+        write_forecast_excel(result, chosen, out_path, looked, added)
         save_figure(fan_chart(result, actual), figure)
     for line in forecast_sentences(result, chosen):
         click.echo(line)
     if looked is not None:
         click.echo(hindsight_sentence(looked[1], result.start))
+    for line in extra_sentences(added) if added is not None else []:
+        click.echo(line)
     click.echo(f"Prognose skrevet til {out_path}; figur: {figure}")
 
 

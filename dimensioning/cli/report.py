@@ -44,6 +44,14 @@ from dimensioning.inputs.examples import drammen_path
     show_default=True,
     help="Ta med kapitlet «Behov fram mot …» når inndatafilen har arkene «Befolkning» og «Rater».",
 )
+@option(
+    "--opphold",
+    "stays_path",
+    metavar="OPPHOLD",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Oppholdsfil: gir siden «De neste ukene», en prognose fra dagen etter siste dato i filen med "
+    "dagens fordeling.",
+)
 @dimensioning_option
 @verify_option
 @seed_option
@@ -53,6 +61,7 @@ def report_command(
     sweep_path: Path | None,
     out_dir: Path | None,
     with_plan: bool,
+    stays_path: Path | None,
     dimensjonering: str,
     verify: bool,
     seed: int,
@@ -64,7 +73,7 @@ def report_command(
     out_dir = out_dir or default_output(
         input_path or drammen_path(), "rapport", dimensjonering=dimensjonering, verify=verify
     )
-    with guarded([input_path or drammen_path(), sweep_path], [out_dir / "rapport.pdf"]):
+    with guarded([input_path or drammen_path(), sweep_path, stays_path], [out_dir / "rapport.pdf"]):
         case = load_input(input_path, dimensjonering)
         sweep_table = read_sweep_table(sweep_path) if sweep_path else None
         try:
@@ -83,6 +92,26 @@ def report_command(
 
             with progress_bar(len(planning_years(case)), "År i planen") as update:
                 years = plan_years(case, progress=update)
-        written = write_pdf(result, out_dir, sweep_table, years)
+        ahead = _weeks_ahead(case, stays_path, seed) if stays_path else None
+        written = write_pdf(result, out_dir, sweep_table, years, ahead)
     click.echo(f"Rapport skrevet til {written['rapport']}")
     click.echo(f"{len(written) - 1} figurer (PNG) i {out_dir}")
+
+
+def _weeks_ahead(case: object, stays_path: Path, seed: int) -> tuple[object, str] | None:
+    """The forecast for «De neste ukene»: 12 weeks from the day after the record, today's split (first alternative)."""
+    import pandas as pd
+
+    from dimensioning.common.errors import DimensioningError
+    from dimensioning.inputs.stays import read_stays
+    from dimensioning.simulation.forecast import forecast, state_from_stays
+
+    if not case.alternative_names:
+        raise DimensioningError("--opphold trenger dagens fordeling som første fordeling i «Alternativer».")
+    stays = read_stays(stays_path, case.bed_type_names, case.site_names)
+    day = (stays.last_day + pd.Timedelta(days=1)).date()
+    name = case.alternative_names[0]
+    rows = case.alternatives[case.alternatives["alternative"] == name][["site", "bed_type", "beds"]]
+    with progress_bar(200, "Prognose") as progress:
+        result = forecast(case, rows, state_from_stays(case, stays.frame, day), day, 12, 200, seed, progress)
+    return result, name

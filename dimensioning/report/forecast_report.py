@@ -58,6 +58,23 @@ def forecast_sentences(result: ForecastResult, alternative: str) -> list[str]:
     return lines
 
 
+def extra_sentences(extra: pd.DataFrame) -> list[str]:
+    """Per type: the temporary beds that keep its target, and in which weeks (from :func:`~.forecast.extra_beds`)."""
+    lines = []
+    for t, rows in extra.groupby("bed_type", sort=False):
+        needed = rows[rows["extra_beds"].fillna(np.inf) > 0]
+        if rows["extra_beds"].isna().all() or needed.empty:
+            continue
+        known = needed["extra_beds"].dropna()
+        most = "over 15" if needed["extra_beds"].isna().any() else number(known.max())
+        weeks = ", ".join(str(int(w)) for w in needed["week"])
+        lines.append(
+            f"{t}: {number(known.min()) if len(known) else most}–{most} ekstra plasser i uke {weeks} holder kravet "
+            f"(høyst {percent(float(rows['target'].iloc[0]), 0)} sjanse for at plassene er fulle)."
+        )
+    return lines or ["Ingen plasstype trenger ekstra plasser for å holde kravet i disse ukene."]
+
+
 def hindsight_sentence(summary: pd.DataFrame, start: object) -> str:
     """How the forecast from a past day compares with what the record shows happened."""
     overall = summary.set_index("bed_type").loc["Alle"]
@@ -118,6 +135,7 @@ def write_forecast_excel(
     alternative: str,
     path: str | Path,
     hindsight: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    extra: pd.DataFrame | None = None,
 ) -> Path:
     """Write ``Prognose`` (per day and type: :data:`FORECAST_COLUMNS`), ``Per uke`` and ``Om prognosen``."""
     workbook = Workbook()
@@ -179,6 +197,19 @@ def write_forecast_excel(
             ],
         )
         lines.append(hindsight_sentence(summary, result.start))
+    if extra is not None:
+        _write_table(
+            workbook.create_sheet("Ekstra plasser"),
+            extra,
+            [
+                Col("week", "Uke"),
+                Col("from_date", "Fra", "dd.mm.yyyy"),
+                Col("bed_type", "Plasstype"),
+                Col("extra_beds", "Ekstra plasser som holder kravet", "0"),
+                Col("target", "Krav: høyst sjanse for fullt", SHARE),
+            ],
+        )
+        lines += extra_sentences(extra)
     about = workbook.create_sheet("Om prognosen")
     about.cell(row=1, column=1, value="Hovedfunn").font = Font(bold=True)
     for offset, line in enumerate(lines, start=2):

@@ -100,7 +100,11 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def write_pdf(
-    result: Result, folder: str | Path, sweep_table: pd.DataFrame | None = None, years: object | None = None
+    result: Result,
+    folder: str | Path,
+    sweep_table: pd.DataFrame | None = None,
+    years: object | None = None,
+    ahead: tuple[object, str] | None = None,
 ) -> dict[str, Path]:
     """Write the report as ``rapport.pdf`` and every figure as PNG into ``folder``.
 
@@ -109,6 +113,8 @@ def write_pdf(
         folder: Output folder (created if missing).
         sweep_table: Optional sweep result (one row per scenario) for the sensitivity section.
         years: Optional :class:`~dimensioning.workflows.years.YearsResult` for the chapter «Behov fram mot …».
+        ahead: Optional forecast and the name of its split (:func:`~dimensioning.simulation.forecast.forecast`)
+            for the page «De neste ukene».
 
     Returns:
         Paths by name: ``"rapport"`` for the PDF and one entry per figure.
@@ -139,9 +145,31 @@ def write_pdf(
         }
         figures.update(made)
         story += _years_section(result, years, styles, made)
+    if ahead is not None:
+        story += _weeks_ahead_section(ahead, styles, folder, figures)
     story += _assumptions_section(result, styles)
     story += _method_section(result, styles)
     return {"rapport": _build(story, folder), **figures}
+
+
+def _weeks_ahead_section(ahead: tuple[object, str], styles: dict, folder: Path, figures: dict[str, Path]) -> list:
+    """«De neste ukene»: the forecast from the stay record's last day, its sentences and its fan chart."""
+    from dimensioning.report.forecast_report import fan_chart, forecast_sentences
+
+    forecast, name = ahead
+    figures["neste-uker"] = plots.save_figure(fan_chart(forecast), folder / "neste-uker.png")
+    lines = forecast_sentences(forecast, name)
+    story = [PageBreak(), Paragraph("De neste ukene", styles["h1"]), Paragraph(lines[0], styles["body"])]
+    story += [Paragraph(line, styles["bullet"], bulletText="•") for line in lines[1:9]]
+    if len(lines) > 9:
+        story.append(
+            Paragraph(
+                f"… og {len(lines) - 9} linjer til; «dimension prognose» gir hver dag og plasstype i en Excel-fil.",
+                styles["caption"],
+            )
+        )
+    story.append(_figure(figures["neste-uker"]))
+    return story
 
 
 def _years_section(result: Result, years: object, styles: dict, figures: dict[str, Path]) -> list:

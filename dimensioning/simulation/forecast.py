@@ -316,3 +316,67 @@ def hindsight(result: ForecastResult, actual: pd.DataFrame) -> tuple[pd.DataFram
         [{"bed_type": "Alle", "days": len(daily), "inside_share": daily["inside"].mean(), "mean_error": error.mean()}]
     )
     return daily.reset_index(drop=True), pd.concat([per_type, overall], ignore_index=True)
+
+
+def extra_beds(
+    case: Case,
+    allocation: pd.DataFrame,
+    state: ForecastState,
+    start: datetime.date,
+    weeks: int = 12,
+    replications: int = 100,
+    seed: int = 2024,
+    most: int = 15,
+) -> pd.DataFrame:
+    r"""The fewest temporary beds per type and week that keep the type's target (``--ekstra``).
+
+    A week keeps the target of type *t* when the chance its beds are all taken, averaged over the
+    week's days, is at most ``maks_avvisning``: for arrivals that come at random the chance of
+    finding every bed taken is the share turned away (PASTA), and for a type that waits it is the
+    share who must wait, so the criterion is on the safe side. The forecast is run with
+    :math:`e = 0, 1, \ldots` extra beds of every type (at the site with most beds of the type, the
+    same seed: common random numbers) until every week of every type holds or ``most`` is reached;
+    each week and type gets the first :math:`e` that holds (NaN: more than ``most``).
+
+    Returns:
+        ``week, from_date, bed_type, extra_beds, target``.
+    """
+    targets = case.bed_types["max_blocking"].reindex(case.bed_type_names)
+    base = allocation.groupby(["site", "bed_type"], as_index=False)["beds"].sum()
+    home = {
+        t: (
+            rows.sort_values("beds", ascending=False, kind="stable")["site"].iloc[0] if rows["beds"].sum() > 0 else None
+        )
+        for t, rows in base.groupby("bed_type", sort=False)
+    }
+    found: dict[tuple[int, str], int] = {}
+    keys: list[tuple[int, str, object]] = []
+    for e in range(most + 1):
+        beds = base.copy()
+        for t, site in home.items():
+            if site is not None:
+                beds.loc[(beds["site"] == site) & (beds["bed_type"] == t), "beds"] += e
+        run = forecast(case, beds, state, start, weeks, replications, seed)
+        daily = run.daily.assign(week=[d.isocalendar()[1] for d in run.daily["date"]])
+        table = daily.groupby(["week", "bed_type"], sort=False).agg(
+            from_date=("date", "min"), p_full=("p_full", "mean")
+        )
+        if not keys:
+            keys = [(w, t, row.from_date) for (w, t), row in table.iterrows()]
+        for (w, t), row in table.iterrows():
+            if (w, t) not in found and home.get(t) is not None and row.p_full <= float(targets[t]) + 1e-12:
+                found[(w, t)] = e
+        if all((w, t) in found for w, t, _ in keys if home.get(t) is not None):
+            break
+    return pd.DataFrame(
+        [
+            {
+                "week": w,
+                "from_date": day,
+                "bed_type": t,
+                "extra_beds": found.get((w, t), np.nan) if home.get(t) is not None else np.nan,
+                "target": float(targets[t]),
+            }
+            for w, t, day in keys
+        ]
+    )
