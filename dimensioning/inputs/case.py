@@ -258,7 +258,10 @@ class Case:
         .. math:: \frac{\mathrm{cv}_t\, L_t}{L_t + k_t}
         """
         bt = self.bed_types
-        return (bt["los_cv"] * bt["los_days"] / self.holding_days).rename("holding_cv")
+        holding = self.holding_days
+        # without cold time the stay's own CV, exactly (no rounding through cv * L / L)
+        spread = bt["los_cv"] * bt["los_days"] / holding
+        return bt["los_cv"].where(holding == bt["los_days"], spread).rename("holding_cv")
 
     @cached_property
     def load_beds(self) -> pd.Series:

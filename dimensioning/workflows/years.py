@@ -432,10 +432,11 @@ def year_option_costs(case: Case, demand: pd.DataFrame, options: SolveOptions | 
     """Year *y*'s best split for every set of options available that year.
 
     One sweep-mode model and one persistent solver for the year: a set of options only changes
-    the sites' beds and rooms. Sets come in order of size, then workbook order. A set whose beds
-    cannot meet every target gets the fair-share split (every type the same share of the beds its
-    target needs, as many as the beds allow), marked as a shortfall; a set that breaks a building
-    rule even then is left out.
+    the sites' beds and rooms. Sets come in order of size, then workbook order. When no set can
+    meet every target that year, each set gets the fair-share split (every type the same share of
+    the beds its target needs, as many as the beds allow), marked as a shortfall; a set that breaks
+    a building rule even then is left out. When some set meets every target, the sets that do not
+    are left out (they would only add a year of shortfall to any schedule through them).
     """
     plan_options = capacity_options(case)
     base = model_data(plan_case(case, year, demand))
@@ -443,23 +444,27 @@ def year_option_costs(case: Case, demand: pd.DataFrame, options: SolveOptions | 
     m = sweep_model("options", base)
     solver = persistent_solver()
     available = [o for o in plan_options if o.earliest_year <= year]
-    found = []
-    for size in range(len(available) + 1):
-        for chosen in itertools.combinations(available, size):
-            data = _with_options(base, chosen)
-            update_params(m, data)
-            status = run_solver(m, options, solver)
-            if status.termination is not Termination.INFEASIBLE:
-                found.append((frozenset(o.name for o in chosen), status, allocation_from_model(m), True))
-                continue
-            short = fair_share_split(data, m, solver, options)
-            if short is None and data.available_fte and data.total_beds > 0:
-                # staff that cannot be hired cannot run the fixed total either: fewer beds, as many as staffed
-                relaxed = dataclasses.replace(data, total_beds=0)
-                short = fair_share_split(relaxed, sweep_model("staffed", relaxed), persistent_solver(), options)
-                short = None if short is None else (short[0], short[1], False)
-            if short is not None:
-                found.append((frozenset(o.name for o in chosen), short[1], short[0], short[2]))
+    sets = [chosen for size in range(len(available) + 1) for chosen in itertools.combinations(available, size)]
+    found, short = [], []
+    for chosen in sets:
+        data = _with_options(base, chosen)
+        update_params(m, data)
+        status = run_solver(m, options, solver)
+        if status.termination is not Termination.INFEASIBLE:
+            found.append((frozenset(o.name for o in chosen), status, allocation_from_model(m), True))
+        else:
+            short.append((chosen, data))
+    # a year in which some set holds every target needs no shortfall: more options never hold fewer
+    # targets (they only add beds and rooms), so a set that falls short is never on the best schedule
+    for chosen, data in [] if found else short:
+        split = fair_share_split(data, m, solver, options)
+        if split is None and data.available_fte and data.total_beds > 0:
+            # staff that cannot be hired cannot run the fixed total either: fewer beds, as many as staffed
+            relaxed = dataclasses.replace(data, total_beds=0)
+            split = fair_share_split(relaxed, sweep_model("staffed", relaxed), persistent_solver(), options)
+            split = None if split is None else (split[0], split[1], False)
+        if split is not None:
+            found.append((frozenset(o.name for o in chosen), split[1], split[0], split[2]))
     update_params(m, base)
     return found
 
