@@ -10,11 +10,13 @@ from rich.console import Console
 
 from dimensioning.cli.shell import (
     DEFAULT_REPORT_DIR,
+    case_option,
     guarded,
     handle_errors,
     main,
     out_option,
     rich_table,
+    stays_argument,
 )
 from dimensioning.cli.texts import option
 from dimensioning.common.errors import (
@@ -33,14 +35,9 @@ from dimensioning.inputs.template import read_back, write_template
 
 
 @main.command("kalibrer", options_metavar="[VALG]")
-@click.argument("stays_path", metavar="[OPPHOLD]", required=False, type=click.Path(path_type=Path, dir_okay=False))
-@option(
-    "--case",
-    "--inndata",
-    "case_path",
-    metavar="INNDATA",
-    type=click.Path(path_type=Path),
-    help="Inndatafilen oppholdene hører til; den nye inndatafilen er en kopi med de beregnede verdiene "
+@stays_argument
+@case_option(
+    "Inndatafilen oppholdene hører til; den nye inndatafilen er en kopi med de beregnede verdiene "
     "(standard: eksempelet Drammen).",
 )
 @option(

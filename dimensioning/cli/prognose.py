@@ -10,12 +10,14 @@ import pandas as pd
 
 from dimensioning.cli.shell import (
     DEFAULT_REPORT_DIR,
+    case_option,
     guarded,
     handle_errors,
     main,
     out_option,
     progress_bar,
     seed_option,
+    stays_argument,
 )
 from dimensioning.cli.texts import option
 from dimensioning.common.errors import DimensioningError, safe_stem
@@ -24,14 +26,9 @@ from dimensioning.inputs.workbook import check_output_path
 
 
 @main.command("prognose", options_metavar="[VALG]")
-@click.argument("stays_path", metavar="[OPPHOLD]", required=False, type=click.Path(path_type=Path, dir_okay=False))
-@option(
-    "--case",
-    "--inndata",
-    "case_path",
-    metavar="INNDATA",
-    type=click.Path(path_type=Path),
-    help="Inndatafilen: etterspørsel, sesong, ferier, delingsregler (standard: eksempelet Drammen).",
+@stays_argument
+@case_option(
+    "Inndatafilen: etterspørsel, sesong, ferier, delingsregler (standard: eksempelet Drammen).",
 )
 @option("--fra", "start", metavar="DATO", help="Første dag (dd.mm.åååå; standard: dagen etter siste dato i filen).")
 @option("--uker", "weeks", type=click.IntRange(1, 52), default=12, show_default=True, help="Uker framover.")

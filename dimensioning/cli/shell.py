@@ -124,6 +124,19 @@ verify_option = option(
     ),
 )
 
+#: The stay record a command reads (``kalibrer``, ``prognose``): optional, the synthetic example without it.
+stays_argument = click.argument(
+    "stays_path", metavar="[OPPHOLD]", required=False, type=click.Path(path_type=Path, dir_okay=False)
+)
+
+
+def case_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--case``/``--inndata INNDATA``: the input workbook a stay record belongs to."""
+    return option(
+        "--case", "--inndata", "case_path", metavar="INNDATA", type=click.Path(path_type=Path), help=help_text
+    )
+
+
 seed_option = option(
     "--startverdi",
     "--seed",

@@ -372,7 +372,7 @@ def sensitivity_figures(table: pd.DataFrame) -> dict[str, plt.Figure]:
     The mean over the other swept parameters at each value; a value where some scenario has no
     solution is marked with a red cross on the axis and named in the chapter's table.
     """
-    from dimensioning.report.sweep_report import GRID_PREFIX, _label, swept_parameters
+    from dimensioning.report.sweep_report import GRID_PREFIX, _label, _mark_infeasible, swept_parameters
 
     grid = table["scenario"].astype(str).str.startswith(GRID_PREFIX)
     if grid.any():  # a grid varies its parameters on purpose; named scenarios change several things at once
@@ -398,19 +398,7 @@ def sensitivity_figures(table: pd.DataFrame) -> dict[str, plt.Figure]:
             nb_axis(ax, "x", 0 if whole else 2)
             nb_axis(ax, "y", decimals)
             ax.grid(alpha=0.3)
-            if len(failed):
-                ax.plot(
-                    failed,
-                    [0.03] * len(failed),
-                    linestyle="none",
-                    marker="x",
-                    markersize=8,
-                    color="tab:red",
-                    transform=ax.get_xaxis_transform(),
-                    clip_on=False,
-                    label="ingen løsning",
-                )
-                ax.legend(loc="best", fontsize=7, frameon=False)
+            _mark_infeasible(ax, pd.Series(failed, dtype=float))
         fig.suptitle(f"Følsomhet: {label}", fontsize=10)
         figures[f"folsomhet-{i + 1}"] = fig
     return figures
