@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -10,7 +11,9 @@ from dimensioning.common.labels import OPTIMUM
 from dimensioning.inputs.case import Case
 from dimensioning.solve import SolveStatus
 from dimensioning.workflows.evaluate import Evaluation
-from dimensioning.workflows.verify import Verification
+
+if TYPE_CHECKING:
+    from dimensioning.workflows.verify import Verification
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """The command line ``dimension``: one module per command, a thin bokmål shell over the public API.
 
-Importing this package registers every command on :func:`~dimensioning.cli.shell.main`.
+Each command's module registers it on :func:`~dimensioning.cli.shell.main` when the command is
+asked for (:class:`~dimensioning.cli.shell.LazyGroup`), so a command loads only what it uses.
 """
 
-from dimensioning.cli import check, kalibrer, plan, prognose, report, simulate, solve, sweep, template  # noqa: F401
 from dimensioning.cli.shell import main
 
 __all__ = ["main"]

@@ -157,7 +157,42 @@ def load_input(input_path: Path | None, dimensjonering: str = "snitt") -> Case:
     return case.replace(peak_dimensioning=dimensjonering == "topp")
 
 
+#: Each command and the module under ``dimensioning.cli`` that defines it (imported when it runs).
+COMMAND_MODULES = {
+    "solve": "solve",
+    "report": "report",
+    "plan": "plan",
+    "sweep": "sweep",
+    "simulate": "simulate",
+    "check": "check",
+    "kalibrer": "kalibrer",
+    "prognose": "prognose",
+    "template": "template",
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command is asked for.
+
+    ``dimension plan`` then loads what the plan needs, not the simulation check of ``solve`` or the
+    browser of another command; ``dimension --help`` still lists every command (it imports them all).
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, loaded or not, by name."""
+        return sorted(set(COMMAND_MODULES) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, its module imported first if it has not been."""
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            import importlib
+
+            importlib.import_module(f"dimensioning.cli.{COMMAND_MODULES[cmd_name]}")  # registers on main
+        return self.commands.get(cmd_name)
+
+
 @click.group(
+    cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"]},
     options_metavar="[VALG]",
     subcommand_metavar="KOMMANDO [ARGUMENTER]...",
