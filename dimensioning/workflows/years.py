@@ -688,8 +688,13 @@ def year_work(
 def plan_year_evaluation(
     case: Case, demand: pd.DataFrame, year: int, allocation: pd.DataFrame, opened: frozenset[str]
 ) -> Evaluation:
-    """The plan's evaluation in one year, with the options in service that year (a task of :func:`map_years`)."""
-    return evaluate(plan_case(case, year, demand, set(opened)), allocation, PLAN, free_bed=False)
+    """The plan's evaluation in one year, with the options in service that year (a task of :func:`map_years`).
+
+    The rule check reuses this process's model of the same shape (parameters updated, not rebuilt).
+    """
+    year_case = plan_case(case, year, demand, set(opened))
+    checker = sweep_model("plan check", model_data(year_case))
+    return evaluate(year_case, allocation, PLAN, checker, free_bed=False)
 
 
 _WORKER_TASK: tuple[Callable[..., Any], tuple] | None = None
