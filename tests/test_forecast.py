@@ -158,9 +158,9 @@ def test_prognose_from_todays_counts_alone(tmp_path):
     rows = [r for r in load_workbook(out)["Prognose"].iter_rows(values_only=True)][1:]
     first = {r[1]: r for r in rows if r[0].date() == datetime.date(2026, 12, 1)}
     assert first["KAD"][2] == 6
-    # 60 in bed, and the 3 waiting find free beds at once (Dagens has 85 USK beds)
-    assert first["Forsterket (USK)"][2] == 63
-    assert first["Forsterket (USK)"][6] == 0
+    # the morning's state as typed: 60 in bed and 3 waiting (they find free beds just after)
+    assert first["Forsterket (USK)"][2] == 60
+    assert first["Forsterket (USK)"][6] == 3
 
 
 def test_hindsight_keeps_the_truth_inside_the_90_percent_band_on_about_nine_days_of_ten(tmp_path):
@@ -224,3 +224,24 @@ def test_the_report_gets_the_page_on_the_weeks_ahead_from_a_stay_record(tmp_path
     page = next(p for p in pages if "De neste ukene" in p)
     assert "Prognose fra 31.12.2024 for 12 uker med fordelingen «Dagens (mars 2024)»" in page
     assert (out / "neste-uker.png").is_file()
+
+
+def test_the_queue_at_the_start_is_counted_once_and_the_patients_in_bed_not_at_all():
+    """Two beds taken by long stays, three patients waiting who never give up, almost no new arrivals:
+    three wait on day 0 and still three on day 1 (the beds cannot free up that soon)."""
+    sheets = {
+        "Lokasjoner": "lokasjon,plasser\nA,2\n",
+        "Plasstyper": (
+            "plasstype,innleggelser_per_aar,liggetid_dager,maks_avvisning,pleiefaktor,kostnad_per_avvist,"
+            "liggetid_cv,ved_fullt,ventested\nVanlig,0.01,200,1,0.8,1000,0.1,venter,sykehus\n"
+        ),
+        "Parametre": "navn,verdi\ntotalt_antall_plasser,2\n",
+    }
+    case = small_case(**sheets)
+    beds = pd.DataFrame([("A", "Vanlig", 2)], columns=["site", "bed_type", "beds"])
+    state = state_from_counts(case, pd.DataFrame({"bed_type": ["Vanlig"], "occupied": [2], "waiting": [3]}))
+    daily = forecast(case, beds, state, datetime.date(2025, 3, 3), weeks=1, replications=20, seed=4).daily
+    assert daily["occupancy_mean"].iloc[0] == 2
+    assert daily["waiting_mean"].iloc[0] == 3
+    assert daily["waiting_mean"].iloc[1] == 3
+    assert daily["ukp_days_mean"].iloc[0] == 3  # they wait in hospital

@@ -41,6 +41,9 @@ from dimensioning.simulation.simulate import (
     _spec,
 )
 
+#: The queue at the start enters one after another, this far apart (days), just after time 0.
+QUEUE_STEP_DAYS = 1e-9
+
 #: Where the times already spent come from (said in the output).
 FROM_RECORD = "opphold"
 FROM_COUNTS = "likevekt"
@@ -195,7 +198,10 @@ def forecast(
         new_stays = rng.lognormal(spec.mu[new_types], spec.sigma[new_types])
         queue_stays = rng.lognormal(spec.mu[queue_type], spec.sigma[queue_type])
         all_types = np.concatenate([occupant_type, queue_type, new_types]).astype(np.int64)
-        times = np.concatenate([np.zeros(occupant_type.size + queue_type.size), new_times])
+        # the queue enters just after the patients in bed, each at its own moment, so that every waiting
+        # patient is found again among the stays by its arrival time
+        queue_times = np.arange(1, queue_type.size + 1) * QUEUE_STEP_DAYS
+        times = np.concatenate([np.zeros(occupant_type.size), queue_times, new_times])
         stays = np.concatenate([rest, queue_stays, new_stays])
         patience = _patience(spec, rng, all_types)
         patience[: occupant_type.size] = np.inf  # they have their beds
@@ -226,10 +232,15 @@ def forecast(
         # waiting at the start of day k: arrived, not yet admitted, not yet given up
         served = dict(zip(zip(patient.tolist(), arrived.tolist(), strict=True), start_t.tolist(), strict=True))
         waits = spec.kind[all_types] == WHEN_FULL_CODE["venter"]
+        waits[: occupant_type.size] = False  # they are in their beds
         for i in np.flatnonzero(waits):
             begin = times[i]
             until = served.get((int(all_types[i]), float(times[i])), min(begin + patience[i], float(days)))
-            from_day, to_day = int(np.ceil(begin)), int(np.ceil(min(until, days)))
+            # the start of day k counts those in the queue then (the initial queue on day 0)
+            from_day, to_day = (
+                int(np.ceil(begin - QUEUE_STEP_DAYS * (queue_type.size + 1))),
+                int(np.ceil(min(until, days))),
+            )
             if to_day > from_day:
                 waiting[r, from_day:to_day, all_types[i]] += 1
 
