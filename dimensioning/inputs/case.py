@@ -236,7 +236,7 @@ class Case:
         """Bed types in workbook order."""
         return list(self.bed_types.index)
 
-    @property
+    @cached_property
     def holding_days(self) -> pd.Series:
         r"""Days a patient holds a bed, per type: the stay and the cold time after it, :math:`L_t + k_t`.
 
@@ -251,7 +251,7 @@ class Case:
         cold = cold * (bt["when_full"] != "planlagt")  # booked stays follow each other: no cold time
         return (bt["los_days"] + cold).rename("holding_days")
 
-    @property
+    @cached_property
     def holding_cv(self) -> pd.Series:
         r"""Coefficient of variation of the holding time: the stay's spread over a fixed cold time.
 

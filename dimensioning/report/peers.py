@@ -19,7 +19,7 @@ from dimensioning.common.labels import number, percent
 from dimensioning.inputs.schema import BEDS_OF_TYPE, KEY_FIGURES
 from dimensioning.report.plots import PALETTE, nb_axis
 from dimensioning.results import Result
-from dimensioning.workflows.years import PLAN
+from dimensioning.workflows.years import PLAN, oldest_group, population_by_year
 
 #: Column label of the recommendation among the kommune's own columns.
 RECOMMENDED = "Anbefalt"
@@ -45,14 +45,13 @@ def show_value(indicator: str, value: float) -> str:
 
 
 def _oldest_inhabitants(case: object, year: int) -> float:
-    """Inhabitants of the oldest age group in ``year`` (interpolated), NaN without ``Befolkning``."""
-    population = case.population
-    if population.empty:
+    """Inhabitants of the plan's oldest age group in ``year``, NaN without ``Befolkning``.
+
+    The same group and interpolation as the coverage ratio of :mod:`~.workflows.years`.
+    """
+    if case.population.empty:
         return float("nan")
-    groups = list(dict.fromkeys(population["age_group"]))
-    oldest = max(groups, key=lambda g: float(str(g).rstrip("+").split("-")[0] or 0))
-    rows = population[population["age_group"] == oldest].sort_values("year")
-    return float(np.interp(year, rows["year"].astype(float), rows["inhabitants"].astype(float)))
+    return float(population_by_year(case, [year]).at[year, oldest_group(case)])
 
 
 def _figures(case: object, beds: pd.Series, cost_nok: float, year: int, indicators: list[str]) -> dict[str, float]:

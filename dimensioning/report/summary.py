@@ -135,13 +135,13 @@ def _why(result: Result) -> str:
     free = total - needed
     if free <= 0:
         return (
-            f"Hvorfor: kravene til avvisning og ventetid trenger alle de {number(total)} plassene; fordelingen "
-            "er den billigste som holder dem."
+            f"Hvorfor: kravene til avvisning og ventetid trenger alle de {number(total)} plassene (beregnet på "
+            "modellens kurver); fordelingen er den billigste som holder dem."
         )
     return (
         f"Hvorfor: kravene til avvisning og ventetid trenger {number(needed)} av de {number(total)} plassene; "
         f"de {number(free)} andre står der de sparer mest bemanning og avviste og ventende pasienter "
-        "(kapitlet «Hvorfor denne fordelingen»)."
+        "(beregnet på modellens kurver; kapitlet «Hvorfor denne fordelingen»)."
     )
 
 
