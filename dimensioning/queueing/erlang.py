@@ -831,9 +831,9 @@ def _compiled(function: Callable[..., None]) -> Callable[..., None]:
     """``function`` compiled by numba (cached on disk); numba is imported only when a loop is first needed."""
     compiled = _COMPILED.get(function.__name__)
     if compiled is None:
-        import numba
+        from ..common.imports import import_numba
 
-        compiled = _COMPILED[function.__name__] = numba.njit(cache=True, nogil=True)(function)
+        compiled = _COMPILED[function.__name__] = import_numba().njit(cache=True, nogil=True)(function)
     return compiled
 
 

@@ -10,16 +10,18 @@ needs the long-term beds, which the case does not hold, so only the peers' figur
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import MaxNLocator
 
 from dimensioning.common.labels import number, percent
 from dimensioning.inputs.schema import BEDS_OF_TYPE, KEY_FIGURES
-from dimensioning.report.plots import PALETTE, nb_axis
 from dimensioning.results import Result
 from dimensioning.workflows.years import PLAN, oldest_group, population_by_year
+
+if TYPE_CHECKING:
+    import matplotlib.pyplot as plt
 
 #: Column label of the recommendation among the kommune's own columns.
 RECOMMENDED = "Anbefalt"
@@ -126,6 +128,12 @@ def peer_figure(result: Result, table: pd.DataFrame) -> plt.Figure:
     Peers in grey shades, today dark grey, the recommendation blue, the plan green; the other
     indicators, on other scales, are in the table. Without a bed-type indicator, the first one typed.
     """
+    # matplotlib only here: the Excel report reads this module's table, not its figure
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    from dimensioning.report.plots import PALETTE, nb_axis
+
     own = own_columns(table, result)
     peers = [c for c in table.columns if c != "label" and c not in own]
     panel = [i for i in table.index if i.startswith(BEDS_OF_TYPE)] or list(table.index[:1])

@@ -13,8 +13,11 @@ The rules of the loop are the module docstring of :mod:`~dimensioning.simulation
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+from ..common.imports import import_numba
+
+numba = import_numba()
 
 DAYS = 365
 BOOKED = 2  # ved_fullt planlagt

@@ -355,14 +355,14 @@ def _mean_ci(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and half-width of the 95 % t-interval over axis 0 (NaN-safe)."""
     import warnings
 
-    from scipy.stats import t as student
+    from scipy.special import stdtrit  # what scipy.stats.t.ppf calls, without loading scipy.stats
 
     n = np.sum(~np.isnan(samples), axis=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a type without beds has no occupancy (NaN)
         mean = np.nanmean(samples, axis=0)
         sd = np.nanstd(samples, axis=0, ddof=1) if samples.shape[0] > 1 else np.zeros_like(mean)
-    half = student.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(np.maximum(n, 1))
+    half = stdtrit(np.maximum(n - 1, 1), 0.975) * sd / np.sqrt(np.maximum(n, 1))
     return mean, half
 
 
