@@ -168,6 +168,7 @@ COMMAND_MODULES = {
     "kalibrer": "kalibrer",
     "prognose": "prognose",
     "template": "template",
+    "web": "dimensioning.web.command",  # the layer above the CLI: the web app runs the commands' work too
 }
 
 
@@ -187,7 +188,8 @@ class LazyGroup(click.Group):
         if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
             import importlib
 
-            importlib.import_module(f"dimensioning.cli.{COMMAND_MODULES[cmd_name]}")  # registers on main
+            module = COMMAND_MODULES[cmd_name]
+            importlib.import_module(module if "." in module else f"dimensioning.cli.{module}")  # registers on main
         return self.commands.get(cmd_name)
 
 
@@ -287,6 +289,10 @@ def read_base_tables(path: Path | None) -> dict:
     return read_case_tables(path or drammen_path())
 
 
+#: Called with ``(done, total)`` beside every progress bar: the web app's jobs listen here.
+PROGRESS_LISTENERS: list[Callable[[int, int], None]] = []
+
+
 @contextlib.contextmanager
 def progress_bar(total: int, label: str = "Scenarier") -> Iterator[Callable[[int, int], None]]:
     """A rich progress bar: tasks done (scenarios, years), rate and time left (quiet when not a terminal)."""
@@ -322,5 +328,7 @@ def progress_bar(total: int, label: str = "Scenarier") -> Iterator[Callable[[int
             solved = done - first[0]
             rate = f"{number(solved / elapsed, 1)} per s" if elapsed > 0 and solved else ""
             progress.update(task, completed=done, rate=rate)
+            for listener in PROGRESS_LISTENERS:
+                listener(done, _total)
 
         yield update

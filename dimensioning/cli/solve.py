@@ -29,8 +29,6 @@ from dimensioning.common.labels import (
     holds_sentence,
     larger_plan_sentence,
     number,
-    percent,
-    record_source,
     sharing_sentences,
     staff_use_sentence,
     ukp_figures,
@@ -39,6 +37,7 @@ from dimensioning.common.labels import (
 from dimensioning.inputs.case import Case
 from dimensioning.inputs.examples import drammen_path
 from dimensioning.report import write_excel
+from dimensioning.report.summary import comparison_rows
 from dimensioning.results import Result
 
 
@@ -121,46 +120,18 @@ def _case_in(case: Case, year: int) -> Case:
 def _print_summary(result: Result) -> None:
     """A short table in the terminal: beds per type for every alternative, then cost lines."""
     console = Console(width=140)
-    names = result.alternatives
+    headers, rows, legend, type_rows = comparison_rows(result)
     table = Table(title=f"Korttidsplasser – {result.case.display_name} ({result.status.label_nb})")
-    table.add_column("Plasstype")
-    for name in names:
-        table.add_column(name, justify="right")
-    beds = result.comparison.pivot_table(
-        index="bed_type", columns="alternative", values="beds", aggfunc="sum", sort=False
-    )
-    source = record_source(result)
-    blocking = result.queueing.set_index(["alternative", "bed_type"])["share_not_served"]
-    rules = "vintertopp, ferier og delingsregelen" if source == "simulert" else "vintertopp og ferier, uten deling"
-    legend = (
-        "Senger per plasstype (andel som ikke får plass i parentes: avvist, gir opp å vente "
-        f"eller bookede døgn ikke gitt; {source} med {rules})."
-    )
-    for bed_type in result.case.bed_type_names:
-        cells = [f"{int(beds.at[bed_type, n])} ({percent(blocking[n, bed_type], 0)})" for n in names]
-        table.add_row(bed_type, *cells)
-    costs = result.costs.set_index("alternative")
-    table.add_section()
-    table.add_row("Kostnad (mill. kr/år)", *[number(costs.at[n, "total_cost_nok"] / 1e6, 1) for n in names])
-    table.add_row(f"Avviste per år ({source})", *[number(costs.at[n, "turned_away_per_year"]) for n in names])
-    ukp = {n: ukp_figures(result, n) for n in names}
-    if all(ukp.values()):
-        table.add_row(f"UKP-døgn per år ({source})", *[number(ukp[n]["days"]) for n in names])
-        table.add_row(
-            f"Kostnad UKP-døgn (mill. kr/år, {source})", *[number(ukp[n]["cost_nok"] / 1e6, 1) for n in names]
-        )
-        table.add_row(
-            f"Snitt ventetid UKP for dem som venter (døgn, {source})",
-            *[number(ukp[n]["wait_if_waiting"], 1) for n in names],
-        )
-    if (costs["unmet_booked_days_per_year"] > 0).any() or (result.case.bed_types["when_full"] == "planlagt").any():
-        table.add_row(
-            f"Bookede døgn som ikke kan gis ({source})",
-            *[number(costs.at[n, "unmet_booked_days_per_year"]) for n in names],
-        )
-    table.add_row("Regelbrudd", *[str(int(costs.at[n, "broken_rules"])) for n in names])
+    for i, header in enumerate(headers):
+        table.add_column(header, justify="left" if i == 0 else "right")
+    for i, row in enumerate(rows):
+        if i == type_rows:
+            table.add_section()
+        table.add_row(*row)
     console.print(table)
     console.print(legend)
+    names = result.alternatives
+    ukp = {n: ukp_figures(result, n) for n in names}
     if all(ukp.values()):
         decision = result.case.reference_name
         shown_names = [n for n in (result.optimum_name if result.has_optimum else None, decision) if n]

@@ -152,3 +152,53 @@ def _decide(result: Result) -> str:
     return "Hovedutvalget bes ta stilling til fordelingen per lokasjon og plasstype i tabellen" + (
         " og til regelen for hvem som kan bruke hvem sine ledige senger (side 2)." if shared else "."
     )
+
+
+def comparison_rows(result: Result) -> tuple[list[str], list[list[str]], str, int]:
+    """The comparison of every alternative as text cells, for the terminal and the web page alike.
+
+    Returns the header (``Plasstype`` and one column per alternative), the rows (beds per type with
+    the share not served, then cost, turned away, UKP days, booked days not given and broken rules,
+    each from the evaluation of record), the legend, and how many rows are bed types.
+    """
+    from dimensioning.common.labels import percent, ukp_figures
+
+    names = result.alternatives
+    beds = result.comparison.pivot_table(
+        index="bed_type", columns="alternative", values="beds", aggfunc="sum", sort=False
+    )
+    source = record_source(result)
+    blocking = result.queueing.set_index(["alternative", "bed_type"])["share_not_served"]
+    rules = "vintertopp, ferier og delingsregelen" if source == "simulert" else "vintertopp og ferier, uten deling"
+    legend = (
+        "Senger per plasstype (andel som ikke får plass i parentes: avvist, gir opp å vente "
+        f"eller bookede døgn ikke gitt; {source} med {rules})."
+    )
+    rows = [
+        [bed_type, *[f"{int(beds.at[bed_type, n])} ({percent(blocking[n, bed_type], 0)})" for n in names]]
+        for bed_type in result.case.bed_type_names
+    ]
+    type_rows = len(rows)
+    costs = result.costs.set_index("alternative")
+    rows.append(["Kostnad (mill. kr/år)", *[number(costs.at[n, "total_cost_nok"] / 1e6, 1) for n in names]])
+    rows.append([f"Avviste per år ({source})", *[number(costs.at[n, "turned_away_per_year"]) for n in names]])
+    ukp = {n: ukp_figures(result, n) for n in names}
+    if all(ukp.values()):
+        rows.append([f"UKP-døgn per år ({source})", *[number(ukp[n]["days"]) for n in names]])
+        cost = [number(ukp[n]["cost_nok"] / 1e6, 1) for n in names]
+        rows.append([f"Kostnad UKP-døgn (mill. kr/år, {source})", *cost])
+        rows.append(
+            [
+                f"Snitt ventetid UKP for dem som venter (døgn, {source})",
+                *[number(ukp[n]["wait_if_waiting"], 1) for n in names],
+            ]
+        )
+    if (costs["unmet_booked_days_per_year"] > 0).any() or (result.case.bed_types["when_full"] == "planlagt").any():
+        rows.append(
+            [
+                f"Bookede døgn som ikke kan gis ({source})",
+                *[number(costs.at[n, "unmet_booked_days_per_year"]) for n in names],
+            ]
+        )
+    rows.append(["Regelbrudd", *[str(int(costs.at[n, "broken_rules"])) for n in names]])
+    return ["Plasstype", *names], rows, legend, type_rows

@@ -1,0 +1,137 @@
+"""The «Flere beregninger» tab: each card runs one ``dimension`` command as a job in the session's folder.
+
+The command is the terminal's own (:func:`.tasks.command`): the same validation, the same files, the
+same sentences. Each job writes into its own subfolder; its download is those files, zipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from htmltools import tags
+from shiny import reactive, render, ui
+
+from dimensioning.common.errors import DimensioningError
+from dimensioning.web import tasks
+from dimensioning.web.jobs import Job
+from dimensioning.web.session import SessionFiles
+
+#: Each card's key, what its progress line says, and the file name of its download.
+JOBS = {
+    "plan": ("Regner planen år for år", "plan.zip"),
+    "sweep": ("Løser scenariene", "scenarier.zip"),
+    "kalibrer": ("Kalibrerer fra oppholdene", "kalibrering.zip"),
+    "prognose": ("Simulerer de neste ukene", "prognose.zip"),
+    "rapport": ("Lager rapporten (med kontroll i simuleringen)", "rapport.zip"),
+}
+
+
+def register(
+    input: Any,  # noqa: A002 - Shiny's name
+    output: Any,
+    files: SessionFiles,
+    case: Any,
+    workbook: Any,
+    tick: Any,
+    job_view: Callable[..., Any],
+) -> None:
+    """Add the start, cancel, progress and download of every card to the session."""
+    uploads: dict[str, Path] = {}
+
+    @reactive.effect
+    @reactive.event(input.scenariofil)
+    def _scenarios() -> None:
+        _take(files, input.scenariofil()[0], "scenarier", (".xlsx",), uploads, "scenarier")
+
+    @reactive.effect
+    @reactive.event(input.oppholdsfil)
+    def _stays() -> None:
+        _take(files, input.oppholdsfil()[0], "opphold", (".xlsx", ".csv"), uploads, "opphold")
+
+    @render.download_button(filename="scenariomal.xlsx")
+    def scenariomal() -> Any:
+        from dimensioning.inputs.template import write_sweep_template
+
+        if case() is None:
+            raise DimensioningError("Last inn en arbeidsbok først.")
+        return str(write_sweep_template(case(), files.path("scenariomal.xlsx")))
+
+    for key, (title, zip_name) in JOBS.items():
+        _card(input, output, files, case, workbook, tick, job_view, uploads, key, title, zip_name)
+
+
+def _take(files: SessionFiles, info: dict, stem: str, suffixes: tuple[str, ...], uploads: dict, key: str) -> None:
+    try:
+        uploads[key] = files.take_upload(info, stem, suffixes)
+    except DimensioningError as error:
+        uploads.pop(key, None)
+        ui.notification_show(str(error), type="error", duration=10)
+
+
+def _argv(key: str, workbook: Path, folder: Path, uploads: dict[str, Path], is_drammen: bool) -> list[str]:
+    """The command line of a card's job (every output inside ``folder``)."""
+    stays = uploads.get("opphold")
+    if key == "plan":
+        return ["plan", str(workbook), "--ut", str(folder / "plan.xlsx")]
+    if key == "sweep":
+        if "scenarier" not in uploads:
+            raise DimensioningError("Velg en scenariofil først (last ned scenariomalen for et eksempel).")
+        scenarios = uploads["scenarier"]
+        return ["sweep", str(scenarios), "--grunnlag", str(workbook), "--ut", str(folder / "scenarier-resultat.xlsx")]
+    if key == "kalibrer" and stays is None and not is_drammen:  # the synthetic record is Drammen's
+        raise DimensioningError("Velg kommunens oppholdsfil først (.xlsx eller .csv).")
+    if key in ("kalibrer", "prognose"):
+        out = folder / ("kalibrert.xlsx" if key == "kalibrer" else "prognose.xlsx")
+        return [key, *([str(stays)] if stays else []), "--inndata", str(workbook), "--ut", str(out)]
+    return ["report", str(workbook), "--ut", str(folder / "rapport")]
+
+
+def _card(
+    input: Any,  # noqa: A002
+    output: Any,
+    files: SessionFiles,
+    case: Any,
+    workbook: Any,
+    tick: Any,
+    job_view: Callable[..., Any],
+    uploads: dict[str, Path],
+    key: str,
+    title: str,
+    zip_name: str,
+) -> None:
+    @reactive.effect
+    @reactive.event(input[f"start_{key}"])
+    def _start() -> None:
+        if workbook() is None or case() is None:
+            ui.notification_show("Last inn en arbeidsbok først.", type="warning")
+            return
+        folder = files.subfolder(key)
+        try:
+            argv = _argv(key, workbook(), folder, uploads, workbook().name == "drammen.xlsx")
+        except DimensioningError as error:
+            ui.notification_show(str(error), type="warning", duration=10)
+            return
+        files.start(key, Job(title, tasks.command, argv, folder))
+        tick.set(tick() + 1)
+
+    @reactive.effect
+    @reactive.event(input[f"avbryt_{key}"])
+    def _cancel() -> None:
+        files.cancel(key)
+        tick.set(tick() + 1)
+
+    @output(id=f"jobb_{key}")
+    @render.ui
+    def _view() -> Any:
+        tick()
+        view = job_view(files, key, title, download=f"last_{key}")
+        return view if view is not None else tags.span()
+
+    @output(id=f"last_{key}")
+    @render.download_button(filename=zip_name)
+    def _download() -> Any:
+        job = files.jobs.get(key)
+        names = job.state.value if job is not None and job.state.finished else []
+        return str(tasks.zip_files(files.folder / key, names, files.path(zip_name)))
