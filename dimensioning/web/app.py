@@ -113,14 +113,26 @@ def _more_panel() -> Any:
                 "Scenarier",
                 "Løs hvert scenario i en scenariofil (lag en fra denne arbeidsboka under).",
                 ui.download_button("scenariomal", "Scenariomal for denne arbeidsboka", class_="btn-sm btn-link"),
-                ui.input_file("scenariofil", "Scenariofil (.xlsx)", accept=[".xlsx"], button_label="Velg fil …"),
+                ui.input_file(
+                    "scenariofil",
+                    "Scenariofil (.xlsx)",
+                    accept=[".xlsx"],
+                    button_label="Velg fil …",
+                    placeholder="Ingen fil valgt",
+                ),
             ),
             _job_card(
                 "kalibrer",
                 "Kalibrering fra oppholdsdata",
                 "Etterspørsel, liggetid og sesong fra kommunens egne opphold. Filen må ha pseudonyme "
                 "løpenumre: fødselsnumre avvises, og ingen pasientdata lagres etter at økten er slutt.",
-                ui.input_file("oppholdsfil", "Oppholdsfil (.xlsx eller .csv)", accept=[".xlsx", ".csv"]),
+                ui.input_file(
+                    "oppholdsfil",
+                    "Oppholdsfil (.xlsx eller .csv)",
+                    accept=[".xlsx", ".csv"],
+                    button_label="Velg fil …",
+                    placeholder="Ingen fil valgt",
+                ),
             ),
             _job_card(
                 "prognose",
