@@ -70,9 +70,10 @@ def _take(files: SessionFiles, info: dict, stem: str, suffixes: tuple[str, ...],
         ui.notification_show(str(error), type="error", duration=10)
 
 
-def _argv(key: str, workbook: Path, folder: Path, uploads: dict[str, Path], is_drammen: bool) -> list[str]:
+def _argv(key: str, workbook: Path, folder: Path, uploads: dict[str, Path], case: Any) -> list[str]:
     """The command line of a card's job (every output inside ``folder``)."""
     stays = uploads.get("opphold")
+    is_drammen = workbook.name == "drammen.xlsx"
     if key == "plan":
         return ["plan", str(workbook), "--ut", str(folder / "plan.xlsx")]
     if key == "sweep":
@@ -82,6 +83,8 @@ def _argv(key: str, workbook: Path, folder: Path, uploads: dict[str, Path], is_d
         return ["sweep", str(scenarios), "--grunnlag", str(workbook), "--ut", str(folder / "scenarier-resultat.xlsx")]
     if key == "kalibrer" and stays is None and not is_drammen:  # the synthetic record is Drammen's
         raise DimensioningError("Velg kommunens oppholdsfil først (.xlsx eller .csv).")
+    if key == "prognose" and stays is None and not is_drammen and case.census_today.empty:
+        raise DimensioningError("Velg kommunens oppholdsfil først, eller fyll ut arket «Belegg i dag» i arbeidsboka.")
     if key in ("kalibrer", "prognose"):
         out = folder / ("kalibrert.xlsx" if key == "kalibrer" else "prognose.xlsx")
         return [key, *([str(stays)] if stays else []), "--inndata", str(workbook), "--ut", str(out)]
@@ -109,7 +112,7 @@ def _card(
             return
         folder = files.subfolder(key)
         try:
-            argv = _argv(key, workbook(), folder, uploads, workbook().name == "drammen.xlsx")
+            argv = _argv(key, workbook(), folder, uploads, case())
         except DimensioningError as error:
             ui.notification_show(str(error), type="warning", duration=10)
             return

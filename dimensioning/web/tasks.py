@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -62,20 +63,29 @@ def command(argv: list[str], folder: Path, *, progress: Progress) -> list[str]:
     from dimensioning.cli import shell
 
     before = {p.name for p in folder.iterdir()}
-    said = io.StringIO()  # the command's notes and messages (its stderr)
+    said, printed = io.StringIO(), io.StringIO()  # the command's notes and messages; its tables
     shell.PROGRESS_LISTENERS.append(progress)
     try:
-        with contextlib.redirect_stderr(said):
+        with contextlib.redirect_stderr(said), contextlib.redirect_stdout(printed):
             shell.main.main(args=argv, prog_name="dimension", standalone_mode=False)
     except SystemExit as stop:
         if stop.code == 130:
             raise KeyboardInterrupt from None
         if stop.code not in (0, None):
-            raise DimensioningError(said.getvalue().strip() or "Beregningen ga ikke noe resultat.") from None
+            message = file_names(said.getvalue().strip())
+            raise DimensioningError(message or "Beregningen ga ikke noe resultat.") from None
     finally:
         shell.PROGRESS_LISTENERS.remove(progress)
-    print(said.getvalue(), end="")
+    print(file_names(printed.getvalue() + said.getvalue()), end="")
     return sorted(p.name for p in folder.iterdir() if p.name not in before and not p.name.startswith("."))
+
+
+_PATH = re.compile(r"(?:/[^\s«»()/:]+)+/([^\s«»()/:]+\.(?:xlsx|xlsm|csv|png|pdf|jsonl))")
+
+
+def file_names(text: str) -> str:
+    """``text`` with every file named by its name alone: the page never shows the server's folders."""
+    return _PATH.sub(r"\1", text)
 
 
 def zip_files(folder: Path, names: list[str], target: Path) -> Path:
