@@ -15,6 +15,7 @@ from typing import Any
 from shiny import App, ui
 
 from dimensioning.web.session import MAX_UPLOAD_BYTES
+from dimensioning.web.widgets import file_input
 
 TITLE = "Dimensjonering av korttidsplasser"
 
@@ -37,13 +38,7 @@ def _sidebar() -> Any:
     return ui.sidebar(
         ui.h5("Inndata"),
         ui.input_action_button("drammen", "Bruk eksempelet Drammen", class_="btn-primary w-100"),
-        ui.input_file(
-            "arbeidsbok",
-            "… eller last opp kommunens egen arbeidsbok (.xlsx)",
-            accept=[".xlsx", ".xlsm"],
-            button_label="Velg fil …",
-            placeholder="Ingen fil valgt",
-        ),
+        file_input("arbeidsbok", "… eller last opp kommunens egen arbeidsbok (.xlsx)", [".xlsx", ".xlsm"]),
         ui.output_ui("innlastet"),
         ui.hr(),
         ui.h6("Maler"),
@@ -113,26 +108,14 @@ def _more_panel() -> Any:
                 "Scenarier",
                 "Løs hvert scenario i en scenariofil (lag en fra denne arbeidsboka under).",
                 ui.download_button("scenariomal", "Scenariomal for denne arbeidsboka", class_="btn-sm btn-link"),
-                ui.input_file(
-                    "scenariofil",
-                    "Scenariofil (.xlsx)",
-                    accept=[".xlsx"],
-                    button_label="Velg fil …",
-                    placeholder="Ingen fil valgt",
-                ),
+                file_input("scenariofil", "Scenariofil (.xlsx)", [".xlsx"]),
             ),
             _job_card(
                 "kalibrer",
                 "Kalibrering fra oppholdsdata",
                 "Etterspørsel, liggetid og sesong fra kommunens egne opphold. Filen må ha pseudonyme "
                 "løpenumre: fødselsnumre avvises, og ingen pasientdata lagres etter at økten er slutt.",
-                ui.input_file(
-                    "oppholdsfil",
-                    "Oppholdsfil (.xlsx eller .csv)",
-                    accept=[".xlsx", ".csv"],
-                    button_label="Velg fil …",
-                    placeholder="Ingen fil valgt",
-                ),
+                file_input("oppholdsfil", "Oppholdsfil (.xlsx eller .csv)", [".xlsx", ".csv"]),
             ),
             _job_card(
                 "prognose",

@@ -6,17 +6,16 @@ same sentences. Each job writes into its own subfolder; its download is those fi
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from htmltools import tags
 from shiny import reactive, render, ui
 
 from dimensioning.common.errors import DimensioningError
 from dimensioning.web import tasks
 from dimensioning.web.jobs import Job
 from dimensioning.web.session import SessionFiles
+from dimensioning.web.widgets import Page, job_outputs
 
 #: Each card's key, what its progress line says, and the file name of its download.
 JOBS = {
@@ -28,16 +27,9 @@ JOBS = {
 }
 
 
-def register(
-    input: Any,  # noqa: A002 - Shiny's name
-    output: Any,
-    files: SessionFiles,
-    case: Any,
-    workbook: Any,
-    tick: Any,
-    job_view: Callable[..., Any],
-) -> None:
+def register(page: Page) -> None:
     """Add the start, cancel, progress and download of every card to the session."""
+    input, files, case = page.input, page.files, page.case  # noqa: A001 - Shiny's name
     uploads: dict[str, Path] = {}
 
     @reactive.effect
@@ -59,7 +51,7 @@ def register(
         return str(write_sweep_template(case(), files.path("scenariomal.xlsx")))
 
     for key, (title, zip_name) in JOBS.items():
-        _card(input, output, files, case, workbook, tick, job_view, uploads, key, title, zip_name)
+        _card(page, uploads, key, title, zip_name)
 
 
 def _take(files: SessionFiles, info: dict, stem: str, suffixes: tuple[str, ...], uploads: dict, key: str) -> None:
@@ -91,21 +83,11 @@ def _argv(key: str, workbook: Path, folder: Path, uploads: dict[str, Path], case
     return ["report", str(workbook), "--ut", str(folder / "rapport")]
 
 
-def _card(
-    input: Any,  # noqa: A002
-    output: Any,
-    files: SessionFiles,
-    case: Any,
-    workbook: Any,
-    tick: Any,
-    job_view: Callable[..., Any],
-    uploads: dict[str, Path],
-    key: str,
-    title: str,
-    zip_name: str,
-) -> None:
+def _card(page: Page, uploads: dict[str, Path], key: str, title: str, zip_name: str) -> None:
+    files, workbook, case = page.files, page.workbook, page.case
+
     @reactive.effect
-    @reactive.event(input[f"start_{key}"])
+    @reactive.event(page.input[f"start_{key}"])
     def _start() -> None:
         if workbook() is None or case() is None:
             ui.notification_show("Last inn en arbeidsbok først.", type="warning")
@@ -117,22 +99,11 @@ def _card(
             ui.notification_show(str(error), type="warning", duration=10)
             return
         files.start(key, Job(title, tasks.command, argv, folder))
-        tick.set(tick() + 1)
+        page.tick.set(page.tick() + 1)
 
-    @reactive.effect
-    @reactive.event(input[f"avbryt_{key}"])
-    def _cancel() -> None:
-        files.cancel(key)
-        tick.set(tick() + 1)
+    job_outputs(page, key, title, download=f"last_{key}")
 
-    @output(id=f"jobb_{key}")
-    @render.ui
-    def _view() -> Any:
-        tick()
-        view = job_view(files, key, title, download=f"last_{key}")
-        return view if view is not None else tags.span()
-
-    @output(id=f"last_{key}")
+    @page.output(id=f"last_{key}")
     @render.download_button(filename=zip_name)
     def _download() -> Any:
         job = files.jobs.get(key)

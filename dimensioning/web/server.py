@@ -20,13 +20,14 @@ from shiny import reactive, render, ui
 from shiny.types import SilentException
 
 from dimensioning.common.errors import DimensioningError, InfeasibleError, redact_ids
-from dimensioning.common.labels import number
 from dimensioning.inputs.case import Case, load_case
 from dimensioning.inputs.data import drammen_path
 from dimensioning.web import tasks
 from dimensioning.web.jobs import Job
+from dimensioning.web.more import register as register_more
 from dimensioning.web.session import SessionFiles, safe_name
 from dimensioning.web.views import recommendation, whatif_table
+from dimensioning.web.widgets import Page, job_outputs
 
 SEED = 2024
 POLL_S = 0.5
@@ -145,16 +146,8 @@ def server(input: Any, output: Any, session: Any) -> None:  # noqa: A002 - Shiny
         path = save_figure(summary_figure(result), files.path(name))
         return {"src": str(path), "width": "720px", "alt": "Senger per plasstype i dag og anbefalt"}
 
-    @render.ui
-    def jobb_anbefaling() -> Any:
-        tick()
-        return _job_view(files, "anbefaling", "Kontrollerer anbefalingen med simulering")
-
-    @reactive.effect
-    @reactive.event(input.avbryt_anbefaling)
-    def _cancel_recommendation() -> None:
-        files.cancel("anbefaling")
-        tick.set(tick() + 1)
+    page = Page(input, output, files, case, workbook, tick)
+    job_outputs(page, "anbefaling", "Kontrollerer anbefalingen med simulering")
 
     @render.ui
     def nedlastinger() -> Any:
@@ -178,8 +171,8 @@ def server(input: Any, output: Any, session: Any) -> None:  # noqa: A002 - Shiny
     def eksempel() -> Any:
         return str(drammen_path())
 
-    _whatif(input, files, case, shown, record, tick, simulated_whatif)
-    _more(input, output, files, case, workbook, tick)
+    _whatif(page, shown, record, simulated_whatif)
+    register_more(page)
 
 
 def _first_view(case: Case) -> Any:
@@ -197,41 +190,11 @@ def _stem(case: Case | None) -> str:
     return safe_name(case.display_name if case is not None else "resultat").lower()
 
 
-def _job_view(files: SessionFiles, key: str, title: str, download: str | None = None) -> Any:
-    """A job's progress, its cancel button, then its output or its message."""
-    job = files.jobs.get(key)
-    if job is None:
-        return None
-    state = job.state
-    parts: list[Any] = []
-    if job.cancelling:
-        parts.append(tags.p("Avbryter … (stopper arbeidet og rydder bort halvferdige filer)", class_="text-muted"))
-    elif state.running:
-        bar = (
-            tags.progress(value=str(state.done), max=str(state.total))
-            if state.total > 1
-            else tags.progress()  # no count to show: an indeterminate bar
-        )
-        count = f" {state.done} av {state.total}," if state.total > 1 else ""
-        parts += [
-            tags.p(f"{title} …{count} {number(state.elapsed_s)} s", class_="mb-1"),
-            bar,
-            ui.input_action_button(f"avbryt_{key}", "Avbryt", class_="btn-sm btn-outline-danger ms-2"),
-        ]
-    elif state.cancelled:
-        parts.append(tags.p("Avbrutt. Ingen fil er halvveis skrevet.", class_="text-muted"))
-    elif state.error:
-        parts.append(tags.div(state.error, class_="feil", role="alert"))
-    elif download:
-        parts.append(ui.download_button(download, "Last ned resultatet", class_="btn-success btn-sm"))
-    if state.output.strip() and not state.running:
-        parts.append(tags.pre(state.output, class_="utskrift"))
-    return tags.div(*parts, class_="jobb", id=f"jobb-{key}")
-
-
-def _whatif(input: Any, files: SessionFiles, case: Any, shown: Any, record: Any, tick: Any, simulated: Any) -> None:  # noqa: A002, C901
+def _whatif(page: Page, shown: Any, record: Any, simulated: Any) -> None:  # noqa: C901 - one tab's outputs
     """The «Hva om» tab: a grid of beds, demand and targets per type; evaluated at every change."""
     from dimensioning.workflows.evaluate import evaluate
+
+    input, files, tick = page.input, page.files, page.tick  # noqa: A001 - Shiny's name
 
     @render.ui
     def hvaom_skjema() -> Any:
@@ -356,16 +319,7 @@ def _whatif(input: Any, files: SessionFiles, case: Any, shown: Any, record: Any,
         files.start("hvaom", Job("Simulering av hva om", tasks.simulated_evaluation, *pair, "Hva om", SEED))
         tick.set(tick() + 1)
 
-    @render.ui
-    def jobb_hvaom() -> Any:
-        tick()
-        return _job_view(files, "hvaom", "Simulerer hva om")
-
-    @reactive.effect
-    @reactive.event(input.avbryt_hvaom)
-    def _cancel() -> None:
-        files.cancel("hvaom")
-        tick.set(tick() + 1)
+    job_outputs(page, "hvaom", "Simulerer hva om")
 
 
 def _read(input: Any, key: str) -> Any:  # noqa: A002
@@ -389,10 +343,3 @@ def _figures(evaluation: Any) -> tuple[pd.Series, pd.DataFrame]:
 def _figures_of(result: Any, name: str) -> tuple[pd.Series, pd.DataFrame]:
     costs = result.costs[result.costs["alternative"] == name].iloc[0]
     return costs, result.queueing[result.queueing["alternative"] == name]
-
-
-def _more(input: Any, output: Any, files: SessionFiles, case: Any, workbook: Any, tick: Any) -> None:  # noqa: A002
-    """The «Flere beregninger» tab: the plan, the sweep, the calibration, the forecast and the report."""
-    from dimensioning.web.more import register
-
-    register(input, output, files, case, workbook, tick, _job_view)
