@@ -245,3 +245,19 @@ def test_the_queue_at_the_start_is_counted_once_and_the_patients_in_bed_not_at_a
     assert daily["waiting_mean"].iloc[0] == 3
     assert daily["waiting_mean"].iloc[1] == 3
     assert daily["ukp_days_mean"].iloc[0] == 3  # they wait in hospital
+
+
+def test_without_a_stay_file_another_kommune_is_asked_for_its_own(tmp_path):
+    """The synthetic record is Drammen's: for a case without its types and sites, a message, not 9 000 issues."""
+    from dimensioning.inputs.examples import template_case
+    from dimensioning.inputs.template import write_template
+
+    case_path = write_template(template_case(), tmp_path / "eksempel.xlsx")
+    for command in (["prognose"], ["kalibrer"]):
+        out = tmp_path / f"{command[0]}.xlsx"
+        refused = CliRunner().invoke(main, [*command, "--inndata", str(case_path), "--ut", str(out)])
+        assert refused.exit_code == 2, refused.output
+        assert "som hører til Drammen kommune, men «Eksempel kommune» har ikke «Lindrende»" in refused.output
+        assert "Oppgi kommunens egen oppholdsfil" in refused.output
+        assert "problemer funnet" not in refused.output
+        assert not out.exists()

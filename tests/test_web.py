@@ -241,3 +241,39 @@ def test_a_failing_command_brings_its_bokmal_message_back(tmp_path):
     )
     assert "Traceback" not in job.state.error
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_upload_over_the_limit_is_refused_before_the_app_sees_it():
+    import asyncio
+
+    from dimensioning.web.app import limit_uploads
+
+    reached: list[bytes] = []
+
+    async def app(scope, receive, send):
+        message = await receive()
+        reached.append(message["body"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    guarded = limit_uploads(app, 10)
+
+    def call(body: bytes, declared: bool) -> list[dict]:
+        sent: list[dict] = []
+        headers = [(b"content-length", str(len(body)).encode())] if declared else []
+
+        async def receive() -> dict:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        asyncio.run(guarded({"type": "http", "headers": headers}, receive, send))
+        return sent
+
+    assert call(b"x" * 11, declared=True)[0]["status"] == 413
+    assert reached == []
+    assert call(b"x" * 10, declared=True)[0]["status"] == 200
+    with pytest.raises(ValueError, match="for stor"):  # a body that does not declare its length is cut off
+        call(b"x" * 11, declared=False)
+    assert reached == [b"x" * 10]

@@ -17,6 +17,7 @@ from dimensioning.cli.shell import (
     out_option,
     rich_table,
     stays_argument,
+    use_synthetic_stays,
 )
 from dimensioning.cli.texts import option
 from dimensioning.common.errors import (
@@ -68,9 +69,8 @@ def calibrate_command(
     )
     from dimensioning.workflows.calibrate import calibrate, calibrated_case
 
-    if stays_path is None:
-        stays_path = synthetic_stays_path()
-        click.echo(f"Ingen oppholdsfil oppgitt: bruker det syntetiske eksempelet ({stays_path.name}).", err=True)
+    synthetic = stays_path is None
+    stays_path = stays_path or synthetic_stays_path()
     out_path = out_path or DEFAULT_REPORT_DIR / f"{safe_stem(stays_path)}-kalibrert.xlsx"
     details = out_path.with_name(f"{out_path.stem}-beregning.xlsx")
     cutoff = None
@@ -81,6 +81,8 @@ def calibrate_command(
         cutoff = day
     with guarded([stays_path, case_path or drammen_path()], [out_path, details], ".xlsx"):
         case = load_case(case_path) if case_path else drammen()
+        if synthetic:
+            use_synthetic_stays(case)
         stays = read_stays(stays_path, case.bed_type_names, case.site_names)
         calibration = calibrate(stays, case, None if cutoff is None else pd.Timestamp(cutoff))
         _print_data_quality(calibration.quality, stays_path)

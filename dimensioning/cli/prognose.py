@@ -18,6 +18,7 @@ from dimensioning.cli.shell import (
     progress_bar,
     seed_option,
     stays_argument,
+    use_synthetic_stays,
 )
 from dimensioning.cli.texts import option
 from dimensioning.common.errors import DimensioningError, safe_stem
@@ -82,7 +83,6 @@ def forecast_command(
     Drammen (simulert, ingen ekte pasienter).
     """
     from dimensioning.inputs.case import load_case
-    from dimensioning.inputs.data import synthetic_stays_path
     from dimensioning.inputs.stays import parse_date, read_stays
     from dimensioning.report.forecast_report import (
         extra_sentences,
@@ -104,8 +104,7 @@ def forecast_command(
     case = load_case(case_path or drammen_path())
     counts_only = stays_path is None and not case.census_today.empty
     if stays_path is None and not counts_only:
-        stays_path = synthetic_stays_path()
-        click.echo(f"Ingen oppholdsfil oppgitt: bruker det syntetiske eksempelet ({stays_path.name}).", err=True)
+        stays_path = use_synthetic_stays(case)
     stem = safe_stem(stays_path) if stays_path else safe_stem(case_path or drammen_path())
     out_path = out_path or DEFAULT_REPORT_DIR / f"{stem}-prognose.xlsx"
     day = None

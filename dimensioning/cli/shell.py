@@ -28,6 +28,7 @@ from dimensioning.common.errors import (
     shown,
 )
 from dimensioning.common.labels import (
+    join_nb,
     number,
 )
 from dimensioning.inputs.case import Case, load_case
@@ -155,6 +156,29 @@ def load_input(input_path: Path | None, dimensjonering: str = "snitt") -> Case:
         click.echo("Ingen inndatafil oppgitt: bruker eksempelet Drammen kommune (data/drammen.xlsx).", err=True)
     case = load_case(input_path) if input_path else drammen()
     return case.replace(peak_dimensioning=dimensjonering == "topp")
+
+
+def use_synthetic_stays(case: Case) -> Path:
+    """The synthetic stay record (no stay file given), said aloud; refused for a case that is not Drammen's.
+
+    The record is Drammen's: a case without its bed types and sites needs the kommune's own record.
+    """
+    from dimensioning.inputs.data import synthetic_stays_path
+
+    example = drammen()
+    missing = [n for n in example.bed_type_names if n not in case.bed_type_names]
+    missing += [n for n in example.site_names if n not in case.site_names]
+    if missing:
+        named = join_nb([f"«{n}»" for n in missing[:4]]) + (" med flere" if len(missing) > 4 else "")
+        raise DimensioningError(
+            "Uten oppholdsfil brukes det syntetiske eksempelet, som hører til Drammen kommune, men "
+            f"«{case.display_name}» har ikke {named}. "
+            "Oppgi kommunens egen oppholdsfil (en tom lages med «dimension template --opphold --fra INNDATA "
+            "opphold.xlsx»)."
+        )
+    path = synthetic_stays_path()
+    click.echo(f"Ingen oppholdsfil oppgitt: bruker det syntetiske eksempelet ({path.name}).", err=True)
+    return path
 
 
 #: Each command and the module under ``dimensioning.cli`` that defines it (imported when it runs).

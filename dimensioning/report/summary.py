@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dimensioning.common.labels import join_nb, number, record_source
+from dimensioning.common.labels import join_nb, number, percent, record_source, ukp_figures
 from dimensioning.results import Result
 
 #: At most this many bed types named per direction in the first bullet.
@@ -161,8 +161,6 @@ def comparison_rows(result: Result) -> tuple[list[str], list[list[str]], str, in
     the share not served, then cost, turned away, UKP days, booked days not given and broken rules,
     each from the evaluation of record), the legend, and how many rows are bed types.
     """
-    from dimensioning.common.labels import percent, ukp_figures
-
     names = result.alternatives
     beds = result.comparison.pivot_table(
         index="bed_type", columns="alternative", values="beds", aggfunc="sum", sort=False

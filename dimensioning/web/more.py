@@ -62,10 +62,14 @@ def _take(files: SessionFiles, info: dict, stem: str, suffixes: tuple[str, ...],
         ui.notification_show(str(error), type="error", duration=10)
 
 
-def _argv(key: str, workbook: Path, folder: Path, uploads: dict[str, Path], case: Any) -> list[str]:
-    """The command line of a card's job (every output inside ``folder``)."""
+def _argv(key: str, workbook: Path, folder: Path, uploads: dict[str, Path]) -> list[str]:
+    """The command line of a card's job (every output inside ``folder``).
+
+    Without an uploaded stay file, calibration and forecast do what the command does: the sheet
+    «Belegg i dag», or the synthetic record when the workbook has Drammen's types and sites, or a
+    message asking for the kommune's own record.
+    """
     stays = uploads.get("opphold")
-    is_drammen = workbook.name == "drammen.xlsx"
     if key == "plan":
         return ["plan", str(workbook), "--ut", str(folder / "plan.xlsx")]
     if key == "sweep":
@@ -73,10 +77,6 @@ def _argv(key: str, workbook: Path, folder: Path, uploads: dict[str, Path], case
             raise DimensioningError("Velg en scenariofil først (last ned scenariomalen for et eksempel).")
         scenarios = uploads["scenarier"]
         return ["sweep", str(scenarios), "--grunnlag", str(workbook), "--ut", str(folder / "scenarier-resultat.xlsx")]
-    if key == "kalibrer" and stays is None and not is_drammen:  # the synthetic record is Drammen's
-        raise DimensioningError("Velg kommunens oppholdsfil først (.xlsx eller .csv).")
-    if key == "prognose" and stays is None and not is_drammen and case.census_today.empty:
-        raise DimensioningError("Velg kommunens oppholdsfil først, eller fyll ut arket «Belegg i dag» i arbeidsboka.")
     if key in ("kalibrer", "prognose"):
         out = folder / ("kalibrert.xlsx" if key == "kalibrer" else "prognose.xlsx")
         return [key, *([str(stays)] if stays else []), "--inndata", str(workbook), "--ut", str(out)]
@@ -94,7 +94,7 @@ def _card(page: Page, uploads: dict[str, Path], key: str, title: str, zip_name: 
             return
         folder = files.subfolder(key)
         try:
-            argv = _argv(key, workbook(), folder, uploads, case())
+            argv = _argv(key, workbook(), folder, uploads)
         except DimensioningError as error:
             ui.notification_show(str(error), type="warning", duration=10)
             return

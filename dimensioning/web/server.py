@@ -10,7 +10,6 @@ forecast and the report are jobs with progress and a cancel button.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -68,9 +67,7 @@ def server(input: Any, output: Any, session: Any) -> None:  # noqa: A002 - Shiny
     @reactive.effect
     @reactive.event(input.drammen)
     def _use_drammen() -> None:
-        target = files.path("drammen.xlsx")
-        shutil.copyfile(drammen_path(), target)
-        load(target)
+        load(drammen_path())  # read only: every command protects its inputs from being written over
 
     @reactive.effect
     @reactive.event(input.arbeidsbok)

@@ -21,7 +21,10 @@ Progress = Callable[[int, int], None]
 
 
 def verified_solve(workbook: Path, excel: Path, seed: int, *, progress: Progress) -> object:
-    """What ``dimension solve INNDATA`` computes and writes: the simulation's search, the Excel file."""
+    """What ``dimension solve INNDATA`` computes and writes: the simulation's search, the Excel file.
+
+    The search has no count to report, so ``progress`` is not called (the page shows elapsed time).
+    """
     from dimensioning.api import solve
     from dimensioning.common.errors import InfeasibleError
     from dimensioning.inputs.case import load_case
@@ -29,7 +32,6 @@ def verified_solve(workbook: Path, excel: Path, seed: int, *, progress: Progress
     from dimensioning.workflows.verify import VerifyOptions
 
     case = load_case(workbook)
-    progress(0, 1)
     try:
         result = solve(case, verify=VerifyOptions(seed=seed, improve=True))
     except InfeasibleError as error:
@@ -38,19 +40,16 @@ def verified_solve(workbook: Path, excel: Path, seed: int, *, progress: Progress
         write_excel(error.result, excel)
         return error.result
     write_excel(result, excel)
-    progress(1, 1)
     return result
 
 
 def simulated_evaluation(case: object, allocation: object, name: str, seed: int, *, progress: Progress) -> object:
-    """A hand-made split judged like the recommendation: simulated with the case's own rules."""
+    """A hand-made split judged like the recommendation: simulated with the case's own rules (no count to report)."""
     from dimensioning.workflows.evaluate import evaluate, of_record, with_simulated_targets
     from dimensioning.workflows.verify import VerifyOptions, simulated_table
 
-    progress(0, 1)
     analytic = evaluate(case, allocation, name)
     simulated = simulated_table(case, analytic.allocation, name, VerifyOptions(seed=seed))
-    progress(1, 1)
     return of_record(case, with_simulated_targets(analytic, simulated), simulated)
 
 

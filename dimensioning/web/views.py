@@ -117,8 +117,10 @@ def whatif_table(
     rows.append(["Senger i alt", *[(number(c.beds), int(c.beds)) for c in costs]])
     simulated = (edited[1]["record_source"] == "simulert").all()
     caption = (
-        "Tallene er simulerte med kommunens egne regler."
+        "Tallene er simulerte med kommunens egne regler, som på fanen «Anbefaling»."
         if simulated
-        else "Tallene er beregnede (køteori); trykk «Simuler hva om» for kommunens egne regler."
+        else "Tallene er beregnet med køteori for å vise endringen med én gang. Regnemåten tar ikke med "
+        "delingsregelen, så de er ikke tallene på fanen «Anbefaling» (simulert): sammenlign kolonnene med "
+        "hverandre, og trykk «Simuler hva om» for tallene med kommunens egne regler."
     )
     return table(["", base_name, "Hva om"], rows, table_id, caption)
