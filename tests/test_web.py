@@ -245,6 +245,7 @@ def test_a_failing_command_brings_its_bokmal_message_back(tmp_path):
 
 def test_an_upload_over_the_limit_is_refused_before_the_app_sees_it():
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from dimensioning.web.app import limit_uploads
 
@@ -268,7 +269,9 @@ def test_an_upload_over_the_limit_is_refused_before_the_app_sees_it():
         async def send(message: dict) -> None:
             sent.append(message)
 
-        asyncio.run(guarded({"type": "http", "headers": headers}, receive, send))
+        # in a thread of its own: Playwright's sync API may hold this thread's event loop
+        with ThreadPoolExecutor(1) as thread:
+            thread.submit(asyncio.run, guarded({"type": "http", "headers": headers}, receive, send)).result()
         return sent
 
     assert call(b"x" * 11, declared=True)[0]["status"] == 413
