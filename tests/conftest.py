@@ -104,3 +104,10 @@ def run_with_file_limit(args: list[str], limit_bytes: int, timeout: float = 300)
         text=True,
         timeout=timeout,
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Each test process keeps freed memory for reuse, as the CLI does (dimensioning.common.memory)."""
+    from dimensioning.common.memory import keep_freed_memory
+
+    keep_freed_memory()

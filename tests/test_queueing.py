@@ -419,3 +419,43 @@ def test_the_compiled_upward_recursion_gives_the_same_bits_as_the_vectorised_one
     compiled = start.copy()
     erlang._compiled(erlang._upward_recursion)(whole, fraction, a, compiled)
     assert np.array_equal(compiled, reference)
+
+
+# Free beds shared (the free-bed fixed point): three lenders, two borrowers, a closure's
+# fractional beds, a lender that is nearly always full and one load above 500 (quadrature).
+FREE_BED_BEDS = np.array([[9.9, 8.1, 18.0, 74.7, 7.2], [11.0, 9.0, 20.0, 83.0, 8.0], [3.5, 0.0, 600.2, 12.0, 2.0]])
+FREE_BED_LOADS = np.array([[7.6, 5.6, 18.7, 94.1, 5.7], [7.6, 5.6, 18.8, 94.4, 5.7], [2.0, 1.5, 590.0, 15.0, 0.0]])
+MAY_BORROW = np.array([False, True, False, True, True])
+LENDS = np.array([False, False, True, True, True])
+
+
+def test_free_bed_fixed_point_compiled_equals_the_plain_python_loop_bit_for_bit():
+    compiled = q.free_bed_blocking(FREE_BED_BEDS, FREE_BED_LOADS, MAY_BORROW, LENDS)
+    plain = q.free_bed_blocking(FREE_BED_BEDS, FREE_BED_LOADS, MAY_BORROW, LENDS, compiled=False)
+    for key in ("blocking", "own_full", "borrowed", "lent_load"):
+        np.testing.assert_array_equal(compiled[key], plain[key])
+
+
+def test_free_bed_fixed_point_solves_its_equations_and_is_the_damped_iterations_limit():
+    result = q.free_bed_blocking(FREE_BED_BEDS, FREE_BED_LOADS, MAY_BORROW, LENDS)
+    full, lent = result["own_full"], result["lent_load"]
+    # E_u = B(c_u, a_u + l_u / (1 - E_u)) at the point found, to the tolerance
+    again = q.erlang_b_continuous(FREE_BED_BEDS, FREE_BED_LOADS + lent / np.maximum(1 - full, 1e-12))
+    assert np.max(np.abs(again - full)) < 1e-9
+    # the plain damped iteration from Erlang B (2,000 steps, no acceleration) ends at the same point
+    slow = q.free_bed_blocking(FREE_BED_BEDS, FREE_BED_LOADS, MAY_BORROW, LENDS, max_iterations=1, damping=0.5)
+    x = q.erlang_b_continuous(FREE_BED_BEDS, FREE_BED_LOADS)
+    for _ in range(2000):
+        none_free = np.stack([np.prod(np.where(LENDS & (np.arange(5) != t), x, 1.0), axis=-1) for t in range(5)], -1)
+        carried = FREE_BED_LOADS * x * (1 - none_free) * MAY_BORROW
+        free = np.maximum(FREE_BED_BEDS - FREE_BED_LOADS * (1 - x), 0) * LENDS
+        share = free[:, :, None] * (LENDS[:, None] & ~np.eye(5, dtype=bool) & MAY_BORROW[None, :])
+        total = share.sum(axis=1, keepdims=True)
+        share = np.divide(share, total, out=np.zeros_like(share), where=total > 0)
+        lent_slow = np.einsum("rut,rt->ru", share, carried)
+        x = 0.5 * q.erlang_b_continuous(FREE_BED_BEDS, FREE_BED_LOADS + lent_slow / np.maximum(1 - x, 1e-12)) + 0.5 * x
+    np.testing.assert_allclose(full, x, atol=1e-8)
+    assert not np.allclose(slow["own_full"], full, atol=1e-6)  # one step is not the fixed point: the test can fail
+    # the borrowers (types 1, 3 and 4 with beds) are served in other types' beds; a non-lender lends nothing
+    assert (result["borrowed"][:2, [1, 3, 4]] > 0).all()
+    assert not result["lent_load"][:, [0, 1]].any()

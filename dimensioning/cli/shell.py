@@ -31,6 +31,7 @@ from dimensioning.common.labels import (
     join_nb,
     number,
 )
+from dimensioning.common.memory import keep_freed_memory
 from dimensioning.inputs.case import Case, load_case
 from dimensioning.inputs.examples import drammen, drammen_path
 from dimensioning.inputs.workbook import check_output_path, outputs_together, protect_inputs
@@ -230,6 +231,7 @@ def main() -> None:
     Uten INNDATA brukes eksempelet Drammen kommune (data/drammen.xlsx). Lag din egen inndatafil
     med «dimension template min-kommune.xlsx».
     """
+    keep_freed_memory()  # every command and its forked workers: see dimensioning.common.memory
 
 
 def default_output(

@@ -303,14 +303,12 @@ class Case:
     @cached_property
     def missing_facilities(self) -> dict[tuple[str, str], list[str]]:
         """``(site, type) -> facilities the type needs and the site lacks`` (bokmål), for pairs that lack any."""
+        needs = {need: self.bed_types[need].to_numpy(dtype=bool) for need, _, _ in FACILITY_NEEDS}
+        has = {has: self.sites[has].to_numpy(dtype=bool) for _, has, _ in FACILITY_NEEDS}
         missing = {}
-        for s in self.site_names:
-            for t in self.bed_type_names:
-                lacks = [
-                    label
-                    for need, has, label in FACILITY_NEEDS
-                    if self.bed_types.at[t, need] and not self.sites.at[s, has]
-                ]
+        for i, s in enumerate(self.site_names):
+            for j, t in enumerate(self.bed_type_names):
+                lacks = [label for need, have, label in FACILITY_NEEDS if needs[need][j] and not has[have][i]]
                 if lacks:
                     missing[(s, t)] = lacks
         return missing

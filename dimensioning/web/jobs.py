@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dimensioning.common.errors import DimensioningError, redact_ids, shown
+from dimensioning.common.memory import keep_freed_memory
 
 _CONTEXT = multiprocessing.get_context("spawn")
 
@@ -122,6 +123,7 @@ def _interrupt(_signum: int, _frame: object) -> None:
 def _run(channel: Any, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
     """The child's side: run, report progress, send the value or the message (never a traceback)."""
     signal.signal(signal.SIGTERM, _interrupt)
+    keep_freed_memory()  # a spawned process starts with glibc's defaults
     printed = io.StringIO()
 
     def progress(done: int, total: int) -> None:

@@ -29,6 +29,7 @@ import pandas as pd
 
 from dimensioning.common.errors import DimensioningError, InputError, SolverError, file_error
 from dimensioning.common.labels import FAMILY_LABELS
+from dimensioning.common.memory import keep_freed_memory
 from dimensioning.inputs.case import case_from_tables
 from dimensioning.inputs.scenarios import Scenario, apply
 from dimensioning.inputs.workbook import RawTables
@@ -55,6 +56,7 @@ class ScenarioSolver:
     """Solves scenarios one after another, reusing the model while its shape stays the same."""
 
     def __init__(self, base: RawTables, options: SolveOptions | None = None) -> None:
+        keep_freed_memory()  # in every worker, also on a Dask cluster: see dimensioning.common.memory
         self.base = base
         self.options = options or SolveOptions()
         self._new_solver = persistent_solver
