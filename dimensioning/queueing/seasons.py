@@ -377,22 +377,11 @@ def waiting_curves(
         # keeps each day's curve convex wherever the whole-number curve is
         for servers, weight in ((low, 1.0 - fraction), (low + 1.0, fraction)):
             metrics = queueing.wait_metrics(servers[:, served], load[served] / los_days, los_days, patience_days)
-            metrics = {key: _flushed(value) for key, value in metrics.items()}
             wait[:, served] += weight * np.minimum(metrics["mean_wait_days"], UNBOUNDED_WAIT_DAYS)
             gave_up[:, served] += weight * metrics["p_abandon"]
             waited[:, served] += weight * metrics["p_wait"]
     month_of = np.eye(12)[MONTH_OF_DAY]
     return tuple((values * rate[None, :]) @ month_of for values in (wait, gave_up, waited))
-
-
-def _flushed(values: np.ndarray) -> np.ndarray:
-    """``values`` with magnitudes below 1e-280 set to 0.
-
-    Far more beds than patients give probabilities of 1e-300 and less; weighted, they fall below
-    the smallest normal double, where every arithmetic step takes a hundred times longer (a
-    sweep scenario spent 90 ms on one such sum). No figure a person reads can tell them from 0.
-    """
-    return np.where(np.abs(values) < 1e-280, 0.0, values)
 
 
 def planned_curves(
