@@ -6,6 +6,7 @@ problem found is reported at once, with sheet, row and column, in bokmål.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 from collections.abc import Callable
@@ -284,6 +285,13 @@ class Case:
         return loads
 
     @cached_property
+    def daily_arrivals(self) -> pd.DataFrame:
+        """Arrival rate per day (rows 0..364) and bed type, from ``Sesong`` (:func:`~.seasons.arrivals_per_day`)."""
+        from dimensioning.queueing.seasons import daily_arrivals
+
+        return daily_arrivals(self)
+
+    @cached_property
     def open_shares(self) -> pd.DataFrame:
         """Share of each site's beds open per day (rows 0..364), from ``Kapasitet``."""
         from dimensioning.queueing.seasons import open_share
@@ -391,15 +399,20 @@ class Case:
 
         return sharing_rows(self)
 
-    @property
+    @cached_property
     def reference_beds(self) -> dict[tuple[str, str], int]:
         """Beds per ``(site, type)`` of the reference alternative (empty when there is none): moves count from it."""
         name = self.reference_name
         if name is None:
             return {}
-        rows = self.alternatives[self.alternatives["alternative"] == name]
-        beds = rows.groupby(["site", "bed_type"], sort=False)["beds"].sum()
-        return {(s, t): int(beds.get((s, t), 0)) for s in self.site_names for t in self.bed_type_names}
+        given: dict[tuple[str, str], int] = {}
+        table = self.alternatives
+        for alternative, site, bed_type, beds in zip(
+            table["alternative"], table["site"], table["bed_type"], table["beds"], strict=True
+        ):
+            if alternative == name:
+                given[(site, bed_type)] = given.get((site, bed_type), 0) + int(beds)
+        return {(s, t): given.get((s, t), 0) for s in self.site_names for t in self.bed_type_names}
 
     @property
     def ukp_types(self) -> list[str]:
@@ -487,7 +500,8 @@ def case_from_tables(
             continue
         sheet_issues: list[ValidationIssue] = []
         already_named = any(issue.sheet == spec.name and issue.row is None for issue in issues)
-        frames[spec.name] = _validate_sheet(spec, tables, sheet_issues, already_named)
+        known_rows = cache.setdefault(("rows", spec.name), {}) if cache is not None else None
+        frames[spec.name] = _validate_sheet(spec, tables, sheet_issues, already_named, known_rows)
         issues += sheet_issues
         if cache is not None and rows is not None:
             cache[spec.name] = (rows, frames[spec.name], sheet_issues)
@@ -534,7 +548,7 @@ def _about(frame: pd.DataFrame, alternatives: pd.DataFrame, issues: list[Validat
     """The ``Om`` sheet as ``{felt: verdi}``: known fields only, the reference alternative must exist."""
     about: dict[str, str] = {}
     known_alternatives = set(alternatives["alternative"]) if not alternatives.empty else set()
-    for _, row in frame.iterrows():
+    for row in _records(frame):
         excel_row = int(row["_row"])
         if row["field"] not in ABOUT_FIELDS:
             message = f"ukjent felt «{shown(row['field'])}» (kjente: {', '.join(ABOUT_FIELDS)})"
@@ -587,9 +601,17 @@ def sheet_issues(tables: RawTables, sheet: str) -> list[ValidationIssue]:
 
 
 def _validate_sheet(
-    spec: SheetSpec, tables: RawTables, issues: list[ValidationIssue], already_named: bool = False
+    spec: SheetSpec,
+    tables: RawTables,
+    issues: list[ValidationIssue],
+    already_named: bool = False,
+    known_rows: dict | None = None,
 ) -> pd.DataFrame:
-    """Validate one sheet's rows against its row model; collect issues, return a DataFrame."""
+    """Validate one sheet's rows against its row model; collect issues, return a DataFrame.
+
+    ``known_rows`` (a sweep's cache) holds the outcome of rows validated before, by their cells:
+    a scenario that changes one cell of a sheet validates that row again, not the whole sheet.
+    """
     fields = [name for name, _ in columns_of(spec.row_model)]
     empty = pd.DataFrame({f: pd.Series(dtype=object) for f in fields})
     if spec.name not in tables:
@@ -617,14 +639,11 @@ def _validate_sheet(
         if excel_row == 1:  # header only, no data rows
             continue
         given = {h: v for h, v in cells.items() if v is not None}
-        try:
-            model = spec.row_model.model_validate(given)
-        except ValidationError as exc:
-            for error in exc.errors():
-                header = str(error["loc"][0]) if error["loc"] else None
-                issues.append(ValidationIssue(spec.name, excel_row, header, _message_nb(error)))
+        outcome = _validated_row(spec, given, known_rows)
+        if isinstance(outcome, list):
+            issues += [ValidationIssue(spec.name, excel_row, header, message) for header, message in outcome]
             continue
-        records.append({"_row": excel_row, **model.model_dump()})
+        records.append({"_row": excel_row, **outcome})
     if not records:
         has_rows = any(excel_row > 1 for excel_row, _ in rows)
         if not has_rows and spec.name not in OPTIONAL_SHEETS:
@@ -635,26 +654,53 @@ def _validate_sheet(
     return frame
 
 
+def _validated_row(spec: SheetSpec, given: dict[str, Any], known: dict | None) -> dict[str, Any] | list:
+    """One row through its row model: the validated fields, or ``[(header, message), ...]``."""
+    key = None
+    if known is not None:
+        with contextlib.suppress(TypeError):  # a cell value that cannot be a key: validate afresh
+            key = tuple((h, type(v), v) for h, v in given.items())
+            if key in known:
+                return known[key]
+    try:
+        outcome: dict[str, Any] | list = spec.row_model.model_validate(given).model_dump()
+    except ValidationError as exc:
+        outcome = [(str(e["loc"][0]) if e["loc"] else None, _message_nb(e)) for e in exc.errors()]
+    if key is not None:
+        if len(known) >= _KNOWN_ROWS_KEPT:  # a long sweep: start afresh rather than grow without end
+            known.clear()
+        known[key] = outcome
+    return outcome
+
+
+_KNOWN_ROWS_KEPT = 10_000
+
+
 def _check_duplicates(spec: SheetSpec, frame: pd.DataFrame, issues: list[ValidationIssue]) -> None:
     """Report rows whose key repeats an earlier row's key, also when only upper/lower case differs."""
     headers = dict(columns_of(spec.row_model))
     first_row: dict[tuple, tuple[int, str]] = {}
-    for record in frame.to_dict("records"):
-        values = [record[k] for k in spec.keys]
+    for *values, excel_row in frame[[*spec.keys, "_row"]].itertuples(index=False, name=None):
         key = tuple(v.casefold() if isinstance(v, str) else v for v in values)
         text = ", ".join(str(v) for v in values)
         if key not in first_row:
-            first_row[key] = (int(record["_row"]), text)
+            first_row[key] = (int(excel_row), text)
             continue
         row, earlier = first_row[key]
         if earlier == text:
             message = f"«{text}» står allerede i rad {row} (duplikat)"
         else:
             message = f"«{text}» er samme navn som «{earlier}» i rad {row} (bare store/små bokstaver skiller)"
-        issues.append(ValidationIssue(spec.name, int(record["_row"]), headers[spec.keys[-1]], message))
+        issues.append(ValidationIssue(spec.name, int(excel_row), headers[spec.keys[-1]], message))
 
 
 Frames = dict[str, pd.DataFrame]
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a validated sheet as dicts (``DataFrame.to_dict("records")`` costs ten times more)."""
+    columns = list(frame.columns)
+    return [dict(zip(columns, values, strict=True)) for values in frame.to_numpy(dtype=object).tolist()]
 
 
 def _check_references(frames: Frames, key: str) -> list[ValidationIssue]:
@@ -666,10 +712,12 @@ def _check_references(frames: Frames, key: str) -> list[ValidationIssue]:
     known = set(frames[own_sheet][key])
     issues = []
     for sheet in ("Foringer", "Alternativer", "Belegg i dag"):
-        for _, row in frames[sheet].iterrows():
-            if row[key] not in known:
-                message = unknown_name_message(row[key], known, own_sheet)
-                issues.append(ValidationIssue(sheet, int(row["_row"]), header, message))
+        frame = frames[sheet]
+        if frame.empty:
+            continue
+        for name, row in zip(frame[key], frame["_row"], strict=True):
+            if name not in known:
+                issues.append(ValidationIssue(sheet, int(row), header, unknown_name_message(name, known, own_sheet)))
     return issues
 
 
@@ -687,11 +735,11 @@ def _check_season_and_capacity(frames: Frames) -> list[ValidationIssue]:
     issues = []
     types = set(frames["Plasstyper"]["bed_type"])
     sites = set(frames["Lokasjoner"]["site"])
-    for _, row in frames["Sesong"].iterrows():
+    for row in _records(frames["Sesong"]):
         if row["bed_type"] not in types:
             message = unknown_name_message(row["bed_type"], types, "Plasstyper")
             issues.append(ValidationIssue("Sesong", int(row["_row"]), "plasstype", message))
-    for _, row in frames["Kapasitet"].iterrows():
+    for row in _records(frames["Kapasitet"]):
         if row["site"] not in sites and str(row["site"]).lower() not in {"alle", "*"}:
             message = f"«{row['site']}» finnes ikke i arket «Lokasjoner» (skriv «alle» for alle lokasjoner)"
             issues.append(ValidationIssue("Kapasitet", int(row["_row"]), "lokasjon", message))
@@ -705,7 +753,7 @@ def _check_sites(frames: Frames) -> list[ValidationIssue]:
     if total > MAX_BEDS:
         message = f"lokasjonene har til sammen {total} plasser, mer enn de {MAX_BEDS} som er rimelig for en kommune"
         issues.append(ValidationIssue("Lokasjoner", None, "plasser", message))
-    for _, row in frames["Lokasjoner"].iterrows():
+    for row in _records(frames["Lokasjoner"]):
         rooms = row["single_rooms_bath"] + row["single_rooms_no_bath"] + 2 * row["double_rooms"]
         if rooms and rooms < row["beds"]:
             message = f"rommene gir plass til {rooms} senger (enerom + 2 × dobbeltrom), men plasser er {row['beds']}"
@@ -717,7 +765,7 @@ def _check_bed_types(frames: Frames) -> list[ValidationIssue]:
     """A bath implies a single room; at most as many sites as there are sites."""
     issues = []
     n_sites = len(frames["Lokasjoner"])
-    for _, row in frames["Plasstyper"].iterrows():
+    for row in _records(frames["Plasstyper"]):
         if row["needs_bath"] and not row["needs_single_room"]:
             message = "krever_bad = ja forutsetter krever_enerom = ja (bad gjelder enerom)"
             issues.append(ValidationIssue("Plasstyper", int(row["_row"]), "krever_bad", message))
@@ -746,28 +794,22 @@ def _check_years_ahead(frames: Frames) -> list[ValidationIssue]:
         return [ValidationIssue(missing, None, "", message)]
     types = set(frames["Plasstyper"]["bed_type"])
     groups = set(population["age_group"])
-    for _, row in rates.iterrows():
-        if row["bed_type"] not in types:
-            issues.append(
-                ValidationIssue(
-                    "Rater", int(row["_row"]), "plasstype", unknown_name_message(row["bed_type"], types, "Plasstyper")
-                )
-            )
-        if row["age_group"] not in groups:
-            issues.append(
-                ValidationIssue(
-                    "Rater",
-                    int(row["_row"]),
-                    "aldersgruppe",
-                    unknown_name_message(row["age_group"], groups, "Befolkning"),
-                )
-            )
+    for bed_type, group, row in zip(rates["bed_type"], rates["age_group"], rates["_row"], strict=True):
+        if bed_type not in types:
+            message = unknown_name_message(bed_type, types, "Plasstyper")
+            issues.append(ValidationIssue("Rater", int(row), "plasstype", message))
+        if group not in groups:
+            message = unknown_name_message(group, groups, "Befolkning")
+            issues.append(ValidationIssue("Rater", int(row), "aldersgruppe", message))
     for bed_type in sorted(types - set(rates["bed_type"])):
         message = f"plasstypen «{bed_type}» har ingen rad i «Rater» (gi minst én aldersgruppe)"
         issues.append(ValidationIssue("Rater", None, "plasstype", message))
     years = sorted(set(population["year"]))
+    years_of: dict[str, set] = {}
+    for group, year in zip(population["age_group"], population["year"], strict=True):
+        years_of.setdefault(group, set()).add(year)
     for group in sorted(groups):
-        have = set(population.loc[population["age_group"] == group, "year"])
+        have = years_of.get(group, set())
         for year in years:
             if year not in have:
                 message = f"aldersgruppen «{group}» mangler året {year} (alle aldersgrupper trenger de samme årene)"
@@ -786,23 +828,31 @@ def _check_start_year_demand(frames: Frames) -> list[ValidationIssue]:
     start = parameters.loc[parameters["name"] == "startaar", "value"]
     years = sorted(int(y) for y in population["year"])
     base_year = int(start.iloc[0]) if len(start) and not pd.isna(start.iloc[0]) else years[0]
-    people = {
-        group: float(
-            np.interp(base_year, rows["year"].to_numpy(dtype=float), rows["inhabitants"].to_numpy(dtype=float))
-        )
-        for group, rows in population.sort_values("year").groupby("age_group")
-    }
+    counts: dict[str, list[tuple[float, float]]] = {}
+    for group, year, inhabitants in zip(
+        population["age_group"], population["year"], population["inhabitants"], strict=True
+    ):
+        counts.setdefault(group, []).append((float(year), float(inhabitants)))
+    people = {}
+    for group, points in counts.items():
+        points.sort(key=lambda point: point[0])
+        people[group] = float(np.interp(base_year, [p[0] for p in points], [p[1] for p in points]))
+    by_type: dict[str, list[tuple[str, float, int]]] = {}
+    for bed_type, group, rate, row in zip(
+        rates["bed_type"], rates["age_group"], rates["admissions_per_1000"], rates["_row"], strict=True
+    ):
+        by_type.setdefault(bed_type, []).append((group, float(rate), int(row)))
     issues = []
     empty: dict[tuple[str, ...], list[str]] = {}  # rated age groups with nobody in them -> their types
-    for bed_type, rows in rates.groupby("bed_type", sort=False):
-        if (rows["admissions_per_1000"] <= 0).all():
+    for bed_type, rows in by_type.items():
+        if all(rate <= 0 for _, rate, _ in rows):
             message = (
                 f"alle ratene for «{bed_type}» er 0: etterspørselen kan ikke framskrives fra startåret "
                 f"{base_year} (gi raten for minst én aldersgruppe, eller fjern plasstypens rader)"
             )
-            issues.append(ValidationIssue("Rater", int(rows["_row"].iloc[0]), "innleggelser_per_1000", message))
+            issues.append(ValidationIssue("Rater", rows[0][2], "innleggelser_per_1000", message))
             continue
-        rated = tuple(rows.loc[rows["admissions_per_1000"] > 0, "age_group"])
+        rated = tuple(group for group, rate, _ in rows if rate > 0)
         if sum(people.get(g, 0.0) for g in rated) <= 0:
             empty.setdefault(rated, []).append(str(bed_type))
     for rated, types in empty.items():
@@ -835,7 +885,7 @@ def _check_key_figures(frames: Frames) -> list[ValidationIssue]:
     """Nokkeltall names a known indicator, and ``plasser:<plasstype>`` a type of «Plasstyper»."""
     issues = []
     types = set(frames["Plasstyper"]["bed_type"])
-    for _, row in frames["Nokkeltall"].iterrows():
+    for row in _records(frames["Nokkeltall"]):
         indicator = str(row["indicator"])
         if indicator in KEY_FIGURES:
             continue
@@ -854,7 +904,7 @@ def _check_key_figures(frames: Frames) -> list[ValidationIssue]:
 def _check_policies(frames: Frames) -> list[ValidationIssue]:
     """A policy's minimum may not exceed its maximum."""
     issues = []
-    for _, row in frames["Foringer"].iterrows():
+    for row in _records(frames["Foringer"]):
         max_beds = row["max_beds"]
         if max_beds is not None and not pd.isna(max_beds) and row["min_beds"] > max_beds:
             message = f"min ({row['min_beds']}) er større enn maks ({int(max_beds)})"
@@ -867,7 +917,7 @@ def _check_sharing(frames: Frames) -> list[ValidationIssue]:
     issues = []
     types = set(frames["Plasstyper"]["bed_type"])
     reserved = set(frames["Plasstyper"].loc[frames["Plasstyper"]["reserved"].astype(bool), "bed_type"])
-    for _, row in frames["Deling"].iterrows():
+    for row in _records(frames["Deling"]):
         excel_row = int(row["_row"])
         known = True
         for field, header in (("bed_type", "plasstype"), ("lender", "kan_bruke")):
@@ -911,7 +961,7 @@ def _settings(parameters: pd.DataFrame, issues: list[ValidationIssue]) -> Settin
     """Parse the ``Parametre`` sheet into :class:`Settings`, checking names, ranges and presence."""
     specs = {spec.name: spec for spec in PARAMETERS}
     values: dict[str, Any] = {}
-    for _, row in parameters.iterrows():
+    for row in _records(parameters):
         spec = specs.get(row["name"])
         excel_row = int(row["_row"])
         if spec is None:

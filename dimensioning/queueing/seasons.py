@@ -40,7 +40,17 @@ def demand_index(season: pd.DataFrame, bed_types: list[str]) -> pd.DataFrame:
 
 
 def arrivals_per_day(case: object) -> pd.DataFrame:
-    """Arrival rate per day and bed type over one year (``lambda_t / 365 * index_t(day)``)."""
+    """Arrival rate per day and bed type over one year (``lambda_t / 365 * index_t(day)``).
+
+    Computed once per case (``Case.daily_arrivals``); read it, do not change it.
+    """
+    if getattr(type(case), "daily_arrivals", None) is not None:
+        return case.daily_arrivals
+    return daily_arrivals(case)
+
+
+def daily_arrivals(case: object) -> pd.DataFrame:
+    """:func:`arrivals_per_day`, computed."""
     index = demand_index(case.season, case.bed_type_names)
     yearly = case.bed_types["arrivals_per_year"].reindex(case.bed_type_names).to_numpy(dtype=float)
     return index * (yearly / DAYS)
@@ -66,15 +76,15 @@ def mol_loads(case: object) -> pd.DataFrame:
     distribution) for one arrival per year and scaled; sweeps that change demand or staffing
     reuse it.
     """
+    types = case.bed_type_names
+    season = case.season
+    monthly = season.reindex(index=types, columns=list(MONTHS)).to_numpy(dtype=float).tolist()
+    days, cv = case.holding_days.reindex(types).tolist(), case.holding_cv.reindex(types).tolist()
+    arrivals = case.bed_types["arrivals_per_year"].reindex(types).to_numpy(dtype=float)
     loads = {}
-    for t in case.bed_type_names:
-        monthly = (
-            tuple(float(v) for v in case.season.loc[t, list(MONTHS)])
-            if t in case.season.index
-            else (1.0,) * len(MONTHS)
-        )
-        unit = _unit_mol(monthly, float(case.holding_days[t]), float(case.holding_cv[t]))
-        loads[t] = unit * float(case.bed_types.at[t, "arrivals_per_year"])
+    for i, t in enumerate(types):
+        shape = tuple(monthly[i]) if t in season.index else (1.0,) * len(MONTHS)
+        loads[t] = _unit_mol(shape, float(days[i]), float(cv[i])) * float(arrivals[i])
     return pd.DataFrame(loads)
 
 

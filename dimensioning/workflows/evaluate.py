@@ -18,7 +18,7 @@ from dimensioning.inputs.case import Case
 from dimensioning.inputs.schema import NURSE_SKILL
 from dimensioning.model import constraint_violations
 from dimensioning.model.params import ward_of
-from dimensioning.queueing.seasons import real_year_blocking, shortfall_real_year, time_varying_blocking
+from dimensioning.queueing.seasons import bed_matrix, real_year_blocking, shortfall_real_year, time_varying_blocking
 
 
 @dataclass(frozen=True)
@@ -158,16 +158,19 @@ def moved_beds(case: Case, allocation: pd.DataFrame) -> int:
     reference = case.reference_beds
     if not reference:
         return 0
-    beds = allocation.groupby(["site", "bed_type"], sort=False)["beds"].sum()
-    return int(sum(max(0, int(beds.get(key, 0)) - ref) for key, ref in reference.items()))
+    beds: dict[tuple[str, str], int] = {}
+    for key in zip(allocation["site"], allocation["bed_type"], allocation["beds"], strict=True):
+        beds[key[:2]] = beds.get(key[:2], 0) + int(key[2])
+    return int(sum(max(0, beds.get(key, 0) - ref) for key, ref in reference.items()))
 
 
 def _complete(case: Case, allocation: pd.DataFrame) -> pd.DataFrame:
     """Every (site, type) pair in case order, with beds (0 where the allocation has none)."""
-    given = allocation.groupby(["site", "bed_type"], sort=False)["beds"].sum()
-    index = pd.MultiIndex.from_product([case.site_names, case.bed_type_names], names=["site", "bed_type"])
-    beds = given.reindex(index, fill_value=0).astype(int)
-    return beds.reset_index()
+    beds = bed_matrix(case, allocation)  # (S, T), missing pairs 0
+    sites, types = case.site_names, case.bed_type_names
+    return pd.DataFrame(
+        {"site": np.repeat(sites, len(types)), "bed_type": np.tile(types, len(sites)), "beds": beds.ravel()}
+    )
 
 
 def _shortfall(case: Case, full: pd.DataFrame) -> pd.DataFrame:
@@ -375,45 +378,46 @@ def _staffing_table(case: Case, full: pd.DataFrame) -> pd.DataFrame:
     the MIP's staffing family encodes. The ward's nurses are shared among its units in proportion
     to their own nurse need (by beds when that is zero), so the units add up to the ward.
     """
-    units = full[full["beds"] > 0].reset_index(drop=True)
+    units = full[full["beds"] > 0].reset_index(drop=True)  # in case order: site, then type
     wards = ward_of(case)
     units["ward"] = units["bed_type"].map(wards)
     pleiefaktor = units["bed_type"].map(case.bed_types["care_fte_per_bed"]).to_numpy(dtype=float)
     care_fte = pleiefaktor * units["beds"].to_numpy(dtype=float)
     nurse_share = float(case.skills.at[NURSE_SKILL, "share"])
     nurse_fte = _nurses_per_unit(units, care_fte * nurse_share, case.settings.min_nurse_fte_per_unit)
-    rows = []
-    for skill, share, cost in case.skills[["share", "cost_per_fte"]].itertuples():
-        fte = nurse_fte if skill == NURSE_SKILL else care_fte * share
-        rows.append(
-            pd.DataFrame(
-                {
-                    "site": units["site"],
-                    "bed_type": units["bed_type"],
-                    "ward": units["ward"],
-                    "skill": skill,
-                    "fte": fte,
-                    "cost_nok": fte * cost,
-                }
-            )
-        )
     columns = ["site", "bed_type", "ward", "skill", "fte", "cost_nok"]
-    if not rows or units.empty:
+    skills = case.skills
+    if skills.empty or units.empty:
         return pd.DataFrame(columns=columns)
-    frame = pd.concat(rows, ignore_index=True)
-    order = {(s, t): i for i, (s, t) in enumerate(zip(full["site"], full["bed_type"], strict=True))}
-    frame["_order"] = [order[(s, t)] for s, t in zip(frame["site"], frame["bed_type"], strict=True)]
-    skill_rank = {s: i for i, s in enumerate(case.skills.index)}
-    frame["_skill"] = frame["skill"].map(skill_rank)
-    return frame.sort_values(["_order", "_skill"]).drop(columns=["_order", "_skill"])[columns].reset_index(drop=True)
+    # one row per unit and skill group, unit by unit, the groups in workbook order
+    shares = skills["share"].to_numpy(dtype=float)
+    fte = care_fte[:, None] * shares[None, :]
+    nurse = skills.index == NURSE_SKILL
+    fte[:, nurse] = nurse_fte[:, None]
+    cost = fte * skills["cost_per_fte"].to_numpy(dtype=float)[None, :]
+    count = len(skills)
+    return pd.DataFrame(
+        {
+            "site": np.repeat(units["site"].to_numpy(), count),
+            "bed_type": np.repeat(units["bed_type"].to_numpy(), count),
+            "ward": np.repeat(units["ward"].to_numpy(), count),
+            "skill": np.tile(skills.index.to_numpy(), len(units)),
+            "fte": fte.ravel(),
+            "cost_nok": cost.ravel(),
+        }
+    )[columns]
 
 
 def _nurses_per_unit(units: pd.DataFrame, need: np.ndarray, minimum: float) -> np.ndarray:
     """Each ward's nurses, ``max(sum of need, minimum)``, shared among its units by need (or beds)."""
     result = np.zeros(len(units))
-    for _key, index in units.groupby(["site", "ward"], sort=False).groups.items():
+    beds = units["beds"].to_numpy(dtype=float)
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, key in enumerate(zip(units["site"], units["ward"], strict=True)):
+        groups.setdefault(key, []).append(i)
+    for index in groups.values():
         rows = np.asarray(index)
-        weights = need[rows] if need[rows].sum() > 0 else units["beds"].to_numpy(dtype=float)[rows]
+        weights = need[rows] if need[rows].sum() > 0 else beds[rows]
         result[rows] = max(need[rows].sum(), minimum) * weights / weights.sum()
     return result
 
