@@ -45,6 +45,10 @@ class SolveOptions:
         mip_rel_gap: Relative MIP gap at which HiGHS may stop.
         threads: Solver threads (1 keeps runs reproducible).
         random_seed: HiGHS random seed.
+        sub_mip_heuristics: Run HiGHS's sub-MIP heuristics (RINS, RENS and the root
+            reduced-cost fixing). Off by default: on these small models (a hundred rows after
+            presolve) they take 60 % of the solve, and the search proves the same optimum without
+            them (gap 0 either way; checked on Drammen's solve, plan and a 100-scenario sweep).
     """
 
     time_limit_s: float = 1800.0
@@ -52,6 +56,7 @@ class SolveOptions:
     mip_rel_gap: float = 0.0
     threads: int = 1
     random_seed: int = 0
+    sub_mip_heuristics: bool = False
 
 
 class Termination(enum.Enum):
@@ -175,6 +180,9 @@ def run_solver(
             "mip_max_nodes": options.node_limit,
             # options stay set on a persistent solver: always say which
             "mip_max_improving_sols": 1 if first_solution else _NO_SOLUTION_LIMIT,
+            "mip_heuristic_run_rins": options.sub_mip_heuristics,
+            "mip_heuristic_run_rens": options.sub_mip_heuristics,
+            "mip_heuristic_run_root_reduced_cost": options.sub_mip_heuristics,
         },
     }
     started = time.perf_counter()
