@@ -511,33 +511,47 @@ def case_from_tables(
             issues += check(frames)
     if issues:
         raise InputError(source, issues)
-    sites = frames["Lokasjoner"].set_index("site")
-    bed_types = frames["Plasstyper"].set_index("bed_type")
-    skills = frames["Bemanning"].set_index("skill")
-    policies = frames["Foringer"]
-    alternatives = frames["Alternativer"]
-    parameters = frames["Parametre"]
-    settings = _settings(parameters, issues)
-    about = _about(frames["Om"], alternatives, issues)
+    settings = _settings(frames["Parametre"], issues)
+    about = _about(frames["Om"], frames["Alternativer"], issues)
     if issues or settings is None:
         raise InputError(source, issues)
+
+    def shaped(sheet: str, shape: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
+        """A sheet's frame in the case's shape; in a sweep, once per validated frame (kept in ``cache``)."""
+        frame = frames[sheet]
+        if cache is None:
+            return shape(frame)
+        kept = cache.get(("shaped", sheet))
+        if kept is None or kept[0] is not frame:
+            kept = cache[("shaped", sheet)] = (frame, shape(frame))
+        return kept[1]
+
+    def by(key: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+        return lambda frame: frame.set_index(key)
+
+    def plain(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.reset_index(drop=True)
+
+    def without_row(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.drop(columns="_row", errors="ignore").reset_index(drop=True)
+
     return Case(
         name=name,
-        sites=sites,
-        bed_types=bed_types,
-        skills=skills,
-        policies=policies.reset_index(drop=True),
-        alternatives=alternatives.reset_index(drop=True),
-        parameters=parameters.reset_index(drop=True),
+        sites=shaped("Lokasjoner", by("site")),
+        bed_types=shaped("Plasstyper", by("bed_type")),
+        skills=shaped("Bemanning", by("skill")),
+        policies=shaped("Foringer", plain),
+        alternatives=shaped("Alternativer", plain),
+        parameters=shaped("Parametre", plain),
         settings=settings,
-        season=frames["Sesong"].set_index("bed_type") if not frames["Sesong"].empty else frames["Sesong"],
-        capacity=frames["Kapasitet"].reset_index(drop=True),
-        population=frames["Befolkning"].drop(columns="_row", errors="ignore").reset_index(drop=True),
-        rates=frames["Rater"].drop(columns="_row", errors="ignore").reset_index(drop=True),
-        capacity_options=frames["Utbygging"].drop(columns="_row", errors="ignore").reset_index(drop=True),
-        key_figures=frames["Nokkeltall"].drop(columns="_row", errors="ignore").reset_index(drop=True),
-        census_today=frames["Belegg i dag"].drop(columns="_row", errors="ignore").reset_index(drop=True),
-        sharing_input=frames["Deling"].drop(columns="_row", errors="ignore").reset_index(drop=True),
+        season=shaped("Sesong", lambda frame: frame.set_index("bed_type") if not frame.empty else frame),
+        capacity=shaped("Kapasitet", plain),
+        population=shaped("Befolkning", without_row),
+        rates=shaped("Rater", without_row),
+        capacity_options=shaped("Utbygging", without_row),
+        key_figures=shaped("Nokkeltall", without_row),
+        census_today=shaped("Belegg i dag", without_row),
+        sharing_input=shaped("Deling", without_row),
         municipality=about.get("kommune", ""),
         reference_alternative=about.get("referansealternativ") or None,
         source_note=about.get("kildemerknad", ""),

@@ -756,6 +756,13 @@ def _free_bed_loop(  # noqa: C901, PLR0913, PLR0915 - one loop, kept whole so th
     for r in range(rows):
         own[:] = full[r]
         x[:] = own
+        if r > 0:  # the day before, with the same beds open, is a closer start than Erlang B
+            same = True
+            for t in range(n):
+                if c[r, t] != c[r - 1, t]:
+                    same = False
+            if same:
+                x[:] = full[r - 1]
         apply(r, x, gx)
         moved = 0.0
         for t in range(n):

@@ -134,8 +134,8 @@ def time_varying_blocking(case: object, beds: pd.Series) -> pd.DataFrame:
     loads = case.mol_loads[types].to_numpy()
     servers = np.broadcast_to(beds.reindex(types, fill_value=0).to_numpy(dtype=int), loads.shape)
     yearly, worst = _yearly_and_worst_month(queueing.erlang_b(servers, loads), weight)
-    rows = {t: {"blocking_mol": float(yearly[i]), "blocking_worst_month": float(worst[i])} for i, t in enumerate(types)}
-    return pd.DataFrame.from_dict(rows, orient="index")
+    table = np.column_stack([yearly, worst]).astype(float)
+    return pd.DataFrame(table, index=list(types), columns=["blocking_mol", "blocking_worst_month"])
 
 
 def real_year_blocking(case: object, allocation: pd.DataFrame, *, free_bed: bool = True) -> pd.DataFrame:
@@ -189,30 +189,20 @@ def real_year_blocking(case: object, allocation: pd.DataFrame, *, free_bed: bool
         shared = {"blocking": own, "borrowed": np.zeros(own.shape)}
     shared_yearly, shared_worst = _yearly_and_worst_month(shared["blocking"], weight)
     borrowed, _ = _yearly_and_worst_month(shared["borrowed"], weight)
-    rows = {
-        t: {
-            "blocking_year": float(yearly[i]),
-            "blocking_year_worst_month": float(worst[i]),
-            "blocking_shared": float(shared_yearly[i]),
-            "blocking_shared_worst_month": float(shared_worst[i]),
-            "borrowed_share": float(borrowed[i]),
-        }
-        for i, t in enumerate(types)
-    }
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    queued = case.bed_types["when_full"].reindex(types) != "avvises"
+    table = np.column_stack([yearly, worst, shared_yearly, shared_worst, borrowed]).astype(float)
+    queued = case.bed_types["when_full"].reindex(types).to_numpy() != "avvises"
     if queued.any():
-        beds = bed_matrix(case, allocation).sum(axis=0)
+        beds = beds_at.sum(axis=0)
         curves = curves_covering(case, beds)
-        for i, t in enumerate(types):
-            if queued[t]:
-                monthly = curves.turned_away[beds[i], :, i]
-                arrivals = curves.arrivals[:, i]
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    year = monthly.sum() / arrivals.sum() if arrivals.sum() > 0 else 0.0
-                    worst = float(np.max(np.where(arrivals > 0, monthly / arrivals, 0.0)))
-                table.loc[t] = [year, worst, year, worst, 0.0]
-    return table
+        for i in np.flatnonzero(queued):
+            monthly = curves.turned_away[beds[i], :, i]
+            arrivals = curves.arrivals[:, i]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                year = monthly.sum() / arrivals.sum() if arrivals.sum() > 0 else 0.0
+                worst_month = float(np.max(np.where(arrivals > 0, monthly / arrivals, 0.0)))
+            table[i] = [year, worst_month, year, worst_month, 0.0]
+    columns = ["blocking_year", "blocking_year_worst_month", "blocking_shared", "blocking_shared_worst_month"]
+    return pd.DataFrame(table, index=list(types), columns=[*columns, "borrowed_share"])
 
 
 def curves_covering(case: object, beds: np.ndarray) -> RealYearCurves:

@@ -190,28 +190,27 @@ def _queueing_table(case: Case, full: pd.DataFrame, free_bed: bool = True) -> pd
     year = real_year_blocking(case, full, free_bed=free_bed).reindex(case.bed_type_names)
     # the cost basis is the model's real-year curve, as in the MIP objective
     away = _shortfall(case, full)
-    return pd.DataFrame(
-        {
-            "bed_type": case.bed_type_names,
-            "load_beds": load.to_numpy(),
-            "beds": beds.to_numpy(dtype=int),
-            "min_beds_for_target": case.min_beds_for_target.to_numpy(),
-            "blocking_prob": blocking,
-            "blocking_mol": varying["blocking_mol"].to_numpy(),
-            "blocking_worst_month": varying["blocking_worst_month"].to_numpy(),
-            "blocking_year": year["blocking_year"].to_numpy(),
-            "blocking_year_worst_month": year["blocking_year_worst_month"].to_numpy(),
-            "blocking_shared": year["blocking_shared"].to_numpy(),
-            "blocking_shared_worst_month": year["blocking_shared_worst_month"].to_numpy(),
-            "borrowed_share": year["borrowed_share"].to_numpy(),
-            "max_blocking": types["max_blocking"].to_numpy(dtype=float),
-            "occupancy_share": queueing.occupancy(beds.to_numpy(), load.to_numpy()),
-            "arrivals_per_year": arrivals,
-            "when_full": types["when_full"].to_numpy(),
-            "wait_place": np.where(types["when_full"] == "venter", types["wait_place"], ""),
-            **{column: away[column].to_numpy() for column in away.columns},
-        }
-    ).pipe(_computed_record, case, year["blocking_year_worst_month"].to_numpy())
+    columns = {
+        "bed_type": np.asarray(case.bed_type_names, dtype=object),
+        "load_beds": load.to_numpy(),
+        "beds": beds.to_numpy(dtype=int),
+        "min_beds_for_target": case.min_beds_for_target.to_numpy(),
+        "blocking_prob": blocking,
+        "blocking_mol": varying["blocking_mol"].to_numpy(),
+        "blocking_worst_month": varying["blocking_worst_month"].to_numpy(),
+        "blocking_year": year["blocking_year"].to_numpy(),
+        "blocking_year_worst_month": year["blocking_year_worst_month"].to_numpy(),
+        "blocking_shared": year["blocking_shared"].to_numpy(),
+        "blocking_shared_worst_month": year["blocking_shared_worst_month"].to_numpy(),
+        "borrowed_share": year["borrowed_share"].to_numpy(),
+        "max_blocking": types["max_blocking"].to_numpy(dtype=float),
+        "occupancy_share": queueing.occupancy(beds.to_numpy(), load.to_numpy()),
+        "arrivals_per_year": arrivals,
+        "when_full": types["when_full"].to_numpy(),
+        "wait_place": np.where(types["when_full"] == "venter", types["wait_place"], ""),
+        **{column: away[column].to_numpy() for column in away.columns},
+    }
+    return pd.DataFrame(_computed_record(columns, case, year["blocking_year_worst_month"].to_numpy()))
 
 
 SHORTFALL_COLUMNS = (
@@ -227,32 +226,38 @@ SHORTFALL_COLUMNS = (
 """What patients miss, per type: figures of record, kept as ``<name>_computed`` from the model's curves."""
 
 
-def _computed_record(frame: pd.DataFrame, case: Case, worst_month: np.ndarray) -> pd.DataFrame:
+def _computed_record(columns: dict[str, np.ndarray], case: Case, worst_month: np.ndarray) -> dict[str, np.ndarray]:
     """The figures of record while nothing is simulated: the model's own curves (``record_source`` beregnet).
 
     ``share_not_served`` is the share of patients (booked stays: booked days) not served on the
     real-year curve the MIP prices, so the share, the counts and the costs are one evaluation.
     """
-    out = frame.copy()
+    out = dict(columns)
     for column in (*SHORTFALL_COLUMNS, "occupancy_share"):
         out[f"{column}_computed"] = out[column]
-    booked = out["when_full"].to_numpy() == "planlagt"
-    demand = np.where(
-        booked,
-        out["arrivals_per_year"].to_numpy(dtype=float) * case.bed_types["los_days"].reindex(out["bed_type"]).to_numpy(),
-        out["arrivals_per_year"].to_numpy(dtype=float),
-    )
+    booked = out["when_full"] == "planlagt"
+    arrivals = out["arrivals_per_year"].astype(float)
+    los = case.bed_types["los_days"].reindex(out["bed_type"]).to_numpy(dtype=float)
+    demand = np.where(booked, arrivals * los, arrivals)
     missed = np.where(booked, out["unmet_booked_days_per_year"], out["turned_away_per_year"]).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(demand > 0, missed / demand, 0.0)
+    n = len(share)
     out["share_not_served"] = share
-    out["share_not_served_ci"] = 0.0
+    out["share_not_served_ci"] = np.zeros(n)
     out["share_worst_month"] = worst_month
     out["mean_wait_ci"] = np.where(out["when_full"] == "venter", 0.0, np.nan)
-    out["lent_per_year"] = np.nan
-    out["target_holds"] = targets_hold(case, share, out["mean_wait_days"].to_numpy(dtype=float))
-    out["record_source"] = "beregnet"
-    return _unbounded_queues(case, out)
+    out["lent_per_year"] = np.full(n, np.nan)
+    out["target_holds"] = targets_hold(case, share, out["mean_wait_days"].astype(float))
+    out["record_source"] = np.full(n, "beregnet", dtype=object)
+    unbounded = _unbounded(case, out["bed_type"], out["beds"])
+    out["queue_unbounded"] = unbounded
+    if unbounded.any():
+        for column in UNBOUNDED_COLUMNS:
+            for name in (column, f"{column}_computed"):
+                out[name] = np.where(unbounded, np.inf, out[name].astype(float))
+        out["target_holds"] = out["target_holds"].astype(bool) & ~unbounded
+    return out
 
 
 UNBOUNDED_COLUMNS = ("waiting_days_per_year", "mean_wait_days", "mean_wait_if_waiting_days", "waiting_cost_nok")
@@ -268,8 +273,7 @@ def _unbounded_queues(case: Case, queue: pd.DataFrame) -> pd.DataFrame:
     total cost is ``inf`` too. The ``_computed`` references say the same.
     """
     out = queue.copy()
-    needed = case.min_stable_beds.reindex(out["bed_type"]).to_numpy()
-    unbounded = (needed > 0) & (out["beds"].to_numpy() < needed)
+    unbounded = _unbounded(case, out["bed_type"], out["beds"].to_numpy())
     out["queue_unbounded"] = unbounded
     if unbounded.any():
         for column in UNBOUNDED_COLUMNS:
@@ -278,6 +282,12 @@ def _unbounded_queues(case: Case, queue: pd.DataFrame) -> pd.DataFrame:
                     out[name] = np.where(unbounded, np.inf, out[name].to_numpy(dtype=float))
         out["target_holds"] = out["target_holds"].to_numpy(dtype=bool) & ~unbounded
     return out
+
+
+def _unbounded(case: Case, bed_types: object, beds: np.ndarray) -> np.ndarray:
+    """Whether each type's queue grows without bound at these beds (below :attr:`~.case.Case.min_stable_beds`)."""
+    needed = case.min_stable_beds.reindex(bed_types).to_numpy()
+    return (needed > 0) & (np.asarray(beds) < needed)
 
 
 def of_record(case: Case, evaluation: Evaluation, simulated: pd.DataFrame) -> Evaluation:

@@ -136,20 +136,29 @@ def result_row(scenario: Scenario, evaluation: Any) -> dict[str, Any]:
         "staff_fte",
     ):
         row[column] = float(costs[column])
-    by_skill = evaluation.staffing.groupby("skill", sort=False)["fte"].sum()
+    staffing = evaluation.staffing
+    by_skill: dict[str, float] = {}
+    for skill, fte in zip(staffing["skill"], staffing["fte"].to_numpy(dtype=float), strict=True):
+        by_skill[skill] = by_skill.get(skill, 0.0) + fte
     for skill, fte in by_skill.items():
         row[f"fte: {skill}"] = float(fte)
-    for q in evaluation.queueing.itertuples():
-        row[f"beds: {q.bed_type}"] = int(q.beds)
-        row[f"blocking: {q.bed_type}"] = float(q.blocking_year)
-        row[f"shared: {q.bed_type}"] = float(q.blocking_shared)
-        row[f"occupancy: {q.bed_type}"] = float(q.occupancy_share)
-        if q.when_full == "venter":
-            row[f"wait: {q.bed_type}"] = float(q.mean_wait_days)
-            row[f"waitdays: {q.bed_type}"] = float(q.waiting_days_per_year)
-    for a in evaluation.allocation.itertuples():
-        if a.beds:
-            row[f"beds: {a.site} / {a.bed_type}"] = int(a.beds)
+    q = evaluation.queueing
+    columns = ("bed_type", "beds", "blocking_year", "blocking_shared", "occupancy_share", "when_full")
+    waits = ("mean_wait_days", "waiting_days_per_year")
+    for t, beds, blocking, shared, occupancy, when_full, wait, days in zip(
+        *(q[c].tolist() for c in (*columns, *waits)), strict=True
+    ):
+        row[f"beds: {t}"] = int(beds)
+        row[f"blocking: {t}"] = float(blocking)
+        row[f"shared: {t}"] = float(shared)
+        row[f"occupancy: {t}"] = float(occupancy)
+        if when_full == "venter":
+            row[f"wait: {t}"] = float(wait)
+            row[f"waitdays: {t}"] = float(days)
+    a = evaluation.allocation
+    for site, t, beds in zip(a["site"].tolist(), a["bed_type"].tolist(), a["beds"].tolist(), strict=True):
+        if beds:
+            row[f"beds: {site} / {t}"] = int(beds)
     return row
 
 
@@ -209,11 +218,14 @@ def _solve_chunk_in_worker(scenarios: list[Scenario]) -> list[tuple[str, dict]]:
     return [(s.name, _WORKER_SOLVER.solve(s)) for s in scenarios]
 
 
-def fingerprint(base: RawTables, scenario: Scenario, options: SolveOptions) -> str:
-    """A hash of everything a scenario's result depends on (base input, overrides, options)."""
+def fingerprint(base: RawTables, scenario: Scenario, options: SolveOptions, base_digest: str | None = None) -> str:
+    """A hash of everything a scenario's result depends on (base input, overrides, options).
+
+    ``base_digest`` is :func:`base_fingerprint` of ``base``, computed once for a whole sweep.
+    """
     payload = json.dumps(
         [
-            {k: [(r, sorted((h, repr(v)) for h, v in c.items())) for r, c in rows] for k, rows in sorted(base.items())},
+            base_digest or base_fingerprint(base),
             [(o.header, repr(v)) for o, v in scenario.values],
             scenario.name,
             repr(options),
@@ -221,6 +233,15 @@ def fingerprint(base: RawTables, scenario: Scenario, options: SolveOptions) -> s
         ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
+
+
+def base_fingerprint(base: RawTables) -> str:
+    """A hash of the base workbook's raw tables."""
+    payload = json.dumps(
+        {k: [(r, sorted((h, repr(v)) for h, v in c.items())) for r, c in rows] for k, rows in sorted(base.items())},
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -270,7 +291,8 @@ def sweep(
         The sweep outcome.
     """
     options = options or SolveOptions()
-    prints = {s.name: fingerprint(base, s, options) for s in scenarios}
+    digest = base_fingerprint(base)
+    prints = {s.name: fingerprint(base, s, options, digest) for s in scenarios}
     done, unreadable = _read_journal(journal, set(prints.values())) if journal else ({}, 0)
     rows = {s.name: done[prints[s.name]] for s in scenarios if prints[s.name] in done}
     todo = [s for s in scenarios if s.name not in rows]
