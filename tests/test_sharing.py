@@ -349,3 +349,28 @@ def test_trunk_reservation_chain_against_the_simulation(kept):
         assert chain["lender_blocking"] == pytest.approx(
             float(queueing.erlang_b(20, (250 * 24 + 220 * 10) / 365)), rel=1e-9
         )
+
+
+def test_an_alternative_that_moves_more_beds_than_allowed_breaks_the_limit():
+    """The rule check sets the beds moved that the split implies, in a fresh model and in a solved one."""
+    from dimensioning import solve
+    from dimensioning.model.build import constraint_violations
+
+    alternatives = MOVES_ALTERNATIVES + "Flytt,A,Akutt,6\nFlytt,B,Vanlig,4\n"
+    case = small_case(
+        Alternativer=alternatives,
+        Parametre="navn,verdi\ntotalt_antall_plasser,10\nmaks_flyttede_plasser,1\n",
+        Om="felt,verdi\nreferansealternativ,I dag\n",
+    )
+    moving = case.alternatives[case.alternatives["alternative"] == "Flytt"][["site", "bed_type", "beds"]]
+    fresh = constraint_violations(case, moving).set_index("family")
+    assert fresh.at["max_moved", "value"] == 3  # A/Akutt 6 against 3 today
+    assert fresh.at["max_moved", "bound"] == 1
+    result = solve(case)  # the alternatives are checked on the model solved for the optimum (1 bed moved)
+    costs = result.costs.set_index("alternative")
+    assert costs.at["Flytt", "moved_beds"] == 3
+    broken = result.violations[(result.violations["alternative"] == "Flytt")]
+    row = broken[broken["family"] == "max_moved"].iloc[0]
+    assert (row["value"], row["bound"]) == (3, 1)
+    assert "maks_flyttede_plasser" not in row["message_nb"]
+    assert costs.at[result.optimum_name, "broken_rules"] == 0

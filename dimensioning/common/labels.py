@@ -44,9 +44,13 @@ FAMILY_LABELS: dict[str, tuple[str, str, str]] = {
     "staff_available": (
         "Tilgjengelige årsverk",
         "årsverk",
-        "planen kan ikke trenge flere årsverk i faggruppen enn kommunen kan bemanne (tilgjengelige_aarsverk)",
+        "planen kan ikke trenge flere årsverk i faggruppen enn kommunen kan bemanne (arket Bemanning)",
     ),
-    "max_moved": ("Flyttede senger", "senger", "høyst maks_flyttede_plasser senger flyttes fra referansealternativet"),
+    "max_moved": (
+        "Flyttede senger",
+        "senger",
+        "ikke flere senger enn grensen for flyttede plasser (Parametre) flyttes fra referansealternativet",
+    ),
 }
 
 SENSE_WORDS = {"<=": "høyst", ">=": "minst", "==": "nøyaktig"}

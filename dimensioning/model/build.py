@@ -105,13 +105,19 @@ def locate(keys: tuple[str, ...] | list[str], sites: set[str], types: set[str]) 
     }
 
 
-def _set_staff(m: pyo.ConcreteModel, beds: dict[tuple[str, str], int]) -> None:
-    """The wards and nurse FTE a given allocation implies, as the MIP would choose them at its optimum.
+def _set_implied(m: pyo.ConcreteModel, beds: dict[tuple[str, str], int]) -> None:
+    """The wards, nurse FTE and moved beds a given allocation implies, as the MIP would choose them.
 
     A ward is open where any of its types has beds; its nurses are the skill share of its care
-    FTE or the minimum for one nurse on every shift, whichever is more (``def_nurse_*``).
+    FTE or the minimum for one nurse on every shift, whichever is more (``def_nurse_*``). The beds
+    moved are those beyond the reference alternative's at each site and type (``def_moved``).
     """
     data = m.data
+    if hasattr(m, "moved"):
+        for s in m.S:
+            for t in m.T:
+                reference = pyo.value(m.p_reference_beds[s, t])
+                m.moved[s, t].set_value(max(0.0, beds.get((s, t), 0) - reference), skip_validation=True)
     for s in m.S:
         for g in m.G:
             types = [t for t in m.T if data.ward_of[t] == g]
@@ -147,7 +153,7 @@ def constraint_violations(case: Case, allocation: pd.DataFrame, model: pyo.Concr
             count = beds.get((s, t), 0)
             m.x[s, t].set_value(count, skip_validation=True)
             m.y[s, t].set_value(int(count > 0))
-    _set_staff(m, beds)
+    _set_implied(m, beds)
     sites, types = set(m.S), set(m.T)
     rows = []
     for (family, key), (lhs, sense, rhs) in m.terms.items():
