@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import grimp
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,3 +65,11 @@ def test_the_walk_finds_a_circle_when_there_is_one():
     assert _cycle(graph) is None
     graph.add_import(importer="dimensioning.c", imported="dimensioning.a")
     assert _cycle(graph) == ["dimensioning.a", "dimensioning.b", "dimensioning.c", "dimensioning.a"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc options")
+def test_freed_memory_is_kept_for_reuse_in_a_fresh_process():
+    """keep_freed_memory sets glibc's options (the CLI calls it); a second call does nothing more."""
+    code = "from dimensioning.common.memory import keep_freed_memory as k; print(k(), k())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "True"]

@@ -162,3 +162,34 @@ def test_an_unknown_key_figure_is_named_at_its_cell(indicator, fragment):
     assert fragment in issue.message_nb
     valid = small_case(Nokkeltall="\n".join(sheet.splitlines()[:2]))
     assert valid.key_figures["value"].tolist() == [4]
+
+
+def test_a_sweeps_validation_cache_gives_what_a_fresh_validation_gives():
+    """Rows validated before are reused by their cells: a changed cell, a bad cell at another row, a kept sheet."""
+    import copy
+
+    cache: dict = {}
+    base = tables_from_csv(SMALL)
+    first = case_from_tables(base, cache=cache)
+    changed = dict(base)
+    changed["Plasstyper"] = copy.deepcopy(base["Plasstyper"])
+    changed["Plasstyper"][0][1]["pleiefaktor"] = "0.95"  # Akutt, row 2
+    again = case_from_tables(changed, cache=cache)
+    assert again.bed_types.at["Akutt", "care_fte_per_bed"] == 0.95
+    assert first.bed_types.at["Akutt", "care_fte_per_bed"] == 1.1  # the first case is untouched
+    assert again.sites is first.sites  # the unchanged sheet is shaped once
+    # a bad cell, seen first at one row and then at another: each message names its own row
+    bad = dict(base)
+    bad["Plasstyper"] = copy.deepcopy(base["Plasstyper"])
+    bad["Plasstyper"][0][1]["pleiefaktor"] = "mye"
+    with pytest.raises(InputError) as one:
+        case_from_tables(bad, cache=cache)
+    moved = dict(bad)
+    moved["Plasstyper"] = [bad["Plasstyper"][1], (7, bad["Plasstyper"][0][1])]
+    with pytest.raises(InputError) as other:
+        case_from_tables(moved, cache=cache)
+    fresh = pytest.raises(InputError, case_from_tables, moved).value
+    rows = [(i.sheet, i.row, i.column, i.message_nb) for i in other.value.issues]
+    assert rows == [(i.sheet, i.row, i.column, i.message_nb) for i in fresh.issues]
+    assert [i.row for i in one.value.issues] == [2]
+    assert [i.row for i in other.value.issues] == [7]
