@@ -459,3 +459,12 @@ def test_free_bed_fixed_point_solves_its_equations_and_is_the_damped_iterations_
     # the borrowers (types 1, 3 and 4 with beds) are served in other types' beds; a non-lender lends nothing
     assert (result["borrowed"][:2, [1, 3, 4]] > 0).all()
     assert not result["lent_load"][:, [0, 1]].any()
+
+
+def test_free_bed_fixed_point_without_scipys_c_gammaincc_runs_the_same_loop_uncompiled(monkeypatch):
+    from dimensioning.queueing import erlang
+
+    compiled = q.free_bed_blocking(FREE_BED_BEDS, FREE_BED_LOADS, MAY_BORROW, LENDS)
+    monkeypatch.setattr(erlang, "_compiled_gammaincc", lambda: None)
+    fallback = q.free_bed_blocking(FREE_BED_BEDS, FREE_BED_LOADS, MAY_BORROW, LENDS)
+    np.testing.assert_array_equal(fallback["blocking"], compiled["blocking"])

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -572,23 +573,32 @@ def _free_bed_fixed_point(
     log_gamma = np.where(fraction > 0, gammaln(fraction + 1.0), 0.0)
     nodes, weights = _laguerre_rule()
     full = np.ascontiguousarray(own.reshape(-1, n), dtype=float).copy()
+    loop, upper_gamma = _free_bed_loop, gammaincc
     if compiled:
-        loop, upper_gamma = _compiled(_free_bed_loop), _compiled_gammaincc()
-    else:
-        loop, upper_gamma = _free_bed_loop, gammaincc
+        c_gammaincc = _compiled_gammaincc()
+        if c_gammaincc is not None:
+            loop, upper_gamma = _compiled(_free_bed_loop), c_gammaincc
     flags = (np.ascontiguousarray(borrow, dtype=np.bool_), np.ascontiguousarray(lend, dtype=np.bool_))
     loop(beds, loads, *flags, log_gamma, nodes, weights, upper_gamma, damping, tol, max_iterations, memory, full)
     return full.reshape(shape)
 
 
 @functools.lru_cache(maxsize=1)
-def _compiled_gammaincc() -> Callable[[float, float], float]:
-    """SciPy's ``gammaincc`` as a C function a numba loop can call (and numba can still cache the loop)."""
+def _compiled_gammaincc() -> Callable[[float, float], float] | None:
+    """SciPy's ``gammaincc`` as a C function a numba loop can call (and numba can still cache the loop).
+
+    None where this SciPy does not export it by that name: the loop then runs as plain Python,
+    the same numbers, slower (a warning says so once).
+    """
     import ctypes
 
     from ..common.imports import import_numba
 
-    address = import_numba().extending.get_cython_function_address("scipy.special.cython_special", "gammaincc")
+    try:
+        address = import_numba().extending.get_cython_function_address("scipy.special.cython_special", "gammaincc")
+    except (ValueError, AttributeError, ImportError):
+        warnings.warn("SciPy exports no C gammaincc: the free-bed loop runs uncompiled", stacklevel=2)
+        return None
     return ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_double, ctypes.c_double)(address)
 
 
