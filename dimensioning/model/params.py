@@ -205,29 +205,36 @@ def model_data(case: Case) -> ModelData:
         for r in policies.itertuples()
         if r.max_beds is not None and not pd.isna(r.max_beds)
     }
+    site_columns = ("beds", "single_rooms_bath", "single_rooms_no_bath", "screened_rooms")
+    site = {name: sites[name].to_dict() for name in site_columns}
+    kind = {
+        name: types[name].to_dict()
+        for name in ("needs_single_room", "needs_bath", "needs_screened_room", "min_unit_beds", "max_sites")
+    }
+    care = {t: float(v) for t, v in types["care_fte_per_bed"].to_dict().items()}
     return ModelData(
         sites=names_s,
         bed_types=names_t,
         total_beds=total_low,
         total_beds_max=total_high,
         cost_per_bed=float(case.settings.cost_per_bed),
-        site_beds={s: int(sites.at[s, "beds"]) for s in names_s},
-        single_rooms={s: int(sites.at[s, "single_rooms_bath"] + sites.at[s, "single_rooms_no_bath"]) for s in names_s},
-        bath_rooms={s: int(sites.at[s, "single_rooms_bath"]) for s in names_s},
-        screened_rooms={s: int(sites.at[s, "screened_rooms"]) for s in names_s},
+        site_beds={s: int(site["beds"][s]) for s in names_s},
+        single_rooms={s: int(site["single_rooms_bath"][s] + site["single_rooms_no_bath"][s]) for s in names_s},
+        bath_rooms={s: int(site["single_rooms_bath"][s]) for s in names_s},
+        screened_rooms={s: int(site["screened_rooms"][s]) for s in names_s},
         forbidden_pairs=dict(case.missing_facilities),
-        needs_single=[t for t in names_t if types.at[t, "needs_single_room"]],
-        needs_bath=[t for t in names_t if types.at[t, "needs_bath"]],
-        needs_screened=[t for t in names_t if types.at[t, "needs_screened_room"]],
-        min_unit_beds={t: int(types.at[t, "min_unit_beds"]) for t in names_t},
+        needs_single=[t for t in names_t if kind["needs_single_room"][t]],
+        needs_bath=[t for t in names_t if kind["needs_bath"][t]],
+        needs_screened=[t for t in names_t if kind["needs_screened_room"][t]],
+        min_unit_beds={t: int(kind["min_unit_beds"][t]) for t in names_t},
         ward_of=ward_of(case),
-        max_sites={t: _optional_int(types.at[t, "max_sites"]) for t in names_t},
+        max_sites={t: _optional_int(kind["max_sites"][t]) for t in names_t},
         min_beds_for_target={t: int(v) for t, v in case.min_beds_for_target.items()},
         max_beds_per_type=max_beds,
         turned_away_curve=curve,
         shortfall_cost_curve=cost_curve,
-        other_cost_per_bed={t: float(types.at[t, "care_fte_per_bed"]) * other_cost_per_fte for t in names_t},
-        nurse_fte_per_bed={t: float(types.at[t, "care_fte_per_bed"]) * nurse_share for t in names_t},
+        other_cost_per_bed={t: care[t] * other_cost_per_fte for t in names_t},
+        nurse_fte_per_bed={t: care[t] * nurse_share for t in names_t},
         nurse_cost_per_fte=float(skills.at[NURSE_SKILL, "cost_per_fte"]),
         min_nurse_fte=case.settings.min_nurse_fte_per_unit,
         policy_min=policy_min,
@@ -237,7 +244,7 @@ def model_data(case: Case) -> ModelData:
         moving_cost_per_bed_year=case.settings.moving_cost_per_bed_year,
         max_moved_beds=case.settings.max_moved_beds,
         min_stable_beds={t: int(v) for t, v in case.min_stable_beds.items()},
-        care_fte_per_bed={t: float(types.at[t, "care_fte_per_bed"]) for t in names_t},
+        care_fte_per_bed={t: care[t] for t in names_t},
         skill_share={str(k): float(v) for k, v in skills["share"].items()},
         nurse_skill=NURSE_SKILL,
         available_fte={
@@ -250,7 +257,8 @@ def model_data(case: Case) -> ModelData:
 
 def ward_of(case: Case) -> dict[str, str]:
     """The ward of each bed type: its ``avdeling``, or its own name when blank (a ward of its own)."""
-    return {t: str(case.bed_types.at[t, "ward"] or "") or t for t in case.bed_type_names}
+    wards = case.bed_types["ward"].to_dict()
+    return {t: str(wards[t] or "") or t for t in case.bed_type_names}
 
 
 def wards(data: ModelData) -> list[str]:
@@ -388,11 +396,15 @@ def add_params(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.param_values = values
 
 
-def update_params(m: pyo.ConcreteModel, data: ModelData) -> None:
+def update_params(m: pyo.ConcreteModel, data: ModelData) -> list:
     """Give a built model the values of new data with the same ``structure_key``.
 
     Only values that changed are set (parameters and the derived step bounds), so the persistent
     solver has little to send.
+
+    Returns:
+        The variables whose bounds changed (the only variables a new data set changes), for a
+        persistent solver told not to look through them all (:class:`~.workflows.sweep.ScenarioSolver`).
     """
     new = param_values(data)
     for name, value in new.items():
@@ -405,11 +417,13 @@ def update_params(m: pyo.ConcreteModel, data: ModelData) -> None:
         elif value != old:
             component.set_value(value)
     m.param_values = new
+    moved = []
     if m.derived_bounds:
         lower, upper = step_bounds(data)
         for key, var in m.step.items():
-            if var.lb != lower[key]:
+            if var.lb != lower[key] or var.ub != upper[key]:
                 var.setlb(lower[key])
-            if var.ub != upper[key]:
                 var.setub(upper[key])
+                moved.append(var)
     m.data = data
+    return moved

@@ -173,16 +173,20 @@ def _complete(case: Case, allocation: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _pooled(case: Case, full: pd.DataFrame) -> pd.Series:
+    """Pooled beds per bed type (case order) of an allocation."""
+    return pd.Series(bed_matrix(case, full).sum(axis=0), index=pd.Index(case.bed_type_names, name="bed_type"))
+
+
 def _shortfall(case: Case, full: pd.DataFrame) -> pd.DataFrame:
     """What patients miss per year and its cost per bed type, on the model's real-year curves."""
-    beds = full.groupby("bed_type", sort=False)["beds"].sum().reindex(case.bed_type_names)
-    return shortfall_real_year(case, beds)
+    return shortfall_real_year(case, _pooled(case, full))
 
 
 def _queueing_table(case: Case, full: pd.DataFrame, free_bed: bool = True) -> pd.DataFrame:
     """Pooled beds, blocking, occupancy and patients turned away per bed type."""
     types = case.bed_types
-    beds = full.groupby("bed_type", sort=False)["beds"].sum().reindex(case.bed_type_names)
+    beds = _pooled(case, full)
     load = case.load_beds.reindex(case.bed_type_names)
     blocking = queueing.erlang_b(beds.to_numpy(), load.to_numpy())
     arrivals = types["arrivals_per_year"].to_numpy(dtype=float)

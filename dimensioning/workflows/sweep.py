@@ -98,10 +98,13 @@ class ScenarioSolver:
             updates.check_for_new_objective = False
             updates.update_constraints = False
             updates.update_named_expressions = False
+            updates.update_vars = False  # update_params says which bounds it changed
             self._key = data.structure_key
             self.builds += 1
         else:
-            update_params(self._model, data)
+            moved = update_params(self._model, data)
+            if moved:
+                self._solver.update_variables(moved)
         try:
             status = run_solver(self._model, self.options, self._solver)
         except SolverError as error:
