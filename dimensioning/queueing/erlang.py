@@ -521,29 +521,15 @@ def free_bed_blocking(
     c, a = np.broadcast_arrays(np.asarray(servers, dtype=float), np.asarray(load, dtype=float))
     borrow = np.asarray(may_borrow, dtype=bool)
     lend = np.asarray(lends, dtype=bool)
-    n = c.shape[-1]
     own = erlang_b_continuous(c, a)
     if not borrow.any() or not lend.any():
         zeros = np.zeros(c.shape)
         return {"blocking": own, "own_full": own, "borrowed": zeros, "lent_load": zeros}
-    others = ~np.eye(n, dtype=bool)  # [u, t]: u is another type than t
-    route = lend[:, None] & others & borrow[None, :]  # lender u may take overflow of borrower t
-
-    def lent_load(full: np.ndarray) -> np.ndarray:
-        none_free = _no_lender_free(full, lend, others)
-        carried = a * full * (1.0 - none_free) * borrow  # overflow of each borrower that finds a bed
-        free = np.maximum(c - a * (1.0 - full), 0.0) * lend  # mean free beds of each lender
-        share = free[..., :, None] * route  # [..., u, t]
-        total = share.sum(axis=-2, keepdims=True)
-        share = np.divide(share, total, out=np.zeros_like(share), where=total > 0)
-        return np.einsum("...ut,...t->...u", share, carried)
-
-    full = _free_bed_fixed_point(c, a, borrow, lend, own, damping, tol, max_iterations, compiled=compiled)
-    lent = lent_load(full)
-    none_free = _no_lender_free(full, lend, others)
-    blocking = np.where(borrow, full * none_free, full)
+    full, lent, none_free = _free_bed_fixed_point(
+        c, a, borrow, lend, own, damping, tol, max_iterations, compiled=compiled
+    )
     return {
-        "blocking": blocking,
+        "blocking": np.where(borrow, full * none_free, full),
         "own_full": full,
         "borrowed": np.where(borrow, full * (1.0 - none_free), 0.0),
         "lent_load": lent,
@@ -562,8 +548,8 @@ def _free_bed_fixed_point(
     *,
     compiled: bool = True,
     memory: int = 4,
-) -> np.ndarray:
-    """:math:`E_t` of :func:`free_bed_blocking`, row by row over the leading axes, from Erlang B ``own``."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r""":math:`E_t`, :math:`\ell_t` and :math:`P^{none}_t` of :func:`free_bed_blocking`, row by row, from ``own``."""
     from scipy.special import gammaincc, gammaln  # only here: the solve path stays free of scipy
 
     shape, n = c.shape, c.shape[-1]
@@ -579,8 +565,24 @@ def _free_bed_fixed_point(
         if c_gammaincc is not None:
             loop, upper_gamma = _compiled(_free_bed_loop), c_gammaincc
     flags = (np.ascontiguousarray(borrow, dtype=np.bool_), np.ascontiguousarray(lend, dtype=np.bool_))
-    loop(beds, loads, *flags, log_gamma, nodes, weights, upper_gamma, damping, tol, max_iterations, memory, full)
-    return full.reshape(shape)
+    lent, none_free = np.empty_like(full), np.empty_like(full)
+    loop(
+        beds,
+        loads,
+        *flags,
+        log_gamma,
+        nodes,
+        weights,
+        upper_gamma,
+        damping,
+        tol,
+        max_iterations,
+        memory,
+        full,
+        lent,
+        none_free,
+    )
+    return full.reshape(shape), lent.reshape(shape), none_free.reshape(shape)
 
 
 @functools.lru_cache(maxsize=1)
@@ -689,8 +691,13 @@ def _free_bed_loop(  # noqa: C901, PLR0913, PLR0915 - one loop, kept whole so th
     max_iterations: int,
     memory: int,
     full: np.ndarray,
+    lent_out: np.ndarray,
+    none_free_out: np.ndarray,
 ) -> None:
     r"""The free-bed fixed point of each row, in place in ``full`` (plain Python that numba compiles).
+
+    ``lent_out`` and ``none_free_out`` receive, at the point found, the beds each type lends
+    (:math:`\ell_u`) and the chance that no lender has a free bed (:math:`P^{none}_t`).
 
     Row by row (days are independent), from Erlang B (``full`` on entry): the damped iteration
     :math:`x \leftarrow \delta G(x) + (1 - \delta) x` with Anderson acceleration (type II, Walker
@@ -838,13 +845,8 @@ def _free_bed_loop(  # noqa: C901, PLR0913, PLR0915 - one loop, kept whole so th
                     moved = abs(f[t])
             kept += 1
         full[r] = x
-
-
-def _no_lender_free(full: np.ndarray, lend: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """For each type t: the probability that every lender other than t is full (independence)."""
-    # product over lenders u != t of E_u; a lender's own column is left out by setting it to 1
-    factors = np.where(lend[:, None] & others, full[..., :, None], 1.0)  # [..., u, t]
-    return np.prod(factors, axis=-2)
+        lent_out[r] = lent  # the last G evaluated was at x
+        none_free_out[r] = none_free
 
 
 def wait_metrics(
