@@ -254,13 +254,7 @@ def _computed_record(columns: dict[str, np.ndarray], case: Case, worst_month: np
     out["lent_per_year"] = np.full(n, np.nan)
     out["target_holds"] = targets_hold(case, share, out["mean_wait_days"].astype(float))
     out["record_source"] = np.full(n, "beregnet", dtype=object)
-    unbounded = _unbounded(case, out["bed_type"], out["beds"])
-    out["queue_unbounded"] = unbounded
-    if unbounded.any():
-        for column in UNBOUNDED_COLUMNS:
-            for name in (column, f"{column}_computed"):
-                out[name] = np.where(unbounded, np.inf, out[name].astype(float))
-        out["target_holds"] = out["target_holds"].astype(bool) & ~unbounded
+    _mark_unbounded(case, out)
     return out
 
 
@@ -277,21 +271,21 @@ def _unbounded_queues(case: Case, queue: pd.DataFrame) -> pd.DataFrame:
     total cost is ``inf`` too. The ``_computed`` references say the same.
     """
     out = queue.copy()
-    unbounded = _unbounded(case, out["bed_type"], out["beds"].to_numpy())
+    _mark_unbounded(case, out)
+    return out
+
+
+def _mark_unbounded(case: Case, out: pd.DataFrame | dict[str, np.ndarray]) -> None:
+    """:func:`_unbounded_queues` in place, on a per-type table or its columns."""
+    needed = case.min_stable_beds.reindex(out["bed_type"]).to_numpy()
+    unbounded = (needed > 0) & (np.asarray(out["beds"]) < needed)
     out["queue_unbounded"] = unbounded
     if unbounded.any():
         for column in UNBOUNDED_COLUMNS:
             for name in (column, f"{column}_computed"):
                 if name in out:
-                    out[name] = np.where(unbounded, np.inf, out[name].to_numpy(dtype=float))
-        out["target_holds"] = out["target_holds"].to_numpy(dtype=bool) & ~unbounded
-    return out
-
-
-def _unbounded(case: Case, bed_types: object, beds: np.ndarray) -> np.ndarray:
-    """Whether each type's queue grows without bound at these beds (below :attr:`~.case.Case.min_stable_beds`)."""
-    needed = case.min_stable_beds.reindex(bed_types).to_numpy()
-    return (needed > 0) & (np.asarray(beds) < needed)
+                    out[name] = np.where(unbounded, np.inf, np.asarray(out[name], dtype=float))
+        out["target_holds"] = np.asarray(out["target_holds"], dtype=bool) & ~unbounded
 
 
 def of_record(case: Case, evaluation: Evaluation, simulated: pd.DataFrame) -> Evaluation:
