@@ -516,46 +516,69 @@ def case_from_tables(
     if issues or settings is None:
         raise InputError(source, issues)
 
-    def shaped(sheet: str, shape: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
-        """A sheet's frame in the case's shape; in a sweep, once per validated frame (kept in ``cache``)."""
-        frame = frames[sheet]
-        if cache is None:
-            return shape(frame)
-        kept = cache.get(("shaped", sheet))
-        if kept is None or kept[0] is not frame:
-            kept = cache[("shaped", sheet)] = (frame, shape(frame))
-        return kept[1]
-
-    def by(key: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
-        return lambda frame: frame.set_index(key)
-
-    def plain(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.reset_index(drop=True)
-
-    def without_row(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.drop(columns="_row", errors="ignore").reset_index(drop=True)
-
+    shaped = _shaped_frames(frames, cache)
     return Case(
         name=name,
-        sites=shaped("Lokasjoner", by("site")),
-        bed_types=shaped("Plasstyper", by("bed_type")),
-        skills=shaped("Bemanning", by("skill")),
-        policies=shaped("Foringer", plain),
-        alternatives=shaped("Alternativer", plain),
-        parameters=shaped("Parametre", plain),
+        sites=shaped["Lokasjoner"],
+        bed_types=shaped["Plasstyper"],
+        skills=shaped["Bemanning"],
+        policies=shaped["Foringer"],
+        alternatives=shaped["Alternativer"],
+        parameters=shaped["Parametre"],
         settings=settings,
-        season=shaped("Sesong", lambda frame: frame.set_index("bed_type") if not frame.empty else frame),
-        capacity=shaped("Kapasitet", plain),
-        population=shaped("Befolkning", without_row),
-        rates=shaped("Rater", without_row),
-        capacity_options=shaped("Utbygging", without_row),
-        key_figures=shaped("Nokkeltall", without_row),
-        census_today=shaped("Belegg i dag", without_row),
-        sharing_input=shaped("Deling", without_row),
+        season=shaped["Sesong"],
+        capacity=shaped["Kapasitet"],
+        population=shaped["Befolkning"],
+        rates=shaped["Rater"],
+        capacity_options=shaped["Utbygging"],
+        key_figures=shaped["Nokkeltall"],
+        census_today=shaped["Belegg i dag"],
+        sharing_input=shaped["Deling"],
         municipality=about.get("kommune", ""),
         reference_alternative=about.get("referansealternativ") or None,
         source_note=about.get("kildemerknad", ""),
     )
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.reset_index(drop=True)
+
+
+def _without_row(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.drop(columns="_row", errors="ignore").reset_index(drop=True)
+
+
+#: How each validated sheet becomes a field of :class:`Case`.
+_SHAPES: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
+    "Lokasjoner": lambda frame: frame.set_index("site"),
+    "Plasstyper": lambda frame: frame.set_index("bed_type"),
+    "Bemanning": lambda frame: frame.set_index("skill"),
+    "Foringer": _plain,
+    "Alternativer": _plain,
+    "Parametre": _plain,
+    "Sesong": lambda frame: frame.set_index("bed_type") if not frame.empty else frame,
+    "Kapasitet": _plain,
+    "Befolkning": _without_row,
+    "Rater": _without_row,
+    "Utbygging": _without_row,
+    "Nokkeltall": _without_row,
+    "Belegg i dag": _without_row,
+    "Deling": _without_row,
+}
+
+
+def _shaped_frames(frames: Frames, cache: dict | None) -> dict[str, pd.DataFrame]:
+    """Each sheet in its :class:`Case` shape; in a sweep (``cache``), once per validated frame."""
+    shaped = {}
+    for sheet, shape in _SHAPES.items():
+        frame = frames[sheet]
+        kept = cache.get(("shaped", sheet)) if cache is not None else None
+        if kept is None or kept[0] is not frame:
+            kept = (frame, shape(frame))
+            if cache is not None:
+                cache[("shaped", sheet)] = kept
+        shaped[sheet] = kept[1]
+    return shaped
 
 
 def _about(frame: pd.DataFrame, alternatives: pd.DataFrame, issues: list[ValidationIssue]) -> dict[str, str]:
