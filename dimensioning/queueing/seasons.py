@@ -42,11 +42,9 @@ def demand_index(season: pd.DataFrame, bed_types: list[str]) -> pd.DataFrame:
 def arrivals_per_day(case: object) -> pd.DataFrame:
     """Arrival rate per day and bed type over one year (``lambda_t / 365 * index_t(day)``).
 
-    Computed once per case (``Case.daily_arrivals``); read it, do not change it.
+    Computed once per case (``Case.daily_arrivals``, by :func:`daily_arrivals`); read it, do not change it.
     """
-    if getattr(type(case), "daily_arrivals", None) is not None:
-        return case.daily_arrivals
-    return daily_arrivals(case)
+    return case.daily_arrivals
 
 
 def daily_arrivals(case: object) -> pd.DataFrame:
