@@ -516,24 +516,10 @@ def case_from_tables(
     if issues or settings is None:
         raise InputError(source, issues)
 
-    shaped = _shaped_frames(frames, cache)
     return Case(
         name=name,
-        sites=shaped["Lokasjoner"],
-        bed_types=shaped["Plasstyper"],
-        skills=shaped["Bemanning"],
-        policies=shaped["Foringer"],
-        alternatives=shaped["Alternativer"],
-        parameters=shaped["Parametre"],
         settings=settings,
-        season=shaped["Sesong"],
-        capacity=shaped["Kapasitet"],
-        population=shaped["Befolkning"],
-        rates=shaped["Rater"],
-        capacity_options=shaped["Utbygging"],
-        key_figures=shaped["Nokkeltall"],
-        census_today=shaped["Belegg i dag"],
-        sharing_input=shaped["Deling"],
+        **_case_frames(frames, cache),
         municipality=about.get("kommune", ""),
         reference_alternative=about.get("referansealternativ") or None,
         source_note=about.get("kildemerknad", ""),
@@ -548,37 +534,37 @@ def _without_row(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns="_row", errors="ignore").reset_index(drop=True)
 
 
-#: How each validated sheet becomes a field of :class:`Case`.
-_SHAPES: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
-    "Lokasjoner": lambda frame: frame.set_index("site"),
-    "Plasstyper": lambda frame: frame.set_index("bed_type"),
-    "Bemanning": lambda frame: frame.set_index("skill"),
-    "Foringer": _plain,
-    "Alternativer": _plain,
-    "Parametre": _plain,
-    "Sesong": lambda frame: frame.set_index("bed_type") if not frame.empty else frame,
-    "Kapasitet": _plain,
-    "Befolkning": _without_row,
-    "Rater": _without_row,
-    "Utbygging": _without_row,
-    "Nokkeltall": _without_row,
-    "Belegg i dag": _without_row,
-    "Deling": _without_row,
+#: Which field of :class:`Case` each validated sheet becomes, and how it is shaped.
+_SHAPES: dict[str, tuple[str, Callable[[pd.DataFrame], pd.DataFrame]]] = {
+    "Lokasjoner": ("sites", lambda frame: frame.set_index("site")),
+    "Plasstyper": ("bed_types", lambda frame: frame.set_index("bed_type")),
+    "Bemanning": ("skills", lambda frame: frame.set_index("skill")),
+    "Foringer": ("policies", _plain),
+    "Alternativer": ("alternatives", _plain),
+    "Parametre": ("parameters", _plain),
+    "Sesong": ("season", lambda frame: frame.set_index("bed_type") if not frame.empty else frame),
+    "Kapasitet": ("capacity", _plain),
+    "Befolkning": ("population", _without_row),
+    "Rater": ("rates", _without_row),
+    "Utbygging": ("capacity_options", _without_row),
+    "Nokkeltall": ("key_figures", _without_row),
+    "Belegg i dag": ("census_today", _without_row),
+    "Deling": ("sharing_input", _without_row),
 }
 
 
-def _shaped_frames(frames: Frames, cache: dict | None) -> dict[str, pd.DataFrame]:
-    """Each sheet in its :class:`Case` shape; in a sweep (``cache``), once per validated frame."""
-    shaped = {}
-    for sheet, shape in _SHAPES.items():
+def _case_frames(frames: Frames, cache: dict | None) -> dict[str, pd.DataFrame]:
+    """The :class:`Case` fields made from the sheets; in a sweep (``cache``), once per validated frame."""
+    fields = {}
+    for sheet, (field, shape) in _SHAPES.items():
         frame = frames[sheet]
         kept = cache.get(("shaped", sheet)) if cache is not None else None
         if kept is None or kept[0] is not frame:
             kept = (frame, shape(frame))
             if cache is not None:
                 cache[("shaped", sheet)] = kept
-        shaped[sheet] = kept[1]
-    return shaped
+        fields[field] = kept[1]
+    return fields
 
 
 def _about(frame: pd.DataFrame, alternatives: pd.DataFrame, issues: list[ValidationIssue]) -> dict[str, str]:
